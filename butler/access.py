@@ -1,0 +1,60 @@
+"""Object-level access, in one place: every view loads what it shows through these querysets.
+
+A manager sees everything; a butler sees the companies whose current or past service period they hold
+(and may change only those they serve now); a company contact sees only their own company.
+"""
+
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+
+from butler.models import ServicePeriod
+from butler.roles import is_butler, is_company, is_manager
+from companies.models import Company, Contact
+
+
+def companies_visible_to(user):
+    if is_manager(user):
+        return Company.objects.all()
+    if is_butler(user):
+        held = ServicePeriod.objects.filter(company=OuterRef("pk"), butler__user=user)
+        return Company.objects.filter(Exists(held))
+    if is_company(user):
+        return Company.objects.filter(contacts__user=user)
+    return Company.objects.none()
+
+
+def periods_visible_to(user):
+    return ServicePeriod.objects.filter(company__in=companies_visible_to(user))
+
+
+def company_for(user, pk) -> Company:
+    """The company with this id if the user may see it, else 404 — never 'exists but forbidden'."""
+    company = companies_visible_to(user).filter(pk=pk).first()
+    if company is None:
+        raise Http404
+    return company
+
+
+def period_for(user, pk) -> ServicePeriod:
+    period = periods_visible_to(user).select_related("company", "butler").filter(pk=pk).first()
+    if period is None:
+        raise Http404
+    return period
+
+
+def contact_for(user, pk) -> Contact:
+    contact = (
+        Contact.objects.filter(company__in=companies_visible_to(user), pk=pk)
+        .select_related("company")
+        .first()
+    )
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def can_serve(user, company: Company) -> bool:
+    """May this user change the company's records? Its manager or its butler in service."""
+    if is_manager(user):
+        return True
+    return is_butler(user) and company.service_periods.active().filter(butler__user=user).exists()

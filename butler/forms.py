@@ -1,0 +1,201 @@
+"""Forms of the butler service: they check shape and say what is wrong; services do the saving."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from butler.models import Butler
+from companies.credit_code import normalize_credit_code, region_code, validate_credit_code
+from companies.models import BusinessType, Company, Contact, District
+from companies.phones import normalize_mobile, validate_mobile
+
+
+class CreditCodeField(forms.CharField):
+    default_validators = [validate_credit_code]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("label", _("Unified social credit code"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return normalize_credit_code(super().to_python(value))
+
+
+class MobileField(forms.CharField):
+    default_validators = [validate_mobile]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("label", _("Mobile"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def to_python(self, value):
+        return normalize_mobile(super().to_python(value))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CompanySearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Credit code or company name"),
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "placeholder": _("e.g. 91330206MA2H7K3P2Y or 顺达物流")}
+        ),
+    )
+
+
+class CompanyProfileForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "registered_on",
+            "district",
+            "business_types",
+            "address",
+            "legal_representative",
+            "status",
+        ]
+        widgets = {"registered_on": DateInput(), "business_types": forms.CheckboxSelectMultiple}
+
+    def clean_registered_on(self):
+        value = self.cleaned_data["registered_on"]
+        if value and value > timezone.localdate():
+            raise ValidationError(_("The registration date cannot be in the future."))
+        return value
+
+
+class CompanyRegistrationForm(CompanyProfileForm):
+    """A new company at the window: its registry data and the person who came to the window."""
+
+    credit_code = CreditCodeField()
+    contact_name = forms.CharField(label=_("Contact name"), max_length=60)
+    contact_mobile = MobileField(label=_("Contact mobile"))
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_position = forms.CharField(label=_("Contact position"), max_length=60, required=False)
+
+    class Meta(CompanyProfileForm.Meta):
+        fields = ["credit_code", *CompanyProfileForm.Meta.fields]
+
+    field_order = [
+        "credit_code",
+        "name",
+        "registered_on",
+        "district",
+        "business_types",
+        "address",
+        "legal_representative",
+        "status",
+        "contact_name",
+        "contact_mobile",
+        "contact_email",
+        "contact_position",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_types"].queryset = BusinessType.objects.all()
+        self.fields["business_types"].required = True
+
+    def validate_unique(self):
+        """A code that exists is not an error here: the view shows that company instead."""
+
+    def registration(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "credit_code": data["credit_code"],
+            "registered_on": data["registered_on"],
+            "district": data["district"],
+            "address": data["address"],
+            "legal_representative": data["legal_representative"],
+            "status": data["status"],
+            "business_types": list(data["business_types"]),
+            "contact_name": data["contact_name"],
+            "contact_mobile": data["contact_mobile"],
+            "contact_email": data.get("contact_email", ""),
+            "contact_position": data.get("contact_position", ""),
+        }
+
+    @staticmethod
+    def initial_for_code(code: str) -> dict:
+        initial = {"credit_code": code, "registered_on": timezone.localdate()}
+        if code and region_code(code) in District.values:
+            initial["district"] = region_code(code)
+        return initial
+
+
+class ContactForm(forms.ModelForm):
+    mobile = MobileField()
+
+    class Meta:
+        model = Contact
+        fields = ["name", "position", "mobile", "email", "is_primary"]
+
+
+class TransferForm(forms.Form):
+    to_butler = forms.ModelChoiceField(label=_("New butler"), queryset=Butler.objects.none())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+    def __init__(self, *args, current_butler: Butler, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_butler"].queryset = Butler.objects.filter(active=True).exclude(pk=current_butler.pk)
+
+
+class EndEarlyForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+class PeriodFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=120)
+    butler = forms.ModelChoiceField(label=_("Butler"), queryset=Butler.objects.all(), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from butler.models import ServicePeriod
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *ServicePeriod.Status.choices]
+
+
+class InvitationAcceptForm(forms.Form):
+    mobile = MobileField(
+        label=_("Your mobile number"), help_text=_("The number you gave the window, to confirm it is you.")
+    )
+    password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("New password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        elif data.get("password1"):
+            try:
+                validate_password(data["password1"])
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form; company contacts may type their mobile number instead of a username."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or mobile number")
+        self.fields["username"].widget.attrs["autofocus"] = True

@@ -1,0 +1,42 @@
+"""The three roles of the product, held as Django groups, and what a signed-in user is."""
+
+from django.contrib.auth.models import AnonymousUser, Group
+
+BUTLER = "Butler"
+MANAGER = "Manager"
+COMPANY = "Company"
+ALL_ROLES = (BUTLER, MANAGER, COMPANY)
+
+
+def roles_of(user) -> frozenset[str]:
+    """The user's roles, read once per request and kept on the user object."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_butler_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        user._butler_roles = cached
+    return cached
+
+
+def is_manager(user) -> bool:
+    return MANAGER in roles_of(user)
+
+
+def is_butler(user) -> bool:
+    return BUTLER in roles_of(user)
+
+
+def is_company(user) -> bool:
+    return COMPANY in roles_of(user)
+
+
+def is_staff_role(user) -> bool:
+    return bool(roles_of(user) & {BUTLER, MANAGER})
+
+
+def add_role(user, role: str) -> None:
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    if hasattr(user, "_butler_roles"):
+        del user._butler_roles

@@ -1,0 +1,40 @@
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from companies.phones import tel_uri
+
+register = template.Library()
+
+
+@register.filter
+def tel(value: str) -> str:
+    """A ``tel:`` URI for one-tap calls."""
+    return tel_uri(value)
+
+
+@register.inclusion_tag("butler/partials/_days_left.html")
+def days_left(period, today=None):
+    today = today or timezone.localdate()
+    left = period.days_left(today)
+    if not period.is_active:
+        tone = "secondary"
+    elif left <= 14:
+        tone = "danger"
+    elif left <= 30:
+        tone = "warning"
+    else:
+        tone = "success"
+    percent = round(100 * left / period.days_total()) if period.days_total() else 0
+    return {"left": left, "tone": tone, "percent": percent, "active": period.is_active}
+
+
+@register.inclusion_tag("butler/partials/_status.html")
+def period_status(period):
+    tones = {"active": "success", "completed": "secondary", "transferred": "info", "ended_early": "warning"}
+    return {"label": period.get_status_display(), "tone": tones.get(period.status, "secondary")}
+
+
+@register.simple_tag
+def yes_no(value) -> str:
+    return _("yes") if value else _("no")

@@ -1,0 +1,22 @@
+"""The project's URLs: one namespace per area of the product."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from butler.forms import SignInForm
+from butler.views.home import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("first-visit/", include("butler.urls.first_visit")),
+    path("portfolio/", include("butler.urls.portfolio")),
+    path("companies/", include("butler.urls.companies")),
+    path("periods/", include("butler.urls.periods")),
+    path("manager/", include("butler.urls.manager")),
+    path("portal/", include("butler.urls.portal")),
+    path("admin/", admin.site.urls),
+]

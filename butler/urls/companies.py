@@ -1,0 +1,13 @@
+from django.urls import path
+
+from butler.views import companies
+
+app_name = "companies"
+urlpatterns = [
+    path("<int:pk>/", companies.detail, name="detail"),
+    path("<int:pk>/edit/", companies.edit, name="edit"),
+    path("<int:pk>/contacts/add/", companies.contact_add, name="contact_add"),
+    path("contacts/<int:pk>/edit/", companies.contact_edit, name="contact_edit"),
+    path("<int:pk>/transfer/", companies.transfer, name="transfer"),
+    path("<int:pk>/end-early/", companies.end_early, name="end_early"),
+]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from butler.views import manager
+
+app_name = "manager"
+urlpatterns = [
+    path("", manager.periods, name="periods"),
+    path("workload/", manager.workload, name="workload"),
+]

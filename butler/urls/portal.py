@@ -1,0 +1,9 @@
+from django.urls import path
+
+from butler.views import portal
+
+app_name = "portal"
+urlpatterns = [
+    path("", portal.home, name="home"),
+    path("invitation/<str:token>/", portal.invitation, name="invitation"),
+]

@@ -1,0 +1,85 @@
+"""The butler service card: shown after the first visit, printable on one card-sized page."""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from butler import access, roles, services
+from butler.views.decorators import role_required
+
+SESSION_KEY = "card_invitations"
+
+
+def remember_invitation(request, period, token: str) -> None:
+    """Keep a fresh invitation token in the clerk's session so the printed card can carry it."""
+    if token:
+        tokens = request.session.get(SESSION_KEY, {})
+        tokens[str(period.pk)] = token
+        request.session[SESSION_KEY] = tokens
+
+
+def _absolute(request, path: str) -> str:
+    if settings.BUTLER_PUBLIC_URL:
+        return settings.BUTLER_PUBLIC_URL + path
+    return request.build_absolute_uri(path)
+
+
+def _qr_svg(url: str) -> str:
+    return mark_safe(  # noqa: S308 - segno writes the SVG itself from the URL's modules
+        segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#0b2545", omitsize=True)
+    )
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+def card(request, pk: int):
+    period = access.period_for(request.user, pk)
+    primary = period.company.contacts.filter(is_primary=True).first()
+    token = request.session.get(SESSION_KEY, {}).get(str(period.pk), "")
+    invitation = services.invitation_find(token) if token else None
+    if invitation is not None and invitation.is_usable() and invitation.contact.user_id is None:
+        qr_url = _absolute(request, reverse("portal:invitation", args=[token]))
+        qr_kind = "invitation"
+    else:
+        qr_url = _absolute(request, reverse("portal:home"))
+        qr_kind = "portal"
+    context = {
+        "period": period,
+        "butler": period.butler,
+        "company": period.company,
+        "primary": primary,
+        "qr_svg": _qr_svg(qr_url),
+        "qr_url": qr_url,
+        "qr_kind": qr_kind,
+        "window_name": services.window_name(),
+        "service_hours": services.service_hours(),
+        "can_serve": period.is_active and access.can_serve(request.user, period.company),
+        "needs_invitation": primary is not None and primary.user_id is None,
+    }
+    return render(request, "butler/card.html", context)
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+@require_POST
+def new_invitation(request, pk: int):
+    """Put a new portal invitation in the card's QR code (the earlier unused ones stop working)."""
+    period = access.period_for(request.user, pk)
+    if not period.is_active or not access.can_serve(request.user, period.company):
+        raise PermissionDenied
+    primary = period.company.contacts.filter(is_primary=True).first()
+    if primary is None:
+        messages.error(request, _("The company has no primary contact to invite."))
+        return redirect("periods:card", pk=period.pk)
+    try:
+        _invitation, token = services.invitation_issue(actor=request.user, contact=primary)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        remember_invitation(request, period, token)
+        messages.success(request, _("A new invitation is in the QR code; earlier ones no longer work."))
+    return redirect("periods:card", pk=period.pk)

@@ -1,0 +1,152 @@
+"""The company page and what its butler or the manager changes there."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from butler import access, roles, selectors, services
+from butler.forms import CompanyProfileForm, ContactForm, EndEarlyForm, TransferForm
+from butler.views.decorators import role_required
+from companies import services as company_services
+
+STAFF = (roles.BUTLER, roles.MANAGER)
+
+
+@role_required(*STAFF)
+def detail(request, pk: int):
+    company = access.company_for(request.user, pk)
+    context = selectors.company_page(company)
+    context["can_serve"] = access.can_serve(request.user, company)
+    return render(request, "butler/company_detail.html", context)
+
+
+def _servable(request, pk: int):
+    company = access.company_for(request.user, pk)
+    if not access.can_serve(request.user, company):
+        raise PermissionDenied
+    return company
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    company = _servable(request, pk)
+    form = CompanyProfileForm(request.POST or None, instance=company)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        business_types = list(data.pop("business_types"))
+        company.refresh_from_db()
+        try:
+            company_services.company_update(
+                actor=request.user, company=company, business_types=business_types, **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The company profile is saved."))
+            return redirect("companies:detail", pk=company.pk)
+    return render(request, "butler/company_form.html", {"form": form, "company": company})
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def contact_add(request, pk: int):
+    company = _servable(request, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_services.contact_add(actor=request.user, company=company, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The contact is added."))
+            return redirect("companies:detail", pk=company.pk)
+    return render(request, "butler/contact_form.html", {"form": form, "company": company})
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = access.contact_for(request.user, pk)
+    company = _servable(request, contact.company_id)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        contact.refresh_from_db()
+        try:
+            company_services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The contact is saved."))
+            return redirect("companies:detail", pk=company.pk)
+    return render(request, "butler/contact_form.html", {"form": form, "company": company, "contact": contact})
+
+
+def _active_period(request, pk: int):
+    company = access.company_for(request.user, pk)
+    period = company.service_periods.active().select_related("butler").first()
+    if period is None:
+        messages.error(
+            request, _("%(company)s has no service period in progress.") % {"company": company.name}
+        )
+        return company, None
+    return company, period
+
+
+@role_required(roles.MANAGER)
+@require_http_methods(["GET", "POST"])
+def transfer(request, pk: int):
+    company, period = _active_period(request, pk)
+    if period is None:
+        return redirect("companies:detail", pk=company.pk)
+    form = TransferForm(request.POST or None, current_butler=period.butler)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_period = services.service_period_transfer(
+                actor=request.user,
+                period=period,
+                to_butler=form.cleaned_data["to_butler"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(company)s is now served by %(butler)s; new card %(card)s.")
+                % {
+                    "company": company.name,
+                    "butler": new_period.butler.display_name,
+                    "card": new_period.card_number,
+                },
+            )
+            return redirect("companies:detail", pk=company.pk)
+    return render(
+        request, "butler/period_transfer.html", {"form": form, "company": company, "period": period}
+    )
+
+
+@role_required(roles.MANAGER)
+@require_http_methods(["GET", "POST"])
+def end_early(request, pk: int):
+    company, period = _active_period(request, pk)
+    if period is None:
+        return redirect("companies:detail", pk=company.pk)
+    form = EndEarlyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_period_end_early(
+                actor=request.user, period=period, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The service period of %(company)s has ended.") % {"company": company.name}
+            )
+            return redirect("companies:detail", pk=company.pk)
+    return render(
+        request, "butler/period_end_early.html", {"form": form, "company": company, "period": period}
+    )

@@ -1,0 +1,96 @@
+"""Shared test world: a manager, two butlers and two companies, each with a portal contact.
+
+Everything is built through the product's own services, as a user would build it.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from butler import roles, services
+from butler.models import Butler, ServicePeriod
+from companies.models import BusinessType, Company, Contact
+from tests.factories import credit_code, mobile
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(username: str, *role_names: str, **extra):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **extra)
+    for role in role_names:
+        roles.add_role(user, role)
+    return user
+
+
+def make_butler(username: str, name: str, *, active: bool = True) -> Butler:
+    user = make_user(username, email=f"{username}@window.example")
+    butler = services.butler_create(
+        actor=None,
+        user=user,
+        display_name=name,
+        window="北仑区行政服务中心交通窗口 3号",
+        office_phone="0574-86861234",
+        mobile=mobile(90_000 + user.pk),
+    )
+    if not active:
+        butler.active = False
+        butler.save()
+    return butler
+
+
+def register(actor, n: int, *, name: str | None = None, email: str = "") -> Company:
+    from companies.services import company_register
+
+    return company_register(
+        actor=actor,
+        name=name or f"宁波北仑顺达{n}物流有限公司",
+        credit_code=credit_code(n),
+        registered_on=date(2026, 10, 1),
+        district="330206",
+        address="宁波市北仑区新碶街道明州路188号",
+        legal_representative="李四",
+        business_types=BusinessType.objects.filter(code="road_freight"),
+        contact_name=f"王{n}",
+        contact_mobile=mobile(n),
+        contact_email=email,
+    ).company
+
+
+def give_portal_account(contact: Contact, username: str):
+    user = make_user(username, roles.COMPANY)
+    contact.user = user
+    contact.save(update_fields=["user"])
+    return user
+
+
+@dataclass
+class World:
+    manager: object
+    butler_a: Butler
+    butler_b: Butler
+    company_a: Company
+    company_b: Company
+    period_a: ServicePeriod
+    period_b: ServicePeriod
+    contact_a: object
+    contact_b: object
+    outsider: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    manager = make_user("manager", roles.MANAGER)
+    butler_a = make_butler("butler_a", "王丽娜")
+    butler_b = make_butler("butler_b", "张伟")
+    company_a = register(butler_a.user, 1, email="a@company-a.example")
+    company_b = register(butler_b.user, 2)
+    period_a = services.first_visit_accept(actor=butler_a.user, company_id=company_a.pk).period
+    period_b = services.first_visit_accept(actor=butler_b.user, company_id=company_b.pk).period
+    contact_a = give_portal_account(company_a.contacts.get(), "contact_a")
+    contact_b = give_portal_account(company_b.contacts.get(), "contact_b")
+    outsider = make_user("outsider")
+    return World(
+        manager, butler_a, butler_b, company_a, company_b, period_a, period_b, contact_a, contact_b, outsider
+    )
