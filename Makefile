@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint messages demo clean
+.PHONY: run test install lint messages system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,21 @@ run: install .env messages
 	@$(BIN)/python manage.py demo_logins --port $(PORT)
 	PORT=$(PORT) exec $(BIN)/honcho --no-prefix -f Procfile.dev start
 
-test: install messages
+# What the test suite needs from the system: GNU gettext (string extraction check) and Debian's
+# Chromium (browser tests). Installed with apt-get when missing and we may; otherwise we say what to do.
+system-deps:
+	@missing=""; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
+
+test: install messages system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=butler.settings.test
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
