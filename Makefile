@@ -30,7 +30,7 @@ run: install .env messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@$(BIN)/python manage.py demo_logins --port $(PORT)
-	PORT=$(PORT) exec $(BIN)/honcho --no-prefix -f Procfile.dev start
+	exec $(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 # What the test suite needs from the system: GNU gettext (string extraction check) and Debian's
 # Chromium (browser tests). Installed with apt-get when missing and we may; otherwise we say what to do.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from butler import roles
 from butler.models import Butler, CardCounter, PortalInvitation, ServicePeriod
 from companies.models import Company, Contact
-from companies.phones import normalize_mobile
+from companies.phones import normalize_mobile, normalize_phone
 from companies.services import company_register
 
 
@@ -44,8 +44,6 @@ class FirstVisit:
 def butler_create(
     *, actor, user, display_name: str, window: str, office_phone: str, mobile: str = ""
 ) -> Butler:
-    from companies.phones import normalize_phone
-
     butler = Butler(
         user=user,
         display_name=display_name.strip(),

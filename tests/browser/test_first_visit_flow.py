@@ -50,7 +50,9 @@ def test_butler_registers_a_company_and_prints_its_card(live_server, page, artif
     page.screenshot(path=str(artifacts / "first-visit-card.png"), full_page=True)
 
     page.emulate_media(media="print")
-    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    pdf_bytes = page.pdf(prefer_css_page_size=True, print_background=True)
+    (artifacts / "first-visit-card.pdf").write_bytes(pdf_bytes)
+    pdf = PdfReader(io.BytesIO(pdf_bytes))
     assert len(pdf.pages) == 1
     width_mm = float(pdf.pages[0].mediabox.width) / 72 * 25.4
     height_mm = float(pdf.pages[0].mediabox.height) / 72 * 25.4

@@ -233,3 +233,22 @@ def test_completed_period_shows_no_days_left(client, world):
     client.force_login(world.contact_a)
     body = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "ended on" in body
+
+
+def test_password_reset_mails_a_working_link_in_chinese(client, world):
+    from django.core import mail
+
+    client.post(reverse("password_reset"), {"email": "butler_a@window.example"})
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert "密码" in message.subject
+    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line)
+    path = link.split("testserver", 1)[1]
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "Beilun-new-2026", "new_password2": "Beilun-new-2026"}
+    )
+    assert done.status_code == 302
+    world.butler_a.user.refresh_from_db()
+    assert world.butler_a.user.check_password("Beilun-new-2026")
