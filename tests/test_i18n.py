@@ -14,7 +14,9 @@ CATALOGUE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 
 def _missing(catalogue: polib.POFile) -> list[str]:
-    return [entry.msgid for entry in catalogue if not entry.obsolete and (not entry.translated() or entry.fuzzy)]
+    return [
+        entry.msgid for entry in catalogue if not entry.obsolete and (not entry.translated() or entry.fuzzy)
+    ]
 
 
 def test_chinese_catalogue_is_complete():
@@ -23,7 +25,9 @@ def test_chinese_catalogue_is_complete():
 
 def test_every_marked_string_is_in_the_catalogue(tmp_path, monkeypatch):
     if not shutil.which("xgettext"):
-        pytest.fail("GNU gettext is needed to extract strings: apt-get install gettext (make test installs it).")
+        pytest.fail(
+            "GNU gettext is needed to extract strings: apt-get install gettext (make test installs it)."
+        )
     for name in ("butler", "companies", "reminders", "templates"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "locale", tmp_path / "locale")

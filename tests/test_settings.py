@@ -8,11 +8,17 @@ from django.conf import settings
 
 
 def _check(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    }
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='butler.settings'; "
-         "import butler.settings as s; print(s.DEBUG, s.TIME_ZONE, s.LANGUAGE_CODE)"],
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='butler.settings'; "
+            "import butler.settings as s; print(s.DEBUG, s.TIME_ZONE, s.LANGUAGE_CODE)",
+        ],
         cwd=settings.BASE_DIR / "tests",
         env={**environment, "PYTHONPATH": str(settings.BASE_DIR)},
         capture_output=True,

@@ -39,7 +39,9 @@ def test_search_by_credit_code_offers_registration_when_unknown(client, world):
 
 def test_search_with_a_bad_check_character_explains_it(client, world):
     client.force_login(world.butler_a.user)
-    response = client.get(reverse("firstvisit:search"), {"q": "91330206MA2H7K3P2X"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        reverse("firstvisit:search"), {"q": "91330206MA2H7K3P2X"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "must end in Y" in response.content.decode()
 
 
@@ -80,7 +82,9 @@ def test_invalid_registration_keeps_what_was_typed(client, world):
 
 def test_registering_a_known_code_leads_to_the_existing_company(client, world):
     client.force_login(world.butler_b.user)
-    response = client.post(reverse("firstvisit:register"), _registration(credit_code=world.company_a.credit_code))
+    response = client.post(
+        reverse("firstvisit:register"), _registration(credit_code=world.company_a.credit_code)
+    )
     assert response["Location"] == reverse("firstvisit:accept", args=[world.company_a.pk])
     page = client.get(response["Location"])
     assert "王丽娜" in page.content.decode()
@@ -123,7 +127,9 @@ def test_portfolio_search_and_sort(client, world):
 
 
 def test_past_butler_sees_the_company_read_only(client, world):
-    services.service_period_transfer(actor=world.manager, period=world.period_a, to_butler=world.butler_b, reason="调整")
+    services.service_period_transfer(
+        actor=world.manager, period=world.period_a, to_butler=world.butler_b, reason="调整"
+    )
     client.force_login(world.butler_a.user)
     page = client.get(reverse("companies:detail", args=[world.company_a.pk]))
     assert page.status_code == 200
@@ -147,7 +153,9 @@ def test_company_page_shows_who_changed_what(client, world):
         },
     )
     assert response.status_code == 302
-    body = client.get(reverse("companies:detail", args=[world.company_a.pk]), HTTP_ACCEPT_LANGUAGE="en").content
+    body = client.get(
+        reverse("companies:detail", args=[world.company_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content
     body = body.decode()
     assert "宁波市北仑区新碶街道明州路188号" in body and "宁波市北仑区小港街道新地址1号" in body
     assert "Road transport of dangerous goods" in body
@@ -174,7 +182,9 @@ def test_manager_ends_a_period_early_through_the_page(client, world):
 
 def test_manager_filters_periods_by_butler_and_status(client, world):
     client.force_login(world.manager)
-    body = client.get(reverse("manager:periods"), {"butler": world.butler_b.pk, "status": "active"}).content.decode()
+    body = client.get(
+        reverse("manager:periods"), {"butler": world.butler_b.pk, "status": "active"}
+    ).content.decode()
     assert world.company_b.name in body and world.company_a.name not in body
     body = client.get(reverse("manager:periods"), {"status": "completed"}).content.decode()
     assert world.company_b.name not in body
@@ -200,9 +210,13 @@ def test_invitation_page_activates_the_portal(client, world):
     extra = company.contacts.create(name="孙丽", mobile="13900000888")
     _invitation, token = services.invitation_issue(actor=world.butler_b.user, contact=extra)
     url = reverse("portal:invitation", args=[token])
-    wrong = client.post(url, {"mobile": "13900000999", "password1": "Beilun-2026!", "password2": "Beilun-2026!"})
+    wrong = client.post(
+        url, {"mobile": "13900000999", "password1": "Beilun-2026!", "password2": "Beilun-2026!"}
+    )
     assert wrong.status_code == 200 and "13900000999" in wrong.content.decode()
-    response = client.post(url, {"mobile": "13900000888", "password1": "Beilun-2026!", "password2": "Beilun-2026!"})
+    response = client.post(
+        url, {"mobile": "13900000888", "password1": "Beilun-2026!", "password2": "Beilun-2026!"}
+    )
     assert response["Location"] == reverse("portal:home")
     assert client.get(reverse("portal:home")).status_code == 200
     client.logout()
@@ -247,7 +261,8 @@ def test_password_reset_mails_a_working_link_in_chinese(client, world):
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
     done = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "Beilun-new-2026", "new_password2": "Beilun-new-2026"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Beilun-new-2026", "new_password2": "Beilun-new-2026"},
     )
     assert done.status_code == 302
     world.butler_a.user.refresh_from_db()
