@@ -159,7 +159,9 @@ class EndEarlyForm(forms.Form):
 
 class PeriodFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=120)
-    butler = forms.ModelChoiceField(label=_("Butler"), queryset=Butler.objects.all(), required=False)
+    butler = forms.ModelChoiceField(
+        label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args, **kwargs):

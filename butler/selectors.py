@@ -127,6 +127,7 @@ def _entries(records: list, label, skip: set[str], names: dict, extra=None) -> l
     actions = {"+": gettext("created"), "~": gettext("changed"), "-": gettext("deleted")}
     entries = []
     by_object: dict[int, object] = {}
+    created_entry: dict[int, HistoryEntry] = {}
     for record in records:
         previous = by_object.get(record.id)
         by_object[record.id] = record
@@ -146,20 +147,34 @@ def _entries(records: list, label, skip: set[str], names: dict, extra=None) -> l
                 changes.extend(extra(previous, record))
             if record.history_type == "~" and not changes:
                 continue
+            first = created_entry.pop(record.id, None)
+            if first is not None and _same_act(previous, record):
+                # Many-to-many values are set just after creation: show them as part of it.
+                first.changes.extend(changes)
+                continue
         user = record.history_user
         butler = getattr(user, "butler", None) if user is not None else None
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=(butler.display_name if butler else None)
-                or (user and (user.get_full_name() or user.username))
-                or gettext("system"),
-                what=label(record),
-                action=actions[record.history_type],
-                changes=changes,
-            )
+        entry = HistoryEntry(
+            when=record.history_date,
+            who=(butler.display_name if butler else None)
+            or (user and (user.get_full_name() or user.username))
+            or gettext("system"),
+            what=label(record),
+            action=actions[record.history_type],
+            changes=changes,
         )
+        if record.history_type == "+":
+            created_entry[record.id] = entry
+        entries.append(entry)
     return entries
+
+
+def _same_act(previous, record) -> bool:
+    return (
+        previous.history_type == "+"
+        and previous.history_user_id == record.history_user_id
+        and abs((record.history_date - previous.history_date).total_seconds()) < 2
+    )
 
 
 def _business_type_change(types: dict):
@@ -218,7 +233,8 @@ def company_history(company: Company, *, limit: int = 100) -> list[HistoryEntry]
             names,
         )
     )
-    entries.sort(key=lambda e: e.when, reverse=True)
+    order = {id(entry): n for n, entry in enumerate(entries)}
+    entries.sort(key=lambda e: (e.when, order[id(e)]), reverse=True)
     return entries[:limit]
 
 
