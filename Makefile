@@ -24,7 +24,7 @@ install: $(STAMP)
 	@echo "Wrote .env (local development settings)."
 
 messages: install
-	$(BIN)/python manage.py compile_translations
+	$(BIN)/python manage.py compile_translations --settings=butler.settings.test
 
 run: install .env messages
 	$(BIN)/python manage.py migrate --noinput
