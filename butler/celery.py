@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "butler.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "butler.settings.base")
 
 app = Celery("butler")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -16,8 +16,8 @@ def _check(**env) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-c",
-            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='butler.settings'; "
-            "import butler.settings as s; print(s.DEBUG, s.TIME_ZONE, s.LANGUAGE_CODE)",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='butler.settings.base'; "
+            "import butler.settings.base as s; print(s.DEBUG, s.TIME_ZONE, s.LANGUAGE_CODE)",
         ],
         cwd=settings.BASE_DIR / "tests",
         env={**environment, "PYTHONPATH": str(settings.BASE_DIR)},

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
-from butler.settings import *  # noqa: E402,F403
-from butler.settings import DATABASES, VAR_DIR  # noqa: E402
+from butler.settings.base import *  # noqa: E402,F403
+from butler.settings.base import DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
