@@ -57,4 +57,7 @@ def can_serve(user, company: Company) -> bool:
     """May this user change the company's records? Its manager or its butler in service."""
     if is_manager(user):
         return True
-    return is_butler(user) and company.service_periods.active().filter(butler__user=user).exists()
+    return (
+        is_butler(user)
+        and company.service_periods.active().filter(butler__user=user, butler__active=True).exists()
+    )

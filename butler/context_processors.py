@@ -1,4 +1,7 @@
+from django.conf import settings
+
 from butler.roles import BUTLER, COMPANY, MANAGER, roles_of
+from butler.services import service_hours, window_name
 
 
 def roles(request) -> dict:
@@ -7,4 +10,13 @@ def roles(request) -> dict:
         "is_manager": MANAGER in current,
         "is_butler": BUTLER in current,
         "is_company": COMPANY in current,
+    }
+
+
+def window(request) -> dict:
+    """The window's name and hours, and the service's length, for every page and e-mail."""
+    return {
+        "window_name": window_name(),
+        "service_hours": service_hours(),
+        "service_days": settings.BUTLER_SERVICE_DAYS,
     }

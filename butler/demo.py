@@ -35,7 +35,7 @@ from butler.models import Butler, PortalInvitation, ServicePeriod
 from companies.credit_code import ALPHABET, with_check_character
 from companies.models import BusinessType, Company, Contact, District
 from companies.phones import validate_mobile
-from companies.services import company_register, company_update, contact_add
+from companies.services import Registration, company_register, company_update, contact_add
 
 SEED = 2026
 DEMO_PASSWORD = "butler-demo"  # noqa: S105 - the published demo password
@@ -506,10 +506,17 @@ class _Loader:
             name,
             joined=_at(self.day(joined_ago), time(9, 0)),
             email=f"{username}@{STAFF_EMAIL_DOMAIN}",
+        )
+        roles.add_role(self.manager, roles.MANAGER)
+        # The back office (Django admin) belongs to IT, not to the window's manager.
+        self.user(
+            "admin",
+            "系统管理员",
+            joined=_at(self.day(joined_ago), time(8, 45)),
+            email=f"admin@{STAFF_EMAIL_DOMAIN}",
             is_staff=True,
             is_superuser=True,
         )
-        roles.add_role(self.manager, roles.MANAGER)
         for (username, name, window, extension, joined_ago), mobile in zip(
             STAFF, self.plan.butler_mobiles, strict=True
         ):
@@ -583,18 +590,20 @@ class _Loader:
         actor = self.actor(plan)
         registration = company_register(
             actor=actor,
-            name=plan.name,
-            credit_code=plan.credit_code,
-            registered_on=moment.date(),
-            district=plan.district,
-            address=plan.address,
-            legal_representative=plan.legal_representative,
-            business_types=[self.types[code] for code in plan.type_codes],
-            contact_name=plan.primary.name,
-            contact_mobile=plan.primary.mobile,
-            contact_email=plan.primary.email,
-            contact_position=plan.primary.position,
-            status=plan.status,
+            registration=Registration(
+                name=plan.name,
+                credit_code=plan.credit_code,
+                registered_on=moment.date(),
+                district=plan.district,
+                address=plan.address,
+                legal_representative=plan.legal_representative,
+                business_types=[self.types[code] for code in plan.type_codes],
+                contact_name=plan.primary.name,
+                contact_mobile=plan.primary.mobile,
+                contact_email=plan.primary.email,
+                contact_position=plan.primary.position,
+                status=plan.status,
+            ),
         )
         company = state["company"] = registration.company
         _backdate(Company, [company.pk], created_at=moment)

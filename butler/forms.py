@@ -11,6 +11,7 @@ from butler.models import Butler
 from companies.credit_code import normalize_credit_code, region_code, validate_credit_code
 from companies.models import BusinessType, Company, Contact, District
 from companies.phones import normalize_mobile, validate_mobile
+from companies.services import Registration
 
 
 class CreditCodeField(forms.CharField):
@@ -69,12 +70,6 @@ class CompanyProfileForm(forms.ModelForm):
         ]
         widgets = {"registered_on": DateInput(), "business_types": forms.CheckboxSelectMultiple}
 
-    def clean_registered_on(self):
-        value = self.cleaned_data["registered_on"]
-        if value and value > timezone.localdate():
-            raise ValidationError(_("The registration date cannot be in the future."))
-        return value
-
 
 class CompanyRegistrationForm(CompanyProfileForm):
     """A new company at the window: its registry data and the person who came to the window."""
@@ -82,7 +77,7 @@ class CompanyRegistrationForm(CompanyProfileForm):
     credit_code = CreditCodeField()
     contact_name = forms.CharField(label=_("Contact name"), max_length=60)
     contact_mobile = MobileField(label=_("Contact mobile"))
-    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False, max_length=254)
     contact_position = forms.CharField(label=_("Contact position"), max_length=60, required=False)
 
     class Meta(CompanyProfileForm.Meta):
@@ -111,22 +106,22 @@ class CompanyRegistrationForm(CompanyProfileForm):
     def validate_unique(self):
         """A code that exists is not an error here: the view shows that company instead."""
 
-    def registration(self) -> dict:
+    def registration(self) -> Registration:
         data = self.cleaned_data
-        return {
-            "name": data["name"],
-            "credit_code": data["credit_code"],
-            "registered_on": data["registered_on"],
-            "district": data["district"],
-            "address": data["address"],
-            "legal_representative": data["legal_representative"],
-            "status": data["status"],
-            "business_types": list(data["business_types"]),
-            "contact_name": data["contact_name"],
-            "contact_mobile": data["contact_mobile"],
-            "contact_email": data.get("contact_email", ""),
-            "contact_position": data.get("contact_position", ""),
-        }
+        return Registration(
+            name=data["name"],
+            credit_code=data["credit_code"],
+            registered_on=data["registered_on"],
+            district=data["district"],
+            address=data["address"],
+            legal_representative=data["legal_representative"],
+            status=data["status"],
+            business_types=list(data["business_types"]),
+            contact_name=data["contact_name"],
+            contact_mobile=data["contact_mobile"],
+            contact_email=data.get("contact_email", ""),
+            contact_position=data.get("contact_position", ""),
+        )
 
     @staticmethod
     def initial_for_code(code: str) -> dict:
@@ -142,6 +137,10 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "position", "mobile", "email", "is_primary"]
+        help_texts = {"is_primary": _("To change the primary contact, mark another contact as primary.")}
+
+    def validate_unique(self):
+        """The service hands the primary role over; the database keeps it to one per company."""
 
 
 class TransferForm(forms.Form):
@@ -150,11 +149,21 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, current_butler: Butler, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_butler"].queryset = Butler.objects.filter(active=True).exclude(pk=current_butler.pk)
+        self.fields["to_butler"].queryset = Butler.objects.filter(active=True, user__is_active=True).exclude(
+            pk=current_butler.pk
+        )
 
 
 class EndEarlyForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+class CompanyFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=120)
+    butler = forms.ModelChoiceField(
+        label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
+    )
+    without_butler = forms.BooleanField(label=_("Without a butler only"), required=False)
 
 
 class PeriodFilterForm(forms.Form):
@@ -201,3 +210,12 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or mobile number")
         self.fields["username"].widget.attrs["autofocus"] = True
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: on the field it names when the form has it, else above."""
+    if hasattr(error, "error_dict"):
+        for field_name, errors in error.error_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,13 +1,107 @@
 """Reads for the butler service's pages, each a fixed number of queries whatever the data size."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from butler import roles
 from butler.models import Butler, PortalInvitation, ServicePeriod
+from companies.credit_code import normalize_credit_code, validate_credit_code
 from companies.models import BusinessType, Company, Contact
+
+FIRST_VISIT_RESULTS = 20
+
+
+def butler_for_user(user) -> Butler | None:
+    """The butler profile of a signed-in butler, read once per request."""
+    if not roles.is_butler(user):
+        return None
+    cached = getattr(user, "_butler_profile", False)
+    if cached is False:
+        cached = Butler.objects.filter(user=user).first()
+        user._butler_profile = cached
+    return cached
+
+
+def token_hash(raw_token: str) -> str:
+    return hashlib.sha256((raw_token or "").encode()).hexdigest()
+
+
+def invitation_by_token(raw_token: str, *, lock: bool = False) -> PortalInvitation | None:
+    invitations = PortalInvitation.objects.select_related("contact__company")
+    if lock:
+        invitations = invitations.select_for_update(of=("self",))
+    return invitations.filter(token_hash=token_hash(raw_token)).first()
+
+
+@dataclass
+class Lookup:
+    """What the first-visit search found for what the clerk typed."""
+
+    code: str | None = None  # the text was a valid credit code
+    code_error: str = ""  # it looked like a code but is not valid: why
+    companies: list = field(default_factory=list)
+    more: bool = False  # more companies match than are shown
+
+
+def first_visit_lookup(text: str) -> Lookup:
+    """A valid credit code finds exactly its company; anything else searches names (public registry data)."""
+    code = normalize_credit_code(text)
+    with_butler = Prefetch(
+        "service_periods",
+        queryset=ServicePeriod.objects.select_related("butler").order_by("-start_date", "-id"),
+    )
+    try:
+        validate_credit_code(code)
+    except ValidationError as error:
+        lookup = Lookup()
+        if len(code) >= 15 and any(char.isdigit() for char in code):
+            lookup.code_error = error.messages[0]
+        found = list(
+            Company.objects.search(text)
+            .prefetch_related(with_butler)
+            .order_by("name")[: FIRST_VISIT_RESULTS + 1]
+        )
+        lookup.companies, lookup.more = found[:FIRST_VISIT_RESULTS], len(found) > FIRST_VISIT_RESULTS
+        return lookup
+    return Lookup(
+        code=code, companies=list(Company.objects.filter(credit_code=code).prefetch_related(with_butler))
+    )
+
+
+def portal_home(contact: Contact, *, today: date | None = None) -> dict:
+    """The company contact's view of their butler service."""
+    today = today or timezone.localdate()
+    periods = list(contact.company.service_periods.select_related("butler"))
+    current = next((p for p in periods if p.is_active), None)
+    context = {"company": contact.company, "period": current, "latest": periods[0] if periods else None}
+    if current is not None:
+        total = current.days_total()
+        context["days_left"] = current.days_left(today)
+        context["progress"] = round(100 * (total - context["days_left"]) / total) if total else 100
+    return context
+
+
+def companies_for_manager(*, search: str = "", butler_id: int | None = None, without_butler: bool = False):
+    """Every company with its current period (if any), newest registration first."""
+    companies = Company.objects.search(search).prefetch_related(
+        Prefetch(
+            "service_periods",
+            queryset=ServicePeriod.objects.active().select_related("butler"),
+            to_attr="active_periods",
+        ),
+        "business_types",
+    )
+    if without_butler:
+        companies = companies.filter(service_periods__isnull=True)
+    if butler_id:
+        companies = companies.filter(service_periods__butler_id=butler_id, service_periods__status="active")
+    return companies.order_by("-registered_on", "name")
+
 
 PORTFOLIO_SORTS = {
     "days_left": ("end_date", "company__name"),
@@ -187,7 +281,7 @@ def _business_type_change(types: dict):
             return []
 
         def show(ids):
-            return "、".join(sorted(types[i].name for i in ids if i in types)) or "—"
+            return ", ".join(sorted(types[i].name for i in ids if i in types)) or "—"
 
         return [(gettext("business types"), show(before), show(after))]
 
@@ -199,21 +293,16 @@ def company_history(company: Company, *, limit: int = 100) -> list[HistoryEntry]
     from django.utils.translation import gettext
 
     user_fields = ("history_user", "history_user__butler")
-    company_rows = list(
-        company.history.select_related(*user_fields)
-        .prefetch_related("historicalcompany_business_types_set")
-        .order_by("history_date", "history_id")
-    )
-    contact_rows = list(
-        Contact.history.filter(company_id=company.pk)
-        .select_related(*user_fields)
-        .order_by("history_date", "history_id")
-    )
-    period_rows = list(
-        ServicePeriod.history.filter(company_id=company.pk)
-        .select_related(*user_fields)
-        .order_by("history_date", "history_id")
-    )
+    window = 2 * limit  # the newest rows of each kind, with room for the rows their changes compare to
+
+    def newest(rows) -> list:
+        return list(
+            reversed(rows.select_related(*user_fields).order_by("-history_date", "-history_id")[:window])
+        )
+
+    company_rows = newest(company.history.prefetch_related("historicalcompany_business_types_set"))
+    contact_rows = newest(Contact.history.filter(company_id=company.pk))
+    period_rows = newest(ServicePeriod.history.filter(company_id=company.pk))
     butler_ids = {row.butler_id for row in period_rows}
     names = {(Butler, b.pk): b.display_name for b in Butler.objects.filter(pk__in=butler_ids)}
     types = {t.pk: t for t in BusinessType.objects.all()}

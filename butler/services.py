@@ -4,13 +4,13 @@ Each function owns its transaction, validates before it writes, records the acti
 history and queues what leaves the process (e-mail) only after the transaction commits.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from butler import roles
 from butler.models import Butler, CardCounter, PortalInvitation, ServicePeriod
+from butler.selectors import butler_for_user, invitation_by_token, token_hash
 from companies.models import Company, Contact
 from companies.phones import normalize_mobile, normalize_phone
-from companies.services import company_register
+from companies.services import Registration, company_register
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,13 @@ class FirstVisit:
 
 @transaction.atomic
 def butler_create(
-    *, actor, user, display_name: str, window: str, office_phone: str, mobile: str = ""
+    *,
+    actor: AbstractBaseUser | None,
+    user: AbstractBaseUser,
+    display_name: str,
+    window: str,
+    office_phone: str,
+    mobile: str = "",
 ) -> Butler:
     butler = Butler(
         user=user,
@@ -56,16 +63,6 @@ def butler_create(
     butler.save()
     roles.add_role(user, roles.BUTLER)
     return butler
-
-
-def butler_for_user(user) -> Butler | None:
-    if not roles.is_butler(user):
-        return None
-    cached = getattr(user, "_butler_profile", False)
-    if cached is False:
-        cached = Butler.objects.filter(user=user).first()
-        user._butler_profile = cached
-    return cached
 
 
 # --- service periods ---------------------------------------------------------------------------------
@@ -96,7 +93,7 @@ def _period_open(
     return period
 
 
-def _acting_butler(actor) -> Butler:
+def _acting_butler(actor: AbstractBaseUser) -> Butler:
     butler = butler_for_user(actor)
     if butler is None:
         raise ValidationError(
@@ -107,7 +104,7 @@ def _acting_butler(actor) -> Butler:
     return butler
 
 
-def first_visit_accept(*, actor, company_id: int, today: date | None = None) -> FirstVisit:
+def first_visit_accept(*, actor: AbstractBaseUser, company_id: int, today: date | None = None) -> FirstVisit:
     """Accept a company's first matter: whoever accepts it becomes its butler (首办负责制).
 
     The company row is locked, so two clerks accepting the same company at once end with one period;
@@ -118,11 +115,16 @@ def first_visit_accept(*, actor, company_id: int, today: date | None = None) -> 
         with transaction.atomic():
             return _first_visit_accept_locked(actor=actor, butler=butler, company_id=company_id, today=today)
     except IntegrityError:
-        period = ServicePeriod.objects.active().select_related("butler").get(company_id=company_id)
+        # Only the one-active-period index can collide here: another clerk's acceptance committed first.
+        period = ServicePeriod.objects.active().select_related("butler").filter(company_id=company_id).first()
+        if period is None:
+            raise
         return FirstVisit(period=period, created=False)
 
 
-def _first_visit_accept_locked(*, actor, butler: Butler, company_id: int, today: date | None) -> FirstVisit:
+def _first_visit_accept_locked(
+    *, actor: AbstractBaseUser, butler: Butler, company_id: int, today: date | None
+) -> FirstVisit:
     company = Company.objects.select_for_update().get(pk=company_id)
     earlier = (
         ServicePeriod.objects.filter(company=company).select_related("butler").order_by("-start_date", "-id")
@@ -146,10 +148,12 @@ def _first_visit_accept_locked(*, actor, butler: Butler, company_id: int, today:
 
 
 @transaction.atomic
-def first_visit_register(*, actor, today: date | None = None, **registration) -> FirstVisit:
+def first_visit_register(
+    *, actor: AbstractBaseUser, registration: Registration, today: date | None = None
+) -> FirstVisit:
     """Register a new company at the window and accept its first matter in one step."""
     _acting_butler(actor)
-    result = company_register(actor=actor, **registration)
+    result = company_register(actor=actor, registration=registration)
     visit = first_visit_accept(actor=actor, company_id=result.company.pk, today=today)
     return FirstVisit(
         period=visit.period,
@@ -160,7 +164,11 @@ def first_visit_register(*, actor, today: date | None = None, **registration) ->
 
 
 def _lock_active(period: ServicePeriod, today: date) -> ServicePeriod:
-    period = ServicePeriod.objects.select_for_update().select_related("company", "butler").get(pk=period.pk)
+    period = (
+        ServicePeriod.objects.select_for_update(of=("self",))
+        .select_related("company", "butler")
+        .get(pk=period.pk)
+    )
     if not period.is_active:
         raise ValidationError(_("This service period is no longer in service."))
     if period.end_date <= today:
@@ -170,7 +178,12 @@ def _lock_active(period: ServicePeriod, today: date) -> ServicePeriod:
 
 @transaction.atomic
 def service_period_transfer(
-    *, actor, period: ServicePeriod, to_butler: Butler, reason: str, today: date | None = None
+    *,
+    actor: AbstractBaseUser,
+    period: ServicePeriod,
+    to_butler: Butler,
+    reason: str,
+    today: date | None = None,
 ) -> ServicePeriod:
     """Hand a company to another butler: the old period is kept as transferred, a new card is issued,
     the end date stays, and the company is told."""
@@ -198,13 +211,14 @@ def service_period_transfer(
     )
     from butler.tasks import notify_company_of_transfer
 
-    transaction.on_commit(lambda: notify_company_of_transfer.delay(new_period.pk))
+    # robust: the transfer stands even if the broker is briefly unreachable; the failure is logged.
+    transaction.on_commit(lambda: notify_company_of_transfer.delay(new_period.pk), robust=True)
     return new_period
 
 
 @transaction.atomic
 def service_period_end_early(
-    *, actor, period: ServicePeriod, reason: str, today: date | None = None
+    *, actor: AbstractBaseUser, period: ServicePeriod, reason: str, today: date | None = None
 ) -> ServicePeriod:
     today = today or timezone.localdate()
     reason = (reason or "").strip()
@@ -265,20 +279,16 @@ def window_name() -> str:
 
 
 def service_hours() -> str:
-    return settings.BUTLER_SERVICE_HOURS or _(
-        "Monday to Friday 8:30–12:00 and 13:30–17:00, except public holidays"
-    )
+    return settings.BUTLER_SERVICE_HOURS or _("Mon–Fri 8:30–12:00, 13:30–17:00, except public holidays")
 
 
 # --- portal invitations ------------------------------------------------------------------------------
 
 
-def _token_hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
 @transaction.atomic
-def invitation_issue(*, actor, contact: Contact, now=None) -> tuple[PortalInvitation, str]:
+def invitation_issue(
+    *, actor: AbstractBaseUser | None, contact: Contact, now=None
+) -> tuple[PortalInvitation, str]:
     """Create a single-use invitation for the contact and revoke the earlier unused ones.
 
     Returns the invitation and its raw token; only the token's hash is stored.
@@ -292,7 +302,7 @@ def invitation_issue(*, actor, contact: Contact, now=None) -> tuple[PortalInvita
     raw_token = secrets.token_urlsafe(32)
     invitation = PortalInvitation(
         contact=contact,
-        token_hash=_token_hash(raw_token),
+        token_hash=token_hash(raw_token),
         created_at=now,
         expires_at=now + timedelta(days=settings.BUTLER_INVITATION_DAYS),
         created_by=actor,
@@ -302,24 +312,11 @@ def invitation_issue(*, actor, contact: Contact, now=None) -> tuple[PortalInvita
     return invitation, raw_token
 
 
-def invitation_find(raw_token: str) -> PortalInvitation | None:
-    return (
-        PortalInvitation.objects.select_related("contact__company")
-        .filter(token_hash=_token_hash(raw_token or ""))
-        .first()
-    )
-
-
 @transaction.atomic
 def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None):
     """The contact proves they hold the mobile on record, sets a password and gets a portal account."""
     now = now or timezone.now()
-    invitation = (
-        PortalInvitation.objects.select_for_update()
-        .select_related("contact__company")
-        .filter(token_hash=_token_hash(raw_token or ""))
-        .first()
-    )
+    invitation = invitation_by_token(raw_token, lock=True)
     if invitation is None or not invitation.is_usable(now):
         raise ValidationError(
             _("This invitation has expired or has been used. Ask your butler for a new one.")
@@ -332,10 +329,10 @@ def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None):
             {"mobile": _("This is not the mobile number the window has on record for you.")}
         )
     User = get_user_model()
-    user = User(username=_free_username(contact.mobile), first_name=contact.name, email=contact.email)
+    user = User(first_name=contact.name, email=contact.email)
     validate_password(password, user=user)
     user.set_password(password)
-    user.save()
+    _save_with_free_username(user, base=contact.mobile)
     roles.add_role(user, roles.COMPANY)
     contact.user = user
     contact._history_user = user
@@ -346,10 +343,18 @@ def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None):
     return user
 
 
-def _free_username(base: str) -> str:
+def _save_with_free_username(user, *, base: str) -> None:
+    """Save a new user under ``base`` or ``base-2``, ``base-3`` …, whichever is free when it is written."""
     User = get_user_model()
-    candidate, n = base, 1
-    while User.objects.filter(username=candidate).exists():
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    for n in range(1, 50):
+        candidate = base if n == 1 else f"{base}-{n}"
+        if User.objects.filter(username=candidate).exists():
+            continue
+        user.username = candidate
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            continue  # taken a moment ago by someone else
+        return
+    raise ValidationError(_("No free username is left for this mobile number; ask the window for help."))

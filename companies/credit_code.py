@@ -34,7 +34,7 @@ def validate_credit_code(value: str) -> None:
                 "(the letters I, O, Z, S and V are not used)."
             ),
             code="alphabet",
-            params={"chars": "、".join(forbidden)},
+            params={"chars": ", ".join(forbidden)},
         )
     if not code[2:8].isdigit():
         raise ValidationError(

@@ -1,8 +1,10 @@
 """The registry: transport companies, their contacts and their business types."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -94,6 +96,10 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.registered_on and self.registered_on > timezone.localdate():
+            raise ValidationError({"registered_on": _("The registration date cannot be in the future.")})
 
 
 class Contact(models.Model):

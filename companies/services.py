@@ -1,10 +1,11 @@
 """State changes of the registry. Every function validates, saves and records who acted."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from companies.credit_code import normalize_credit_code
@@ -14,6 +15,24 @@ from companies.phones import normalize_mobile
 
 @dataclass(frozen=True)
 class Registration:
+    """What the window records about a new company and the person who came with its first matter."""
+
+    name: str
+    credit_code: str
+    registered_on: date
+    district: str
+    address: str
+    legal_representative: str
+    contact_name: str
+    contact_mobile: str
+    contact_email: str = ""
+    contact_position: str = ""
+    business_types: Sequence[BusinessType] = field(default_factory=tuple)
+    status: str = Company.Status.OPERATING
+
+
+@dataclass(frozen=True)
+class Registered:
     company: Company
     created: bool
 
@@ -25,35 +44,23 @@ def _save(instance, *, actor: AbstractBaseUser | None) -> None:
 
 
 @transaction.atomic
-def company_register(
-    *,
-    actor: AbstractBaseUser | None,
-    name: str,
-    credit_code: str,
-    registered_on: date,
-    district: str,
-    address: str,
-    legal_representative: str,
-    business_types: Iterable[BusinessType],
-    contact_name: str,
-    contact_mobile: str,
-    contact_email: str = "",
-    contact_position: str = "",
-    status: str = Company.Status.OPERATING,
-) -> Registration:
-    """Register a company with its primary contact, or hand back the one that has the code already."""
-    code = normalize_credit_code(credit_code)
+def company_register(*, actor: AbstractBaseUser | None, registration: Registration) -> Registered:
+    """Register a company with its primary contact, or hand back the one that has the code already.
+
+    Validation errors about the contact come back keyed ``contact_<field>``.
+    """
+    code = normalize_credit_code(registration.credit_code)
     existing = Company.objects.filter(credit_code=code).first()
     if existing is not None:
-        return Registration(company=existing, created=False)
+        return Registered(company=existing, created=False)
     company = Company(
-        name=name.strip(),
+        name=registration.name.strip(),
         credit_code=code,
-        registered_on=registered_on,
-        district=district,
-        address=address.strip(),
-        legal_representative=legal_representative.strip(),
-        status=status,
+        registered_on=registration.registered_on,
+        district=registration.district,
+        address=registration.address.strip(),
+        legal_representative=registration.legal_representative.strip(),
+        status=registration.status,
     )
     company.full_clean()
     company._history_user = actor
@@ -62,18 +69,23 @@ def company_register(
             company.save()
     except IntegrityError:
         # Another clerk registered the same code a moment ago: theirs stands.
-        return Registration(company=Company.objects.get(credit_code=code), created=False)
-    company.business_types.set(business_types)
-    contact_add(
-        actor=actor,
-        company=company,
-        name=contact_name,
-        mobile=contact_mobile,
-        email=contact_email,
-        position=contact_position,
-        is_primary=True,
-    )
-    return Registration(company=company, created=True)
+        return Registered(company=Company.objects.get(credit_code=code), created=False)
+    company.business_types.set(registration.business_types)
+    try:
+        contact_add(
+            actor=actor,
+            company=company,
+            name=registration.contact_name,
+            mobile=registration.contact_mobile,
+            email=registration.contact_email,
+            position=registration.contact_position,
+            is_primary=True,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            {f"contact_{key}": value for key, value in error.message_dict.items()}
+        ) from error
+    return Registered(company=company, created=True)
 
 
 @transaction.atomic
@@ -81,20 +93,36 @@ def company_update(
     *,
     actor: AbstractBaseUser,
     company: Company,
-    business_types: Iterable[BusinessType] | None = None,
-    **fields,
+    name: str | None = None,
+    registered_on: date | None = None,
+    district: str | None = None,
+    address: str | None = None,
+    legal_representative: str | None = None,
+    status: str | None = None,
+    business_types: Sequence[BusinessType] | None = None,
 ) -> Company:
-    allowed = {"name", "registered_on", "district", "address", "legal_representative", "status"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"company_update() cannot change {', '.join(sorted(unknown))}")
-    for field, value in fields.items():
-        setattr(company, field, value.strip() if isinstance(value, str) else value)
+    """Change the profile; fields left as None stay as they are."""
+    changes = {
+        "name": name,
+        "registered_on": registered_on,
+        "district": district,
+        "address": address,
+        "legal_representative": legal_representative,
+        "status": status,
+    }
+    for field_name, value in changes.items():
+        if value is not None:
+            setattr(company, field_name, value.strip() if isinstance(value, str) else value)
     _save(company, actor=actor)
     if business_types is not None:
         company._history_user = actor
         company.business_types.set(business_types)
     return company
+
+
+def _lock_company(company: Company) -> None:
+    """Serialise changes to the company's contacts (one primary contact at a time)."""
+    Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
 
 
 @transaction.atomic
@@ -108,43 +136,59 @@ def contact_add(
     position: str = "",
     is_primary: bool = False,
 ) -> Contact:
-    if is_primary:
-        _demote_primary(company=company, actor=actor)
+    _lock_company(company)
+    is_primary = is_primary or not company.contacts.exists()
     contact = Contact(
         company=company,
         name=name.strip(),
         mobile=normalize_mobile(mobile),
         email=email.strip(),
         position=position.strip(),
-        is_primary=is_primary or not company.contacts.exists(),
+        is_primary=False,
     )
-    _save(contact, actor=actor)
+    contact.full_clean()
+    if is_primary:
+        _demote_primary(company=company, actor=actor)
+        contact.is_primary = True
+    contact._history_user = actor
+    contact.save()
     return contact
 
 
 @transaction.atomic
-def contact_update(*, actor: AbstractBaseUser, contact: Contact, **fields) -> Contact:
-    allowed = {"name", "mobile", "email", "position", "is_primary"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"contact_update() cannot change {', '.join(sorted(unknown))}")
-    if "mobile" in fields:
-        fields["mobile"] = normalize_mobile(fields["mobile"])
-    if fields.get("is_primary") and not contact.is_primary:
+def contact_update(
+    *,
+    actor: AbstractBaseUser,
+    contact: Contact,
+    name: str | None = None,
+    mobile: str | None = None,
+    email: str | None = None,
+    position: str | None = None,
+    is_primary: bool | None = None,
+) -> Contact:
+    """Change a contact. A company always keeps one primary contact: promote another to change it.
+
+    The contact's portal account keeps its own e-mail address: the window cannot redirect a company's
+    password resets.
+    """
+    _lock_company(contact.company)
+    contact = Contact.objects.get(pk=contact.pk)
+    for field_name, value in {"name": name, "email": email, "position": position}.items():
+        if value is not None:
+            setattr(contact, field_name, value.strip())
+    if mobile is not None:
+        contact.mobile = normalize_mobile(mobile)
+    contact.full_clean()
+    if is_primary and not contact.is_primary:
         _demote_primary(company=contact.company, actor=actor)
-    if fields.get("is_primary") is False and contact.is_primary:
-        fields.pop("is_primary")  # a company always keeps one primary contact; promote another instead
-    for field, value in fields.items():
-        setattr(contact, field, value.strip() if isinstance(value, str) else value)
-    _save(contact, actor=actor)
-    if contact.user_id and ("email" in fields):
-        contact.user.email = contact.email
-        contact.user.save(update_fields=["email"])
+        contact.is_primary = True
+    contact._history_user = actor
+    contact.save()
     return contact
 
 
 def _demote_primary(*, company: Company, actor: AbstractBaseUser | None) -> None:
-    for current in company.contacts.select_for_update().filter(is_primary=True):
+    for current in company.contacts.filter(is_primary=True):
         current.is_primary = False
         current._history_user = actor
         current.save(update_fields=["is_primary"])

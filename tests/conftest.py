@@ -4,17 +4,23 @@ Everything is built through the product's own services, as a user would build it
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 
 from butler import roles, services
 from butler.models import Butler, ServicePeriod
+from companies.business_types import seed_business_types
 from companies.models import BusinessType, Company, Contact
+from companies.services import Registration, company_register
 from tests.factories import credit_code, mobile
 
 PASSWORD = "correct-horse-battery"
+# The world's clock: a Monday morning at the window, Beijing time. Time moves on from there.
+NOW = datetime(2026, 11, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def make_user(username: str, *role_names: str, **extra):
@@ -40,22 +46,26 @@ def make_butler(username: str, name: str, *, active: bool = True) -> Butler:
     return butler
 
 
-def register(actor, n: int, *, name: str | None = None, email: str = "") -> Company:
-    from companies.services import company_register
+def registration(n: int, *, name: str | None = None, email: str = "", **overrides) -> Registration:
+    seed_business_types(BusinessType)  # transactional tests flush the migration's rows
+    fields = {
+        "name": name or f"宁波北仑顺达{n}物流有限公司",
+        "credit_code": credit_code(n),
+        "registered_on": date(2026, 10, 1),
+        "district": "330206",
+        "address": "宁波市北仑区新碶街道明州路188号",
+        "legal_representative": "李四",
+        "business_types": list(BusinessType.objects.filter(code="road_freight")),
+        "contact_name": f"王{n}",
+        "contact_mobile": mobile(n),
+        "contact_email": email,
+    }
+    fields.update(overrides)
+    return Registration(**fields)
 
-    return company_register(
-        actor=actor,
-        name=name or f"宁波北仑顺达{n}物流有限公司",
-        credit_code=credit_code(n),
-        registered_on=date(2026, 10, 1),
-        district="330206",
-        address="宁波市北仑区新碶街道明州路188号",
-        legal_representative="李四",
-        business_types=BusinessType.objects.filter(code="road_freight"),
-        contact_name=f"王{n}",
-        contact_mobile=mobile(n),
-        contact_email=email,
-    ).company
+
+def register(actor, n: int, *, name: str | None = None, email: str = "") -> Company:
+    return company_register(actor=actor, registration=registration(n, name=name, email=email)).company
 
 
 def give_portal_account(contact: Contact, username: str):
@@ -80,7 +90,13 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def frozen_clock():
+    with time_machine.travel(NOW, tick=True):
+        yield NOW
+
+
+@pytest.fixture
+def world(db, frozen_clock) -> World:
     manager = make_user("manager", roles.MANAGER)
     butler_a = make_butler("butler_a", "王丽娜")
     butler_b = make_butler("butler_b", "张伟")

@@ -51,3 +51,9 @@ def test_celery_is_configured_for_at_least_once_delivery():
     assert app.conf.task_acks_late is True
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_reject_on_worker_lost is True
+
+
+def test_allowed_hosts_are_required_when_debug_is_off():
+    result = _check(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr

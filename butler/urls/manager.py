@@ -5,5 +5,6 @@ from butler.views import manager
 app_name = "manager"
 urlpatterns = [
     path("", manager.periods, name="periods"),
+    path("companies/", manager.companies, name="companies"),
     path("workload/", manager.workload, name="workload"),
 ]

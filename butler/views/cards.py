@@ -1,4 +1,8 @@
-"""The butler service card: shown after the first visit, printable on one card-sized page."""
+"""The butler service card: shown after the first visit, printable on one card-sized page.
+
+A fresh invitation token travels to the card page in a short-lived signed cookie on the clerk's
+browser, so the server keeps only its hash.
+"""
 
 import segno
 from django.conf import settings
@@ -10,18 +14,29 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from butler import access, roles, services
+from butler import access, roles, selectors, services
 from butler.views.decorators import role_required
 
-SESSION_KEY = "card_invitations"
+COOKIE_SALT = "card-invitation"
+COOKIE_MAX_AGE = 30 * 60  # long enough to print the card at the window
 
 
-def remember_invitation(request, period, token: str) -> None:
-    """Keep a fresh invitation token in the clerk's session so the printed card can carry it."""
+def _cookie_name(period) -> str:
+    return f"card_invitation_{period.pk}"
+
+
+def remember_invitation(response, period, token: str) -> None:
     if token:
-        tokens = request.session.get(SESSION_KEY, {})
-        tokens[str(period.pk)] = token
-        request.session[SESSION_KEY] = tokens
+        response.set_signed_cookie(
+            _cookie_name(period),
+            token,
+            salt=COOKIE_SALT,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Strict",
+            secure=settings.SESSION_COOKIE_SECURE,
+            path=reverse("periods:card", args=[period.pk]),
+        )
 
 
 def _absolute(request, path: str) -> str:
@@ -40,14 +55,14 @@ def _qr_svg(url: str) -> str:
 def card(request, pk: int):
     period = access.period_for(request.user, pk)
     primary = period.company.contacts.filter(is_primary=True).first()
-    token = request.session.get(SESSION_KEY, {}).get(str(period.pk), "")
-    invitation = services.invitation_find(token) if token else None
+    token = request.get_signed_cookie(
+        _cookie_name(period), default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
+    )
+    invitation = selectors.invitation_by_token(token) if token else None
     if invitation is not None and invitation.is_usable() and invitation.contact.user_id is None:
-        qr_url = _absolute(request, reverse("portal:invitation", args=[token]))
-        qr_kind = "invitation"
+        qr_url, qr_kind = _absolute(request, reverse("portal:invitation", args=[token])), "invitation"
     else:
-        qr_url = _absolute(request, reverse("portal:home"))
-        qr_kind = "portal"
+        qr_url, qr_kind = _absolute(request, reverse("portal:home")), "portal"
     context = {
         "period": period,
         "butler": period.butler,
@@ -56,8 +71,7 @@ def card(request, pk: int):
         "qr_svg": _qr_svg(qr_url),
         "qr_url": qr_url,
         "qr_kind": qr_kind,
-        "window_name": services.window_name(),
-        "service_hours": services.service_hours(),
+        "invitation_days": settings.BUTLER_INVITATION_DAYS,
         "can_serve": period.is_active and access.can_serve(request.user, period.company),
         "needs_invitation": primary is not None and primary.user_id is None,
     }
@@ -71,15 +85,16 @@ def new_invitation(request, pk: int):
     period = access.period_for(request.user, pk)
     if not period.is_active or not access.can_serve(request.user, period.company):
         raise PermissionDenied
+    response = redirect("periods:card", pk=period.pk)
     primary = period.company.contacts.filter(is_primary=True).first()
     if primary is None:
         messages.error(request, _("The company has no primary contact to invite."))
-        return redirect("periods:card", pk=period.pk)
+        return response
     try:
         _invitation, token = services.invitation_issue(actor=request.user, contact=primary)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        remember_invitation(request, period, token)
+        remember_invitation(response, period, token)
         messages.success(request, _("A new invitation is in the QR code; earlier ones no longer work."))
-    return redirect("periods:card", pk=period.pk)
+    return response

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from butler import access, roles, selectors, services
-from butler.forms import CompanyProfileForm, ContactForm, EndEarlyForm, TransferForm
+from butler.forms import CompanyProfileForm, ContactForm, EndEarlyForm, TransferForm, add_service_error
 from butler.views.decorators import role_required
 from companies import services as company_services
 
@@ -35,15 +35,22 @@ def edit(request, pk: int):
     company = _servable(request, pk)
     form = CompanyProfileForm(request.POST or None, instance=company)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        business_types = list(data.pop("business_types"))
+        data = form.cleaned_data
         company.refresh_from_db()
         try:
             company_services.company_update(
-                actor=request.user, company=company, business_types=business_types, **data
+                actor=request.user,
+                company=company,
+                name=data["name"],
+                registered_on=data["registered_on"],
+                district=data["district"],
+                address=data["address"],
+                legal_representative=data["legal_representative"],
+                status=data["status"],
+                business_types=list(data["business_types"]),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The company profile is saved."))
             return redirect("companies:detail", pk=company.pk)
@@ -59,7 +66,7 @@ def contact_add(request, pk: int):
         try:
             company_services.contact_add(actor=request.user, company=company, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The contact is added."))
             return redirect("companies:detail", pk=company.pk)
@@ -77,7 +84,7 @@ def contact_edit(request, pk: int):
         try:
             company_services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The contact is saved."))
             return redirect("companies:detail", pk=company.pk)
@@ -111,7 +118,7 @@ def transfer(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -141,7 +148,7 @@ def end_early(request, pk: int):
                 actor=request.user, period=period, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request, _("The service period of %(company)s has ended.") % {"company": company.name}

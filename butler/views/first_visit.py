@@ -1,60 +1,32 @@
 """The first visit: find or register a company, accept its first matter, hand over the card."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from butler import roles, services
-from butler.forms import CompanyRegistrationForm, CompanySearchForm
+from butler import roles, selectors, services
+from butler.forms import CompanyRegistrationForm, CompanySearchForm, add_service_error
 from butler.views.cards import remember_invitation
 from butler.views.decorators import role_required
-from companies.credit_code import normalize_credit_code, validate_credit_code
+from companies.credit_code import normalize_credit_code
 from companies.models import Company
-
-
-def _as_credit_code(text: str) -> str | None:
-    code = normalize_credit_code(text)
-    try:
-        validate_credit_code(code)
-    except ValidationError:
-        return None
-    return code
 
 
 @role_required(roles.BUTLER)
 def search(request):
     form = CompanySearchForm(request.GET or None)
-    context = {"form": form, "searched": False}
-    if form.is_valid():
-        text = form.cleaned_data["q"]
-        code = _as_credit_code(text)
-        context["searched"] = True
-        context["code"] = code
-        if code:
-            context["results"] = list(
-                Company.objects.filter(credit_code=code).prefetch_related("service_periods__butler")
-            )
-        else:
-            context["looks_like_code"] = len(normalize_credit_code(text)) >= 15 and any(
-                c.isdigit() for c in text
-            )
-            if context["looks_like_code"]:
-                try:
-                    validate_credit_code(text)
-                except ValidationError as error:
-                    context["code_error"] = error.messages[0]
-            context["results"] = list(
-                Company.objects.search(text).prefetch_related("service_periods__butler").order_by("name")[:20]
-            )
+    lookup = selectors.first_visit_lookup(form.cleaned_data["q"]) if form.is_valid() else None
+    context = {"form": form, "lookup": lookup, "service_days": settings.BUTLER_SERVICE_DAYS}
     return render(request, "butler/first_visit_search.html", context)
 
 
 @role_required(roles.BUTLER)
 @require_http_methods(["GET", "POST"])
 def register(request):
-    code = normalize_credit_code(request.GET.get("code", ""))
     if request.method == "POST":
         form = CompanyRegistrationForm(request.POST)
         if form.is_valid():
@@ -65,12 +37,13 @@ def register(request):
                 )
                 return redirect("firstvisit:accept", company_pk=existing.pk)
             try:
-                visit = services.first_visit_register(actor=request.user, **form.registration())
+                visit = services.first_visit_register(actor=request.user, registration=form.registration())
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 return _after_accept(request, visit)
     else:
+        code = normalize_credit_code(request.GET.get("code", "")[:30])
         form = CompanyRegistrationForm(initial=CompanyRegistrationForm.initial_for_code(code))
     return render(request, "butler/first_visit_register.html", {"form": form})
 
@@ -78,9 +51,11 @@ def register(request):
 @role_required(roles.BUTLER)
 @require_http_methods(["GET", "POST"])
 def accept(request, company_pk: int):
-    """Confirm and accept the first matter of a company found at the window."""
-    company = get_object_or_404(Company.objects.prefetch_related("business_types", "contacts"), pk=company_pk)
-    periods = list(company.service_periods.select_related("butler"))
+    """Confirm and accept the first matter of a company found at the window.
+
+    Window staff see a company's public registry data here, and who its butler is; nothing more.
+    """
+    company = get_object_or_404(Company.objects.prefetch_related("business_types"), pk=company_pk)
     if request.method == "POST":
         try:
             visit = services.first_visit_accept(actor=request.user, company_id=company.pk)
@@ -88,19 +63,22 @@ def accept(request, company_pk: int):
             messages.error(request, " ".join(error.messages))
             return redirect("firstvisit:accept", company_pk=company.pk)
         return _after_accept(request, visit)
-    return render(request, "butler/first_visit_accept.html", {"company": company, "periods": periods})
+    periods = list(company.service_periods.select_related("butler"))
+    context = {"company": company, "periods": periods, "service_days": settings.BUTLER_SERVICE_DAYS}
+    return render(request, "butler/first_visit_accept.html", context)
 
 
 def _after_accept(request, visit: services.FirstVisit):
     period = visit.period
     if visit.created:
-        remember_invitation(request, period, visit.invitation_token)
         messages.success(
             request,
             _("You are now the butler of %(company)s until %(end)s. Hand over the card below.")
-            % {"company": period.company.name, "end": period.end_date.isoformat()},
+            % {"company": period.company.name, "end": date_format(period.end_date, "Y-m-d")},
         )
-        return redirect("periods:card", pk=period.pk)
+        response = redirect("periods:card", pk=period.pk)
+        remember_invitation(response, period, visit.invitation_token)
+        return response
     if period.is_active:
         messages.warning(
             request,
@@ -124,6 +102,6 @@ def _after_accept(request, visit: services.FirstVisit):
                 "status": period.get_status_display(),
             },
         )
-    if period.butler.user_id == request.user.pk or roles.is_manager(request.user):
+    if period.butler.user_id == request.user.pk:
         return redirect("companies:detail", pk=period.company_id)
     return redirect("firstvisit:accept", company_pk=period.company_id)

@@ -1,30 +1,33 @@
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
-from butler import roles, selectors, services
+from butler import roles, selectors
 from butler.selectors import PORTFOLIO_SORTS
 from butler.views.decorators import role_required
 
 
 @role_required(roles.BUTLER)
 def portfolio(request):
-    """The butler's companies in service: days left first, searchable and sortable."""
-    butler = services.butler_for_user(request.user)
+    """The butler's companies in service, soonest end first, searchable and sortable; past ones on request."""
+    butler = selectors.butler_for_user(request.user)
     if butler is None:
         raise PermissionDenied
     search = request.GET.get("q", "")[:120]
     sort = request.GET.get("sort", "days_left")
     if sort not in PORTFOLIO_SORTS:
         sort = "days_left"
-    periods = list(selectors.portfolio_for(butler, search=search, sort=sort))
     today = timezone.localdate()
+    periods = list(selectors.portfolio_for(butler, search=search, sort=sort))
+    past = None
+    if request.GET.get("show") == "past":
+        past = Paginator(selectors.past_periods_for(butler), 50).get_page(request.GET.get("page"))
     context = {
         "butler": butler,
         "periods": periods,
-        "past_periods": list(selectors.past_periods_for(butler)[:50])
-        if request.GET.get("show") == "past"
-        else None,
+        "past_periods": past,
         "search": search,
         "sort": sort,
         "today": today,
@@ -35,4 +38,6 @@ def portfolio(request):
         if request.headers.get("HX-Request")
         else "butler/portfolio.html"
     )
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -6,6 +6,8 @@ import pytest
 from pypdf import PdfReader
 
 from butler.models import ServicePeriod
+from companies.business_types import seed_business_types
+from companies.models import BusinessType
 from tests.conftest import PASSWORD, make_butler
 from tests.factories import credit_code
 
@@ -13,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_butler_registers_a_company_and_prints_its_card(live_server, page, artifacts):
+    seed_business_types(BusinessType)  # transactional tests flush the migration's rows
     butler = make_butler("butler_live", "王丽娜")
     code = credit_code(4242)
 

@@ -1,8 +1,14 @@
-"""Who may open what: every URL of the product against every role.
+"""Who may open what: every URL of the product, by GET and by POST where it takes one, for every role.
 
 LOGIN: redirected to sign in. 403: the role may not use the page. 404: the object is outside the user's
 scope (we never confirm that it exists). A URL missing from the matrix fails the suite.
+
+Roles around company A: ``butler_a`` serves it now, ``past_butler`` served it before a transfer (read-only),
+``butler_b`` serves company B only, ``inactive_butler`` has been deactivated. POSTs carry no data: an allowed
+user gets the form back with its errors (200) or a redirect, never a change.
 """
+
+from datetime import date
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -11,58 +17,105 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from butler import services
+from butler.models import ServicePeriod
+from tests.conftest import make_butler
+from tests.factories import ServicePeriodFactory
 
-ROLES = ["anonymous", "company_a", "company_b", "butler_a", "butler_b", "manager", "outsider"]
+ROLES = [
+    "anonymous",
+    "company_a",
+    "company_b",
+    "butler_a",
+    "butler_b",
+    "past_butler",
+    "inactive_butler",
+    "manager",
+    "outsider",
+]
 LOGIN = "login"
 
 
-def row(anonymous, company_a, company_b, butler_a, butler_b, manager, outsider):
+def row(anonymous, company_a, company_b, butler_a, butler_b, past_butler, inactive_butler, manager, outsider):
     return dict(
-        zip(ROLES, [anonymous, company_a, company_b, butler_a, butler_b, manager, outsider], strict=True)
+        zip(
+            ROLES,
+            [
+                anonymous,
+                company_a,
+                company_b,
+                butler_a,
+                butler_b,
+                past_butler,
+                inactive_butler,
+                manager,
+                outsider,
+            ],
+            strict=True,
+        )
     )
 
 
-EVERYONE = row(200, 200, 200, 200, 200, 200, 200)
-BUTLERS_ONLY = row(LOGIN, 403, 403, 200, 200, 403, 403)
-MANAGER_ONLY = row(LOGIN, 403, 403, 403, 403, 200, 403)
-COMPANY_A_RECORD = row(LOGIN, 403, 403, 200, 404, 200, 403)
-MANAGER_ON_COMPANY_A = row(LOGIN, 403, 403, 403, 403, 200, 403)
-SIGNED_IN = row(LOGIN, 200, 200, 200, 200, 200, 200)
+EVERYONE = row(*[200] * 9)
+REDIRECTED = row(*[302] * 9)
+SIGNED_IN = row(LOGIN, *[200] * 8)
+BUTLERS = row(LOGIN, 403, 403, 200, 200, 200, 200, 403, 403)
+MANAGER = row(LOGIN, 403, 403, 403, 403, 403, 403, 200, 403)
+# Company A's records: its butler and the manager; the past butler reads; other butlers never see them.
+A_READ = row(LOGIN, 403, 403, 200, 404, 200, 404, 200, 403)
+A_WRITE = row(LOGIN, 403, 403, 200, 404, 403, 404, 200, 403)
 
-# name: (method, arguments from the world, expected status per role)
+# (name, method): (arguments from the world, expected status per role)
 MATRIX = {
-    "home": ("get", lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 403)),
-    "login": ("get", lambda w: [], EVERYONE),
-    "logout": ("post", lambda w: [], row(302, 302, 302, 302, 302, 302, 302)),
-    "password_change": ("get", lambda w: [], SIGNED_IN),
-    "password_change_done": ("get", lambda w: [], SIGNED_IN),
-    "password_reset": ("get", lambda w: [], EVERYONE),
-    "password_reset_done": ("get", lambda w: [], EVERYONE),
+    ("home", "get"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
+    ("login", "get"): (lambda w: [], EVERYONE),
+    ("login", "post"): (lambda w: [], EVERYONE),
+    ("logout", "post"): (lambda w: [], REDIRECTED),
+    ("password_change", "get"): (lambda w: [], SIGNED_IN),
+    ("password_change", "post"): (lambda w: [], SIGNED_IN),
+    ("password_change_done", "get"): (lambda w: [], SIGNED_IN),
+    ("password_reset", "get"): (lambda w: [], EVERYONE),
+    ("password_reset", "post"): (lambda w: [], EVERYONE),
+    ("password_reset_done", "get"): (lambda w: [], EVERYONE),
     # butler_a signing in changes their last sign-in time, which retires the link: "expired" page (200).
-    "password_reset_confirm": (
-        "get",
+    ("password_reset_confirm", "get"): (
         lambda w: [w.reset_uid, w.reset_token],
-        row(302, 302, 302, 200, 302, 302, 302),
+        row(302, 302, 302, 200, 302, 302, 302, 302, 302),
     ),
-    "password_reset_complete": ("get", lambda w: [], EVERYONE),
-    "set_language": ("post", lambda w: [], row(*[302] * 7)),
-    "firstvisit:search": ("get", lambda w: [], BUTLERS_ONLY),
-    "firstvisit:register": ("get", lambda w: [], BUTLERS_ONLY),
-    "firstvisit:accept": ("get", lambda w: [w.company_a.pk], BUTLERS_ONLY),
-    "portfolio:list": ("get", lambda w: [], BUTLERS_ONLY),
-    "companies:detail": ("get", lambda w: [w.company_a.pk], COMPANY_A_RECORD),
-    "companies:edit": ("get", lambda w: [w.company_a.pk], COMPANY_A_RECORD),
-    "companies:contact_add": ("get", lambda w: [w.company_a.pk], COMPANY_A_RECORD),
-    "companies:contact_edit": ("get", lambda w: [w.contact_a.contact.pk], COMPANY_A_RECORD),
-    "companies:transfer": ("get", lambda w: [w.company_a.pk], MANAGER_ON_COMPANY_A),
-    "companies:end_early": ("get", lambda w: [w.company_a.pk], MANAGER_ON_COMPANY_A),
-    "periods:card": ("get", lambda w: [w.period_a.pk], COMPANY_A_RECORD),
-    "periods:new_invitation": ("post", lambda w: [w.period_a.pk], row(LOGIN, 403, 403, 302, 404, 302, 403)),
-    "manager:periods": ("get", lambda w: [], MANAGER_ONLY),
-    "manager:workload": ("get", lambda w: [], MANAGER_ONLY),
-    "portal:home": ("get", lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403)),
-    "portal:invitation": ("get", lambda w: [w.invitation_token], EVERYONE),
-    "admin:index": ("get", lambda w: [], row(302, 302, 302, 302, 302, 302, 302)),
+    ("password_reset_complete", "get"): (lambda w: [], EVERYONE),
+    ("set_language", "post"): (lambda w: [], REDIRECTED),
+    ("firstvisit:search", "get"): (lambda w: [], BUTLERS),
+    ("firstvisit:register", "get"): (lambda w: [], BUTLERS),
+    ("firstvisit:register", "post"): (lambda w: [], BUTLERS),
+    ("firstvisit:accept", "get"): (lambda w: [w.company_a.pk], BUTLERS),
+    # Company A has a butler: everyone allowed is sent on (to the company, or told who its butler is).
+    ("firstvisit:accept", "post"): (
+        lambda w: [w.company_a.pk],
+        row(LOGIN, 403, 403, 302, 302, 302, 302, 403, 403),
+    ),
+    ("portfolio:list", "get"): (lambda w: [], BUTLERS),
+    ("companies:detail", "get"): (lambda w: [w.company_a.pk], A_READ),
+    ("companies:edit", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("companies:edit", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("companies:contact_add", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("companies:contact_add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("companies:contact_edit", "get"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
+    ("companies:contact_edit", "post"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
+    ("companies:transfer", "get"): (lambda w: [w.company_a.pk], MANAGER),
+    ("companies:transfer", "post"): (lambda w: [w.company_a.pk], MANAGER),
+    ("companies:end_early", "get"): (lambda w: [w.company_a.pk], MANAGER),
+    ("companies:end_early", "post"): (lambda w: [w.company_a.pk], MANAGER),
+    ("periods:card", "get"): (lambda w: [w.period_a.pk], A_READ),
+    ("periods:new_invitation", "post"): (
+        lambda w: [w.period_a.pk],
+        row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
+    ),
+    ("manager:periods", "get"): (lambda w: [], MANAGER),
+    ("manager:companies", "get"): (lambda w: [], MANAGER),
+    ("manager:workload", "get"): (lambda w: [], MANAGER),
+    ("portal:home", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("portal:invitation", "get"): (lambda w: [w.invitation_token], EVERYONE),
+    ("portal:invitation", "post"): (lambda w: [w.invitation_token], EVERYONE),
+    ("admin:index", "get"): (lambda w: [], REDIRECTED),
 }
 
 
@@ -77,7 +130,7 @@ def _names(patterns, prefix=""):
 
 def test_every_url_is_in_the_matrix():
     names = {name for name in _names(get_resolver().url_patterns) if not name.startswith("admin:")}
-    assert names - set(MATRIX) == set(), "add these URLs to the access matrix"
+    assert names - {name for name, _method in MATRIX} == set(), "add these URLs to the access matrix"
 
 
 @pytest.fixture
@@ -89,6 +142,17 @@ def matrix_world(world):
     )
     world.reset_uid = urlsafe_base64_encode(force_bytes(world.butler_a.user.pk))
     world.reset_token = default_token_generator.make_token(world.butler_a.user)
+    world.past_butler = make_butler("past", "陈静")
+    ServicePeriodFactory(
+        company=company,
+        butler=world.past_butler,
+        start_date=date(2026, 5, 4),
+        end_date=date(2026, 10, 31),
+        status=ServicePeriod.Status.TRANSFERRED,
+        ended_on=date(2026, 9, 1),
+        reason="岗位调整",
+    )
+    world.inactive_butler = make_butler("inactive", "赵磊", active=False)
     return world
 
 
@@ -99,23 +163,36 @@ def _user(world, role):
         "company_b": world.contact_b,
         "butler_a": world.butler_a.user,
         "butler_b": world.butler_b.user,
+        "past_butler": world.past_butler.user,
+        "inactive_butler": world.inactive_butler.user,
         "manager": world.manager,
         "outsider": world.outsider,
     }[role]
 
 
+def _snapshot():
+    return (
+        list(ServicePeriod.objects.order_by("pk").values_list("pk", "status", "butler_id")),
+        list(ServicePeriod.history.values_list("history_id", flat=True)),
+    )
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_access(client, matrix_world, name, role):
-    method, args, expected = MATRIX[name]
+@pytest.mark.parametrize("key", sorted(MATRIX), ids=lambda key: f"{key[0]}-{key[1]}")
+def test_access(client, matrix_world, key, role):
+    name, method = key
+    args, expected = MATRIX[key]
     user = _user(matrix_world, role)
     if user is not None:
         client.force_login(user)
     url = reverse(name, args=args(matrix_world))
+    before = _snapshot()
     response = getattr(client, method)(url, {"language": "en"} if name == "set_language" else {})
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
     else:
-        assert response.status_code == want, f"{role} on {name}"
+        assert response.status_code == want, f"{role} {method.upper()} {name}"
+    if name != "periods:new_invitation":
+        assert _snapshot() == before, "an empty request changed a service period"

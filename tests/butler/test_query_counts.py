@@ -66,3 +66,39 @@ def test_card_page_is_bounded(client, world, django_assert_max_num_queries):
     client.force_login(world.butler_a.user)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("periods:card", args=[world.period_a.pk])).status_code == 200
+
+
+def test_company_page_with_transfers_is_bounded(client, world, django_assert_max_num_queries):
+    from butler import services
+    from tests.conftest import make_butler
+
+    period = world.period_a
+    for n in range(8):
+        period = services.service_period_transfer(
+            actor=world.manager,
+            period=period,
+            to_butler=make_butler(f"relay{n}", f"接力{n}"),
+            reason=f"调整{n}",
+        )
+    client.force_login(world.manager)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("companies:detail", args=[world.company_a.pk]))
+    assert len(response.context["periods"]) == 9
+
+
+def test_first_visit_search_is_bounded(client, world, django_assert_max_num_queries):
+    _portfolio(world.butler_b, 40)
+    client.force_login(world.butler_a.user)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("firstvisit:search"), {"q": "测试"})
+    assert len(response.context["lookup"].companies) == 20
+    assert response.context["lookup"].more
+
+
+@pytest.mark.parametrize("size", [5, 120])
+def test_manager_company_list_is_bounded(client, world, django_assert_max_num_queries, size):
+    _portfolio(world.butler_b, size)
+    client.force_login(world.manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("manager:companies"))
+    assert len(response.context["page"]) == min(size + 2, 50)

@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from butler import services
+from butler import selectors, services
 from butler.models import PortalInvitation, ServicePeriod
 from companies.models import Company
-from tests.conftest import make_butler, make_user, register
+from tests.conftest import make_butler, make_user, register, registration
 from tests.factories import credit_code
 
 
@@ -60,7 +60,7 @@ def test_only_active_butlers_accept_companies(world):
 def test_first_visit_issues_a_portal_invitation_for_the_primary_contact(world):
     company = register(world.butler_a.user, 15)
     visit = services.first_visit_accept(actor=world.butler_a.user, company_id=company.pk)
-    invitation = services.invitation_find(visit.invitation_token)
+    invitation = selectors.invitation_by_token(visit.invitation_token)
     assert invitation.contact == company.contacts.get(is_primary=True)
     assert invitation.is_usable()
     assert visit.invitation_token not in invitation.token_hash  # only the hash is stored
@@ -69,15 +69,7 @@ def test_first_visit_issues_a_portal_invitation_for_the_primary_contact(world):
 def test_registering_an_existing_code_returns_the_existing_company(world):
     visit = services.first_visit_register(
         actor=world.butler_b.user,
-        name="另一个名字",
-        credit_code=world.company_a.credit_code,
-        registered_on=date(2026, 1, 1),
-        district="330206",
-        address="地址",
-        legal_representative="某人",
-        business_types=[],
-        contact_name="某人",
-        contact_mobile="13900000999",
+        registration=registration(1, name="另一个名字", credit_code=world.company_a.credit_code),
     )
     assert not visit.company_created and not visit.created
     assert visit.period == world.period_a
@@ -87,15 +79,13 @@ def test_registering_an_existing_code_returns_the_existing_company(world):
 def test_first_visit_register_creates_company_contact_and_period(world):
     visit = services.first_visit_register(
         actor=world.butler_a.user,
-        name="宁波北仑港泰危险品运输有限公司",
-        credit_code=credit_code(77).lower(),
-        registered_on=date(2026, 11, 2),
-        district="330206",
-        address="宁波市北仑区小港街道长江路1号",
-        legal_representative="赵六",
-        business_types=[],
-        contact_name="钱七",
-        contact_mobile="+86 138 0574 0077",
+        registration=registration(
+            77,
+            name="宁波北仑港泰危险品运输有限公司",
+            credit_code=credit_code(77).lower(),
+            registered_on=date(2026, 11, 2),
+            contact_mobile="+86 138 0574 0077",
+        ),
     )
     assert visit.created and visit.company_created
     company = visit.period.company
@@ -228,3 +218,98 @@ def test_butler_profile_requires_valid_phones(world):
         services.butler_create(
             actor=None, user=make_user("bad"), display_name="x", window="w", office_phone="123", mobile=""
         )
+
+
+def test_simultaneous_acceptance_without_the_lock_is_stopped_by_the_database(world, monkeypatch):
+    """Even if the row lock were lost, the partial unique index keeps one active period, and the loser
+    is told who the butler is."""
+    from butler import services as service_module
+
+    company = register(world.manager, 30)
+    winner = services.first_visit_accept(actor=world.butler_a.user, company_id=company.pk).period
+    monkeypatch.setattr(
+        service_module,
+        "_first_visit_accept_locked",
+        lambda **kwargs: service_module.FirstVisit(
+            period=service_module._period_open(
+                actor=kwargs["actor"],
+                company=company,
+                butler=kwargs["butler"],
+                start=date(2026, 11, 2),
+                end=date(2027, 5, 1),
+            ),
+            created=True,
+        ),
+    )
+    again = services.first_visit_accept(actor=world.butler_b.user, company_id=company.pk)
+    assert not again.created
+    assert again.period == winner
+    assert ServicePeriod.objects.filter(company=company).count() == 1
+
+
+def test_history_records_actor_of_early_end_contact_edit_and_activation(world):
+    from companies.services import contact_update
+
+    services.service_period_end_early(actor=world.manager, period=world.period_b, reason="企业已注销")
+    assert world.period_b.history.latest().history_user == world.manager
+    contact = world.company_a.contacts.get()
+    contact_update(actor=world.butler_a.user, contact=contact, position="总经理")
+    assert contact.history.latest().history_user == world.butler_a.user
+    extra = world.company_a.contacts.create(name="孙丽", mobile="13900000888")
+    _invitation, token = services.invitation_issue(actor=world.butler_a.user, contact=extra)
+    user = services.invitation_accept(raw_token=token, mobile="13900000888", password="Beilun-2026!")
+    assert extra.history.latest().history_user == user
+
+
+def test_staff_cannot_redirect_a_portal_account_by_editing_the_contact_email(world):
+    from companies.services import contact_update
+
+    contact = world.contact_a.contact
+    world.contact_a.email = "owner@company-a.example"
+    world.contact_a.save()
+    contact_update(actor=world.butler_a.user, contact=contact, email="someone-else@example.com")
+    world.contact_a.refresh_from_db()
+    assert world.contact_a.email == "owner@company-a.example"
+
+
+def test_a_second_primary_contact_takes_over_the_role(world):
+    from companies.services import contact_add
+
+    first = world.company_a.contacts.get()
+    second = contact_add(
+        actor=world.butler_a.user,
+        company=world.company_a,
+        name="新联系人",
+        mobile="13900000555",
+        is_primary=True,
+    )
+    first.refresh_from_db()
+    assert second.is_primary and not first.is_primary
+
+
+def test_a_future_registration_date_is_refused(world):
+    from companies.services import company_register
+
+    with pytest.raises(ValidationError) as caught:
+        company_register(actor=world.manager, registration=registration(31, registered_on=date(2027, 1, 1)))
+    assert "registered_on" in caught.value.message_dict
+
+
+def test_contact_errors_name_the_contact_field(world):
+    from companies.services import company_register
+
+    with pytest.raises(ValidationError) as caught:
+        company_register(
+            actor=world.manager, registration=registration(32, contact_email="x" * 250 + "@ex.com")
+        )
+    assert "contact_email" in caught.value.message_dict
+    assert not Company.objects.filter(credit_code=credit_code(32)).exists()
+
+
+def test_inactive_butler_can_no_longer_change_their_companies(world):
+    from butler.access import can_serve
+
+    assert can_serve(world.butler_a.user, world.company_a)
+    world.butler_a.active = False
+    world.butler_a.save()
+    assert not can_serve(world.butler_a.user, world.company_a)

@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from butler import services
 from butler.models import ServicePeriod
 from companies.models import BusinessType, Company
+from tests.conftest import registration
 from tests.factories import credit_code
 
 
@@ -108,16 +108,7 @@ def test_portfolio_lists_own_companies_with_days_left(client, world):
 
 def test_portfolio_search_and_sort(client, world):
     other = services.first_visit_register(
-        actor=world.butler_a.user,
-        name="宁波北仑甬安危险品运输有限公司",
-        credit_code=credit_code(302),
-        registered_on=timezone.localdate(),
-        district="330206",
-        address="x",
-        legal_representative="y",
-        business_types=[],
-        contact_name="z",
-        contact_mobile="13900000302",
+        actor=world.butler_a.user, registration=registration(302, name="宁波北仑甬安危险品运输有限公司")
     )
     client.force_login(world.butler_a.user)
     body = client.get(reverse("portfolio:list"), {"q": "甬安"}).content.decode()
@@ -199,10 +190,12 @@ def test_workload_counts_companies_in_service(client, world):
 
 def test_portal_shows_the_butler_card_and_days_left(client, world):
     client.force_login(world.contact_a)
-    body = client.get(reverse("portal:home")).content.decode()
+    response = client.get(reverse("portal:home"))
+    body = response.content.decode()
     assert "王丽娜" in body and world.period_a.card_number in body
     assert 'href="tel:+86-574-8686-1234"' in body
-    assert str(world.period_a.days_left()) in body
+    assert response.context["days_left"] == 180  # frozen on the period's first day
+    assert '<span class="stat" data-testid="days-left">180</span>' in body
 
 
 def test_invitation_page_activates_the_portal(client, world):
@@ -267,3 +260,67 @@ def test_password_reset_mails_a_working_link_in_chinese(client, world):
     assert done.status_code == 302
     world.butler_a.user.refresh_from_db()
     assert world.butler_a.user.check_password("Beilun-new-2026")
+
+
+def test_an_overlong_email_is_a_form_error_not_a_crash(client, world):
+    client.force_login(world.butler_a.user)
+    response = client.post(
+        reverse("firstvisit:register"), _registration(contact_email="a" * 250 + "@example.com")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["contact_email"]
+    assert not Company.objects.filter(credit_code=credit_code(300)).exists()
+
+
+def test_a_transfer_stands_when_the_broker_is_down(
+    client, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from butler import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.notify_company_of_transfer, "delay", broker_down)
+    client.force_login(world.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("companies:transfer", args=[world.company_a.pk]),
+            {"to_butler": world.butler_b.pk, "reason": "原管家岗位调整"},
+        )
+    assert response.status_code == 302
+    assert ServicePeriod.objects.active().get(company=world.company_a).butler == world.butler_b
+
+
+def test_the_invitation_token_is_not_kept_on_the_server(client, world):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(world.butler_a.user)
+    response = client.post(reverse("firstvisit:register"), _registration(), follow=True)
+    card = response.content.decode()
+    token = card.split("/portal/invitation/", 1)[1].split("/", 1)[0]
+    assert len(token) > 30
+    assert all(token not in str(session.get_decoded()) for session in Session.objects.all())
+    # A colleague opening the same card on another browser gets the portal sign-in in the QR code instead.
+    other = type(client)()
+    other.force_login(world.manager)
+    period = ServicePeriod.objects.get(company__credit_code=credit_code(300))
+    assert token not in other.get(reverse("periods:card", args=[period.pk])).content.decode()
+
+
+def test_manager_company_list_shows_companies_with_and_without_a_butler(client, world):
+    from tests.conftest import register
+
+    lonely = register(world.manager, 310, name="宁波北仑新注册物流有限公司")
+    client.force_login(world.manager)
+    everything = client.get(reverse("manager:companies")).content.decode()
+    assert lonely.name in everything and world.company_a.name in everything
+    without = client.get(reverse("manager:companies"), {"without_butler": "on"}).content.decode()
+    assert lonely.name in without and world.company_a.name not in without
+    by_butler = client.get(reverse("manager:companies"), {"butler": world.butler_b.pk}).content.decode()
+    assert world.company_b.name in by_butler and world.company_a.name not in by_butler
+
+
+def test_portfolio_partial_varies_on_htmx(client, world):
+    client.force_login(world.butler_a.user)
+    response = client.get(reverse("portfolio:list"), HTTP_HX_REQUEST="true")
+    assert "HX-Request" in response["Vary"]

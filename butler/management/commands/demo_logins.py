@@ -25,7 +25,8 @@ class Command(BaseCommand):
             write("The demo data is not loaded; run `python manage.py load_demo` to get the demo logins.")
             return
         write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        write("  manager              head of the window (also Django admin at /admin/)")
+        write("  manager              head of the window")
+        write("  admin                back office (Django admin at /admin/)")
         write("  butler1 … butler5    butlers at the window")
         write("  company001 … company120, or the contact's mobile number: company portal, e.g.")
         contacts = (

@@ -1,0 +1,68 @@
+"""Every page of the product, as each role sees it, in Simplified Chinese and in English.
+
+The screenshots are kept in test-artifacts/pages/ for people to look at.
+"""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
+# page name: (user, path from the world, a heading in Chinese, the same in English, phone viewport)
+PAGES = {
+    "login": (None, lambda w: reverse("login"), "企业管家服务", "Enterprise butler service", False),
+    "portfolio": ("butler_a", lambda w: reverse("portfolio:list"), "我的服务企业", "My portfolio", False),
+    "first-visit": ("butler_a", lambda w: reverse("firstvisit:search") + "?q=宁波", "首次办理", "First visit",
+                    False),
+    "register": ("butler_a", lambda w: reverse("firstvisit:register"), "登记企业并受理其首件事项",
+                 "Register a company and accept its first matter", False),
+    "company": ("butler_a", lambda w: reverse("companies:detail", args=[w.company_a.pk]), "变更记录",
+                "Change history", False),
+    "card": ("butler_a", lambda w: reverse("periods:card", args=[w.period_a.pk]), "管家服务卡",
+             "Butler service card", False),
+    "manager-periods": ("manager", lambda w: reverse("manager:periods"), "服务期", "Service periods", False),
+    "manager-companies": ("manager", lambda w: reverse("manager:companies"), "企业", "Companies", False),
+    "manager-workload": ("manager", lambda w: reverse("manager:workload"), "管家工作量", "Butler workload",
+                         False),
+    "transfer": ("manager", lambda w: reverse("companies:transfer", args=[w.company_a.pk]), "移交给其他管家",
+                 "Transfer to another butler", False),
+    "portal": ("company_a", lambda w: reverse("portal:home"), "您的管家", "Your butler", True),
+}  # fmt: skip
+
+
+def _users(world):
+    return {"butler_a": world.butler_a.user, "manager": world.manager, "company_a": world.contact_a}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_renders_in_both_languages(live_server, browser, world, artifacts, language):
+    folder = artifacts / "pages"
+    folder.mkdir(exist_ok=True)
+    users = _users(world)
+    for name, (username, path, heading_zh, heading_en, phone) in PAGES.items():
+        context = browser.new_context(
+            locale=LANGUAGES[language],
+            viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+            is_mobile=phone,
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        if username:
+            page.goto(live_server.url + reverse("login"))
+            page.locator("#id_username").fill(users[username].username)
+            page.locator("#id_password").fill(PASSWORD)
+            page.locator("form:has(#id_username) button[type=submit]").click()
+            page.wait_for_load_state()
+        response = page.goto(live_server.url + path(world))
+        assert response.status == 200, name
+        assert page.locator("html").get_attribute("lang") == language
+        heading = heading_zh if language == "zh-hans" else heading_en
+        assert page.get_by_text(heading, exact=True).first.is_visible(), f"{name}: {heading}"
+        if name == "card":
+            overflow = page.locator(".service-card").evaluate("card => card.scrollHeight - card.clientHeight")
+            assert overflow <= 0, f"the card's text runs {overflow}px past its edge"
+        page.screenshot(path=str(folder / f"{name}-{language}.png"), full_page=True)
+        context.close()
