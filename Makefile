@@ -35,15 +35,14 @@ run: install .env messages
 # What the test suite needs from the system: GNU gettext (string extraction check) and Debian's
 # Chromium (browser tests). Installed with apt-get when missing and we may; otherwise we say what to do.
 system-deps:
-	@missing=""; \
+	@missing=""; fonts=""; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium fonts-noto-cjk"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else \
-	    echo "Please install:$$missing (e.g. sudo apt-get install$$missing)"; exit 1; \
-	  fi; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || fonts="fonts-noto-cjk"; \
+	if [ -n "$$missing$$fonts" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing $$fonts; \
+	elif [ -n "$$missing" ]; then \
+	  echo "Please install:$$missing (e.g. sudo apt-get install$$missing fonts-noto-cjk)"; exit 1; \
 	fi
 
 test: install messages system-deps

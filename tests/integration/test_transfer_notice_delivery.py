@@ -1,5 +1,5 @@
-"""The transfer notice leaves through the real parts: a Celery worker process on the configured broker
-(Redis in CI) sends it to an SMTP server listening on loopback."""
+"""The transfer notice leaves through the real parts: the transfer queues it on the configured broker
+(Redis in CI), a Celery worker process picks it up and sends it to an SMTP server listening on loopback."""
 
 import os
 import socket
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from butler import services
-from butler.celery import app as celery_app
+from butler.models import ServicePeriod
 from tests.conftest import make_butler, make_user, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,33 +57,26 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def worker(smtp_sink, tmp_path, monkeypatch):
-    """A real worker process on its own queue, sharing the test database and the broker with this process."""
+def service_env(smtp_sink, tmp_path):
+    """Environment for fresh processes of the product: the test database, the broker, the SMTP sink."""
     _sink, port = smtp_sink
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
+    (tmp_path / "broker" / "processed").mkdir(parents=True)
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "butler.settings.base",
         "DEBUG": "1",
         "DATABASE_URL": _database_url(),
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        # Its own queue, so that no other worker on the same Redis takes the message.
+        "CELERY_TASK_DEFAULT_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
         "CELERY_BROKER_DIR": str(tmp_path / "broker"),
     }
-    if not settings.REDIS_URL:
-        monkeypatch.setitem(
-            celery_app.conf.broker_transport_options, "data_folder_in", str(tmp_path / "broker")
-        )
-        monkeypatch.setitem(
-            celery_app.conf.broker_transport_options, "data_folder_out", str(tmp_path / "broker")
-        )
-        (tmp_path / "broker" / "processed").mkdir(parents=True)
-    saved = {
-        "task_always_eager": celery_app.conf.task_always_eager,
-        "task_default_queue": celery_app.conf.task_default_queue,
-    }
-    celery_app.conf.update(task_always_eager=False, task_default_queue=queue)
+
+
+@pytest.fixture
+def worker(service_env):
+    """A real worker process on its own queue."""
     process = subprocess.Popen(  # noqa: S603 - our own worker
         [
             sys.executable,
@@ -94,17 +87,16 @@ def worker(smtp_sink, tmp_path, monkeypatch):
             "worker",
             "--pool=solo",
             "-Q",
-            queue,
+            service_env["CELERY_TASK_DEFAULT_QUEUE"],
             "--loglevel=WARNING",
         ],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=service_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     yield process
-    celery_app.conf.update(saved)
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -112,16 +104,31 @@ def worker(smtp_sink, tmp_path, monkeypatch):
         process.kill()
 
 
-def test_transfer_notice_is_mailed_by_a_worker_through_smtp(smtp_sink, worker):
+def test_transfer_notice_is_mailed_by_a_worker_through_smtp(smtp_sink, worker, service_env):
     sink, _port = smtp_sink
     manager = make_user("manager_live", "Manager")
     first, second = make_butler("first_live", "王丽娜"), make_butler("second_live", "张伟")
     company = register(first.user, 800, email="boss@shunda.example")
     period = services.first_visit_accept(actor=first.user, company_id=company.pk).period
 
-    new_period = services.service_period_transfer(
-        actor=manager, period=period, to_butler=second, reason="岗位调整"
+    # The manager's transfer runs in a process of its own, as a web server's would, and queues the notice.
+    transfer = (
+        "from butler import services; from butler.models import Butler, ServicePeriod; "
+        "from django.contrib.auth import get_user_model; "
+        f"services.service_period_transfer(actor=get_user_model().objects.get(pk={manager.pk}), "
+        f"period=ServicePeriod.objects.get(pk={period.pk}), to_butler=Butler.objects.get(pk={second.pk}), "
+        "reason='岗位调整')"
     )
+    subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "shell", "-c", transfer],
+        cwd=settings.BASE_DIR,
+        env=service_env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    new_period = ServicePeriod.objects.active().get(company=company)
+    assert new_period.butler == second
 
     deadline = time.monotonic() + 60
     while not sink.messages and time.monotonic() < deadline:
