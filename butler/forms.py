@@ -70,6 +70,12 @@ class CompanyProfileForm(forms.ModelForm):
         ]
         widgets = {"registered_on": DateInput(), "business_types": forms.CheckboxSelectMultiple}
 
+    def profile(self) -> dict:
+        """The profile as ``company_update`` takes it."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in CompanyProfileForm.Meta.fields if name != "business_types"}
+        return fields | {"business_types": list(data["business_types"])}
+
 
 class CompanyRegistrationForm(CompanyProfileForm):
     """A new company at the window: its registry data and the person who came to the window."""

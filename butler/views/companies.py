@@ -35,20 +35,9 @@ def edit(request, pk: int):
     company = _servable(request, pk)
     form = CompanyProfileForm(request.POST or None, instance=company)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         company.refresh_from_db()
         try:
-            company_services.company_update(
-                actor=request.user,
-                company=company,
-                name=data["name"],
-                registered_on=data["registered_on"],
-                district=data["district"],
-                address=data["address"],
-                legal_representative=data["legal_representative"],
-                status=data["status"],
-                business_types=list(data["business_types"]),
-            )
+            company_services.company_update(actor=request.user, company=company, **form.profile())
         except ValidationError as error:
             add_service_error(form, error)
         else:
