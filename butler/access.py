@@ -61,3 +61,17 @@ def can_serve(user, company: Company) -> bool:
         is_butler(user)
         and company.service_periods.active().filter(butler__user=user, butler__active=True).exists()
     )
+
+
+def licence_for(user, pk):
+    """A licence of a company the user may see, else 404."""
+    from companies.models import CompanyLicence
+
+    licence = (
+        CompanyLicence.objects.filter(company__in=companies_visible_to(user), pk=pk)
+        .select_related("company", "licence_type", "vehicle", "person", "vessel")
+        .first()
+    )
+    if licence is None:
+        raise Http404
+    return licence

@@ -12,6 +12,7 @@ from butler import roles
 from butler.models import Butler, PortalInvitation, ServicePeriod
 from companies.credit_code import normalize_credit_code, validate_credit_code
 from companies.models import BusinessType, Company, Contact
+from companies.selectors import with_lapse_risk
 
 FIRST_VISIT_RESULTS = 20
 
@@ -104,6 +105,7 @@ def companies_for_manager(*, search: str = "", butler_id: int | None = None, wit
 
 
 PORTFOLIO_SORTS = {
+    "risk": ("-risk_level", "-risk_overdue", "end_date", "company__name"),
     "days_left": ("end_date", "company__name"),
     "-days_left": ("-end_date", "company__name"),
     "name": ("company__name",),
@@ -120,12 +122,15 @@ def _with_company(periods: QuerySet) -> QuerySet:
     )
 
 
-def portfolio_for(butler: Butler, *, search: str = "", sort: str = "days_left") -> QuerySet:
-    """The butler's companies in service, soonest end first by default."""
+def portfolio_for(
+    butler: Butler, *, search: str = "", sort: str = "risk", today: date | None = None
+) -> QuerySet:
+    """The butler's companies in service with their lapse risk; the most at risk first by default."""
     periods = ServicePeriod.objects.active().filter(butler=butler)
     if search.strip():
         periods = periods.filter(company__in=Company.objects.search(search))
-    return _with_company(periods.order_by(*PORTFOLIO_SORTS.get(sort, PORTFOLIO_SORTS["days_left"])))
+    periods = with_lapse_risk(periods, today=today, prefix="company__licences__")
+    return _with_company(periods.order_by(*PORTFOLIO_SORTS.get(sort, PORTFOLIO_SORTS["risk"])))
 
 
 def count_ending_within(periods, *, days: int, today: date) -> int:

@@ -22,7 +22,7 @@ from butler.models import Butler, CardCounter, PortalInvitation, ServicePeriod
 from butler.selectors import butler_for_user, invitation_by_token, token_hash
 from companies.models import Company, Contact
 from companies.phones import normalize_mobile, normalize_phone
-from companies.services import Registration, company_register
+from companies.services import Registration, company_register, licence_plan_sync
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ def _first_visit_accept_locked(
         start=start,
         end=start + timedelta(days=settings.BUTLER_SERVICE_DAYS),
     )
+    licence_plan_sync(company=company, actor=actor, start=start)
     token = ""
     primary = company.contacts.filter(is_primary=True, user__isnull=True).first()
     if primary is not None:
@@ -358,3 +359,37 @@ def _save_with_free_username(user, *, base: str) -> None:
             continue  # taken a moment ago by someone else
         return
     raise ValidationError(_("No free username is left for this mobile number; ask the window for help."))
+
+
+# --- licences: the butler's steps, and who is told --------------------------------------------------
+
+
+def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
+    """Take a licence one step along its life cycle for the company; when materials are missing, the
+    company's portal users get one complete notice (一次性告知) of everything missing."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from companies.models import LicenceStatus
+    from companies.services import licence_transition
+    from reminders.services import notice_send
+
+    with transaction.atomic():
+        licence = licence_transition(actor=actor, licence=licence, to=to, **details)
+        if to == LicenceStatus.MATERIALS_MISSING:
+            recipients = [
+                contact.user for contact in licence.company.contacts.select_related("user") if contact.user
+            ]
+            materials = list(licence.missing_materials.order_by("position"))
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("Materials missing for %(licence)s") % {"licence": licence}
+                body = "\n".join(f"{n}. {m.name}" for n, m in enumerate(materials, start=1))
+            notice_send(
+                recipients=recipients,
+                title=str(title),
+                body=body,
+                url=reverse("portal:licences"),
+                key=f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:"
+                + "-".join(str(material.pk) for material in materials),
+            )
+    return licence

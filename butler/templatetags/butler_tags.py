@@ -38,3 +38,13 @@ def period_status(period):
 @register.simple_tag
 def yes_no(value) -> str:
     return _("yes") if value else _("no")
+
+
+@register.filter
+def percent(value) -> str:
+    """0.425 → 42.5%, localised."""
+    if value is None:
+        return "—"
+    from django.utils.formats import number_format
+
+    return f"{number_format(value * 100, decimal_pos=1)}%"

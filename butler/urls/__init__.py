@@ -16,6 +16,7 @@ urlpatterns = [
     path("portfolio/", include("butler.urls.portfolio")),
     path("companies/", include("butler.urls.companies")),
     path("periods/", include("butler.urls.periods")),
+    path("licences/", include("butler.urls.licences")),
     path("manager/", include("butler.urls.manager")),
     path("portal/", include("butler.urls.portal")),
     path("admin/", admin.site.urls),

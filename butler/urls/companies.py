@@ -1,6 +1,6 @@
 from django.urls import path
 
-from butler.views import companies
+from butler.views import companies, imports
 
 app_name = "companies"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", companies.contact_edit, name="contact_edit"),
     path("<int:pk>/transfer/", companies.transfer, name="transfer"),
     path("<int:pk>/end-early/", companies.end_early, name="end_early"),
+    path("<int:pk>/import/<str:kind>/", imports.import_subjects, name="import_subjects"),
 ]

@@ -5,5 +5,6 @@ from butler.views import portal
 app_name = "portal"
 urlpatterns = [
     path("", portal.home, name="home"),
+    path("licences/", portal.licences, name="licences"),
     path("invitation/<str:token>/", portal.invitation, name="invitation"),
 ]

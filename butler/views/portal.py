@@ -43,3 +43,21 @@ def invitation(request, token: str):
             return redirect("portal:home")
     context = {"form": form, "invitation": found, "invitation_days": settings.BUTLER_INVITATION_DAYS}
     return render(request, "portal/invitation.html", context)
+
+
+@role_required(roles.COMPANY)
+def licences(request):
+    """The company's checklist in plain words: done, missing, due when, and what the window promised."""
+    from companies import selectors as licence_selectors
+    from reminders.selectors import notices_for
+
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    context = {
+        "contact": contact,
+        "company": contact.company,
+        "groups": licence_selectors.checklist(contact.company),
+        "notices": notices_for(request.user, limit=10),
+    }
+    return render(request, "portal/licences.html", context)

@@ -16,9 +16,9 @@ def portfolio(request):
     if butler is None:
         raise PermissionDenied
     search = request.GET.get("q", "")[:120]
-    sort = request.GET.get("sort", "days_left")
+    sort = request.GET.get("sort", "risk")
     if sort not in PORTFOLIO_SORTS:
-        sort = "days_left"
+        sort = "risk"
     today = timezone.localdate()
     periods = list(selectors.portfolio_for(butler, search=search, sort=sort))
     past = None

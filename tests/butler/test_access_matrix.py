@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from butler import services
 from butler.models import ServicePeriod
+from companies.models import CompanyLicence
 from tests.conftest import make_butler
 from tests.factories import ServicePeriodFactory
 
@@ -109,6 +110,21 @@ MATRIX = {
         lambda w: [w.period_a.pk],
         row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
     ),
+    ("licences:checklist", "get"): (lambda w: [w.company_a.pk], A_READ),
+    ("licences:detail", "get"): (lambda w: [w.licence_a.pk], A_READ),
+    ("licences:step", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
+    ("licences:trip", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
+    ("licences:notice", "get"): (lambda w: [w.missing_a.pk], A_READ),
+    ("licences:subject_add", "get"): (lambda w: [w.company_a.pk, "vehicle"], A_WRITE),
+    ("licences:subject_add", "post"): (lambda w: [w.company_a.pk, "person"], A_WRITE),
+    # An empty form is refused with a message and a redirect back to the checklist.
+    ("licences:trip_permit", "post"): (
+        lambda w: [w.company_a.pk],
+        row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
+    ),
+    ("companies:import_subjects", "get"): (lambda w: [w.company_a.pk, "vehicles"], A_WRITE),
+    ("companies:import_subjects", "post"): (lambda w: [w.company_a.pk, "people"], A_WRITE),
+    ("portal:licences", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("manager:periods", "get"): (lambda w: [], MANAGER),
     ("manager:companies", "get"): (lambda w: [], MANAGER),
     ("manager:workload", "get"): (lambda w: [], MANAGER),
@@ -153,6 +169,10 @@ def matrix_world(world):
         reason="岗位调整",
     )
     world.inactive_butler = make_butler("inactive", "赵磊", active=False)
+    world.licence_a = CompanyLicence.objects.filter(company=company).first()
+    world.missing_a = CompanyLicence.objects.filter(company=company).last()
+    CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
+    world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])
     return world
 
 
@@ -174,6 +194,7 @@ def _snapshot():
     return (
         list(ServicePeriod.objects.order_by("pk").values_list("pk", "status", "butler_id")),
         list(ServicePeriod.history.values_list("history_id", flat=True)),
+        list(CompanyLicence.objects.order_by("pk").values_list("pk", "status")),
     )
 
 

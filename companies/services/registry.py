@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from companies.credit_code import normalize_credit_code
 from companies.models import BusinessType, Company, Contact
 from companies.phones import normalize_mobile
+from companies.services.plan import licence_plan_sync
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def company_register(*, actor: AbstractBaseUser | None, registration: Registrati
         # Another clerk registered the same code a moment ago: theirs stands.
         return Registered(company=Company.objects.get(credit_code=code), created=False)
     company.business_types.set(registration.business_types)
+    licence_plan_sync(company=company, actor=actor)
     try:
         contact_add(
             actor=actor,
@@ -117,6 +119,7 @@ def company_update(
     if business_types is not None:
         company._history_user = actor
         company.business_types.set(business_types)
+        licence_plan_sync(company=company, actor=actor)
     return company
 
 

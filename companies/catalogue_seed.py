@@ -1,0 +1,259 @@
+"""The licence catalogue the window starts with (from the domain reference); administrators edit it later.
+
+Each entry: code, Chinese and English names, scope, issuing level, business types, statutory and
+committed limits (working days), validity (months), renewal lead (days), obtain-within (days), exempt
+mass (kg), online, on the spot, person roles, and the ordered list of materials (Chinese, English).
+"""
+
+CATALOGUE = [
+    {
+        "code": "road_freight_licence",
+        "name_zh": "道路运输经营许可证（普通货运）",
+        "name_en": "Road transport business licence (ordinary freight)",
+        "scope": "company",
+        "issuing_level": "county",
+        "business_types": ["road_freight"],
+        "statutory_limit_days": 20,
+        "committed_limit_days": 5,
+        "validity_months": 48,
+        "renew_days_before": 30,
+        "obtain_within_days": 60,
+        "exempt_max_mass_kg": 4500,
+        "online": True,
+        "materials": [
+            ("道路货物运输经营申请表", "Application form for road freight business"),
+            ("负责人身份证明及经办人授权委托书", "Identity of the person in charge and power of attorney"),
+            ("机动车辆行驶证、车辆技术等级评定结论", "Vehicle licences and technical grade assessments"),
+            ("拟聘驾驶员从业资格证及驾驶证", "Qualification certificates and licences of the drivers"),
+            ("安全生产管理制度文本", "Safety management rules"),
+        ],
+    },
+    {
+        "code": "dangerous_goods_licence",
+        "name_zh": "道路运输经营许可证（危险货物）",
+        "name_en": "Road transport business licence (dangerous goods)",
+        "scope": "company",
+        "issuing_level": "city",
+        "business_types": ["dangerous_goods"],
+        "statutory_limit_days": 20,
+        "committed_limit_days": 10,
+        "validity_months": 48,
+        "renew_days_before": 30,
+        "obtain_within_days": 90,
+        "online": False,
+        "materials": [
+            ("道路危险货物运输经营申请表", "Application form for dangerous goods transport"),
+            ("拟运输危险货物类别、项别说明", "Classes and divisions of the goods to be carried"),
+            ("专用车辆（不少于5辆）及设备情况说明", "Special vehicles (at least five) and equipment"),
+            (
+                "驾驶人员、押运人员、装卸管理人员从业资格证",
+                "Qualifications of drivers, escorts and loading managers",
+            ),
+            ("停车场地的土地使用证或租借合同", "Title or lease of the parking ground"),
+            ("承运人责任险投保承诺书", "Undertaking to insure carrier liability"),
+            ("安全生产管理制度及应急救援预案", "Safety rules and emergency plan"),
+        ],
+    },
+    {
+        "code": "passenger_licence",
+        "name_zh": "道路旅客运输经营许可",
+        "name_en": "Road passenger transport licence",
+        "scope": "company",
+        "issuing_level": "city",
+        "business_types": ["passenger"],
+        "statutory_limit_days": 20,
+        "committed_limit_days": 10,
+        "validity_months": 48,
+        "renew_days_before": 60,
+        "obtain_within_days": 90,
+        "materials": [
+            ("道路旅客运输经营申请表", "Application form for passenger transport"),
+            ("企业章程文本", "Articles of association"),
+            ("客运车辆情况说明及技术等级评定结论", "Coaches and their technical grade assessments"),
+            (
+                "拟聘驾驶员从业资格证及三年内无重大以上交通责任事故证明",
+                "Driver qualifications and three-year safety records",
+            ),
+            ("安全生产管理制度文本", "Safety management rules"),
+            (
+                "客运班线可行性报告（申请班线经营的）",
+                "Feasibility report of the route (for scheduled routes)",
+            ),
+        ],
+    },
+    {
+        "code": "vehicle_certificate",
+        "name_zh": "道路运输证",
+        "name_en": "Vehicle road transport certificate",
+        "scope": "vehicle",
+        "issuing_level": "county",
+        "business_types": ["road_freight", "dangerous_goods", "passenger"],
+        "statutory_limit_days": 10,
+        "committed_limit_days": 1,
+        "validity_months": 12,
+        "renew_days_before": 30,
+        "obtain_within_days": 30,
+        "exempt_max_mass_kg": 4500,
+        "online": True,
+        "on_the_spot": True,
+        "materials": [
+            ("机动车行驶证", "Vehicle licence"),
+            ("车辆技术等级评定结论", "Technical grade assessment"),
+            ("卫星定位装置安装证明", "Satellite positioning device certificate"),
+        ],
+    },
+    {
+        "code": "driver_qualification",
+        "name_zh": "道路运输从业人员从业资格证",
+        "name_en": "Road transport qualification certificate (driver, escort, loader)",
+        "scope": "person",
+        "issuing_level": "city",
+        "business_types": ["road_freight", "dangerous_goods", "passenger"],
+        "person_roles": "driver,escort,loader",
+        "statutory_limit_days": 10,
+        "committed_limit_days": 5,
+        "validity_months": 72,
+        "renew_days_before": 30,
+        "obtain_within_days": 60,
+        "exempt_max_mass_kg": 4500,
+        "online": True,
+        "materials": [
+            ("从业资格考试申请表", "Application form for the qualification examination"),
+            ("身份证明", "Identity document"),
+            ("机动车驾驶证（驾驶员）", "Driving licence (drivers)"),
+            ("近期一寸照片", "Recent passport photograph"),
+        ],
+    },
+    {
+        "code": "oversize_permit",
+        "name_zh": "超限运输车辆行驶公路许可",
+        "name_en": "Oversize/overweight road permit",
+        "scope": "trip",
+        "issuing_level": "highway",
+        "business_types": [],
+        "statutory_limit_days": 15,
+        "committed_limit_days": 3,
+        "online": True,
+        "on_the_spot": True,
+        "notes": "12 materials became 5; decided on the spot within 30 minutes when complete.",
+        "materials": [
+            ("超限运输车辆行驶公路申请表", "Application form"),
+            ("车辆行驶证及道路运输证", "Vehicle licence and road transport certificate"),
+            ("车货总体外廓尺寸、总质量、轴荷数据及示意图", "Dimensions, total mass, axle loads and sketch"),
+            ("货物出厂证明或承运合同", "Proof of origin of the load or carriage contract"),
+            ("驾驶人员从业资格证", "Driver's qualification certificate"),
+        ],
+    },
+    {
+        "code": "port_licence",
+        "name_zh": "港口经营许可证",
+        "name_en": "Port operation licence",
+        "scope": "company",
+        "issuing_level": "port",
+        "business_types": ["port"],
+        "statutory_limit_days": 30,
+        "committed_limit_days": 15,
+        "validity_months": 36,
+        "renew_days_before": 30,
+        "obtain_within_days": 180,
+        "materials": [
+            ("港口经营许可申请书", "Application for a port operation licence"),
+            ("港口设施、场地使用证明", "Proof of use of the port facilities and grounds"),
+            ("港口经营设备清单", "List of port equipment"),
+            ("安全生产管理制度及应急预案", "Safety rules and emergency plan"),
+            ("从业人员资格证明", "Staff qualifications"),
+        ],
+    },
+    {
+        "code": "waterway_licence",
+        "name_zh": "国内水路运输经营许可证",
+        "name_en": "Domestic waterway transport licence",
+        "scope": "company",
+        "issuing_level": "city",
+        "business_types": ["waterway"],
+        "statutory_limit_days": 30,
+        "committed_limit_days": 15,
+        "validity_months": 60,
+        "renew_days_before": 30,
+        "obtain_within_days": 180,
+        "materials": [
+            ("国内水路运输经营申请书", "Application for domestic waterway transport"),
+            ("企业章程", "Articles of association"),
+            ("自有船舶所有权登记证书及检验证书", "Ownership and inspection certificates of the ships"),
+            ("海务、机务管理人员资格证明", "Qualifications of the marine and engineering managers"),
+            ("安全管理体系文件", "Safety management system"),
+        ],
+    },
+    {
+        "code": "ship_certificate",
+        "name_zh": "船舶营业运输证",
+        "name_en": "Ship operating certificate",
+        "scope": "vessel",
+        "issuing_level": "city",
+        "business_types": ["waterway"],
+        "statutory_limit_days": 20,
+        "committed_limit_days": 5,
+        "validity_months": 60,
+        "renew_days_before": 30,
+        "obtain_within_days": 60,
+        "materials": [
+            ("船舶营业运输证申请表", "Application form"),
+            ("船舶国籍证书", "Certificate of nationality"),
+            ("船舶检验证书", "Inspection certificate"),
+        ],
+    },
+    {
+        "code": "repair_filing",
+        "name_zh": "机动车维修经营备案",
+        "name_en": "Vehicle repair business filing",
+        "scope": "company",
+        "issuing_level": "county",
+        "business_types": ["repair"],
+        "obtain_within_days": 30,
+        "online": True,
+        "on_the_spot": True,
+        "materials": [
+            ("机动车维修经营备案表", "Filing form for vehicle repair"),
+            ("维修场地使用证明", "Proof of use of the workshop"),
+            ("维修设备设施清单", "List of repair equipment"),
+            ("技术人员资格证明", "Technicians' qualifications"),
+        ],
+    },
+    {
+        "code": "training_filing",
+        "name_zh": "机动车驾驶员培训备案",
+        "name_en": "Driver training filing",
+        "scope": "company",
+        "issuing_level": "county",
+        "business_types": ["driver_training"],
+        "obtain_within_days": 30,
+        "online": True,
+        "on_the_spot": True,
+        "materials": [
+            ("机动车驾驶员培训备案表", "Filing form for driver training"),
+            ("教练场地使用证明", "Proof of use of the training ground"),
+            ("教学车辆行驶证", "Licences of the training cars"),
+            ("教练员资格证明", "Instructors' qualifications"),
+        ],
+    },
+]
+
+
+def seed_catalogue(licence_type_model, material_model, business_type_model) -> None:
+    """Create the catalogue entries that are missing; leave entries the administrator edited alone."""
+    types = {bt.code: bt for bt in business_type_model.objects.all()}
+    for position, entry in enumerate(CATALOGUE, start=1):
+        entry = dict(entry)
+        materials = entry.pop("materials")
+        codes = entry.pop("business_types")
+        code = entry.pop("code")
+        licence_type, created = licence_type_model.objects.get_or_create(
+            code=code, defaults={**entry, "position": position}
+        )
+        if not created:
+            continue
+        licence_type.business_types.set([types[c] for c in codes if c in types])
+        for number, (name_zh, name_en) in enumerate(materials, start=1):
+            material_model.objects.create(
+                licence_type=licence_type, position=number, name_zh=name_zh, name_en=name_en
+            )

@@ -1,0 +1,114 @@
+"""The licence-type catalogue: what a transport company may have to hold, its time limits, its materials."""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from companies.models.registry import BusinessType
+
+
+class LicenceScope(models.TextChoices):
+    COMPANY = "company", _("Company")
+    VEHICLE = "vehicle", _("Vehicle")
+    PERSON = "person", _("Person")
+    VESSEL = "vessel", _("Vessel")
+    TRIP = "trip", _("Per trip")
+
+
+class IssuingLevel(models.TextChoices):
+    COUNTY = "county", _("County authority")
+    CITY = "city", _("City authority")
+    PROVINCE = "province", _("Provincial authority")
+    PORT = "port", _("Port authority")
+    HIGHWAY = "highway", _("Highway authority")
+
+
+class LicenceType(models.Model):
+    """One entry of the catalogue. Every number here is data the administrator can edit."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    scope = models.CharField(_("scope"), max_length=8, choices=LicenceScope.choices)
+    issuing_level = models.CharField(_("issued by"), max_length=10, choices=IssuingLevel.choices)
+    business_types = models.ManyToManyField(
+        BusinessType, verbose_name=_("business types"), related_name="licence_types", blank=True
+    )
+    person_roles = models.CharField(
+        _("for people in the roles"),
+        max_length=60,
+        blank=True,
+        help_text=_("Comma-separated roles (driver, escort, loader) for a licence held by people."),
+    )
+    statutory_limit_days = models.PositiveSmallIntegerField(
+        _("statutory limit (working days)"), null=True, blank=True
+    )
+    committed_limit_days = models.PositiveSmallIntegerField(
+        _("committed limit (working days)"), null=True, blank=True
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("validity (months)"), null=True, blank=True, help_text=_("Empty: the licence does not expire.")
+    )
+    renew_days_before = models.PositiveSmallIntegerField(
+        _("apply for renewal (days before expiry)"), default=30
+    )
+    obtain_within_days = models.PositiveSmallIntegerField(
+        _("obtain within (days after the service starts)"), null=True, blank=True
+    )
+    exempt_max_mass_kg = models.PositiveIntegerField(
+        _("exempt up to total mass (kg)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Ordinary freight vehicles up to this total mass need no such licence; for company and person "
+            "licences, a company whose only business is ordinary freight with such vehicles is exempt."
+        ),
+    )
+    online = models.BooleanField(_("can be done online"), default=False)
+    on_the_spot = models.BooleanField(_("decided on the spot"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    history = HistoricalRecords(m2m_fields=[business_types])
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("licence type")
+        verbose_name_plural = _("licence types")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def roles(self) -> set[str]:
+        return {role.strip() for role in self.person_roles.split(",") if role.strip()}
+
+
+class LicenceMaterial(models.Model):
+    """One of the materials an application needs, in the order the window lists them."""
+
+    licence_type = models.ForeignKey(
+        LicenceType, on_delete=models.CASCADE, related_name="materials", verbose_name=_("licence type")
+    )
+    position = models.PositiveSmallIntegerField(_("position in the list"), default=0)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=160)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["licence_type", "position", "id"]
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh

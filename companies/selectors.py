@@ -1,0 +1,197 @@
+"""Reads of the licence domain: checklists, lapse risk and the reform's measures, in fixed query counts."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from companies import workdays
+from companies.lifecycle import HELD, PENDING, TO_OBTAIN
+from companies.models import CompanyLicence, LicenceMaterial, LicenceScope, LicenceStatus
+
+S = LicenceStatus
+SOON_DAYS = 30
+
+
+class Risk:
+    """Lapse risk of a company, highest first: what the butler must look at today."""
+
+    HIGH, MEDIUM, LOW, NONE = 3, 2, 1, 0
+
+
+def licences_for(company) -> QuerySet:
+    return (
+        CompanyLicence.objects.filter(company=company)
+        .select_related("licence_type", "vehicle", "person", "vessel")
+        .prefetch_related(
+            Prefetch("missing_materials", queryset=LicenceMaterial.objects.order_by("position"))
+        )
+        .annotate(trip_count=Count("trips"))
+        .order_by("licence_type__position", "subject_key")
+    )
+
+
+@dataclass
+class ChecklistGroup:
+    scope: str
+    label: str
+    licences: list
+
+
+def checklist(company, *, today: date | None = None) -> list[ChecklistGroup]:
+    """The company's licences grouped by scope, each with its urgency for colouring."""
+    today = today or timezone.localdate()
+    groups: dict[str, ChecklistGroup] = {}
+    for licence in licences_for(company):
+        licence.urgency = urgency(licence, today)
+        scope = licence.licence_type.scope
+        if scope not in groups:
+            groups[scope] = ChecklistGroup(scope, LicenceScope(scope).label, [])
+        groups[scope].licences.append(licence)
+    order = list(LicenceScope.values)
+    return sorted(groups.values(), key=lambda group: order.index(group.scope))
+
+
+@dataclass
+class Urgency:
+    tone: str  # danger, warning, info, success, secondary
+    days: int | None  # days until the date that matters (negative: past it)
+    what: str  # "obtain", "expiry", "committed", ""
+
+    @property
+    def overdue(self) -> int:
+        return -self.days if self.days is not None and self.days < 0 else 0
+
+
+def urgency(licence: CompanyLicence, today: date) -> Urgency:
+    """The date that matters now for this licence and how close it is."""
+    if licence.status == S.EXPIRED:
+        return Urgency("danger", (licence.expires_on - today).days if licence.expires_on else None, "expiry")
+    if licence.status in PENDING and licence.committed_due_on:
+        days = (licence.committed_due_on - today).days
+        return Urgency("danger" if days < 0 else "info", days, "committed")
+    if licence.status in TO_OBTAIN and licence.obtain_by:
+        days = (licence.obtain_by - today).days
+        return Urgency(_tone(days, 7), days, "obtain")
+    if licence.status in HELD and licence.expires_on:
+        days = (licence.expires_on - today).days
+        lead = licence.licence_type.renew_days_before
+        if licence.status == S.RENEWAL_APPLIED:
+            return Urgency("info", days, "expiry")
+        return Urgency(_tone(days - lead, 14) if days >= 0 else "danger", days, "expiry")
+    if licence.status == S.ISSUED:
+        return Urgency("success", None, "")
+    return Urgency("secondary", None, "")
+
+
+def _tone(days: int, warn_within: int) -> str:
+    if days < 0:
+        return "danger"
+    if days <= warn_within:
+        return "warning"
+    if days <= SOON_DAYS:
+        return "info"
+    return "success"
+
+
+def risk_filters(today: date, prefix: str = "licences__") -> dict[str, Q]:
+    """Conditions on a company's licences, for annotating any queryset that reaches them by ``prefix``."""
+
+    def q(**lookups) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    return {
+        "overdue": (q(status__in=list(TO_OBTAIN), obtain_by__lt=today) | q(status=S.EXPIRED)),
+        "renewal": (
+            q(status=S.RENEWAL_DUE) | q(status=S.ISSUED, expires_on__lte=today + timedelta(days=SOON_DAYS))
+        ),
+        "late": q(status__in=list(PENDING), committed_due_on__lt=today),
+        "soon": q(status__in=list(TO_OBTAIN), obtain_by__lte=today + timedelta(days=SOON_DAYS)),
+    }
+
+
+def with_lapse_risk(queryset: QuerySet, *, today: date | None = None, prefix: str = "licences__") -> QuerySet:
+    """Annotate ``risk_overdue``, ``risk_renewal``, ``risk_late`` and ``risk_level`` (see :class:`Risk`)."""
+    today = today or timezone.localdate()
+    conditions = risk_filters(today, prefix)
+    relation = prefix.removesuffix("__")
+    counted = queryset.annotate(
+        **{
+            f"risk_{name}": Count(relation, filter=condition, distinct=True)
+            for name, condition in conditions.items()
+        }
+    )
+    return counted.annotate(
+        risk_level=Case(
+            When(risk_overdue__gt=0, then=Value(Risk.HIGH)),
+            When(Q(risk_renewal__gt=0) | Q(risk_late__gt=0), then=Value(Risk.MEDIUM)),
+            When(risk_soon__gt=0, then=Value(Risk.LOW)),
+            default=Value(Risk.NONE),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def lapse_risk(company, *, today: date | None = None) -> int:
+    from companies.models import Company
+
+    return with_lapse_risk(Company.objects.filter(pk=company.pk), today=today).values_list(
+        "risk_level", flat=True
+    )[0]
+
+
+@dataclass
+class Measures:
+    matters: int  # applications accepted
+    trips: int
+    trips_per_matter: float | None
+    zero_trip_share: float | None
+    obtained_with_deadline: int
+    obtained_before_deadline_share: float | None
+    issued_after_acceptance: int
+    average_working_days_to_issue: float | None
+    within_committed_share: float | None
+
+
+def licence_measures(licences: QuerySet) -> Measures:
+    """The reform's measures over a set of licences (a company's, a butler's, the window's)."""
+    rows = list(
+        licences.filter(accepted_on__isnull=False)
+        .annotate(trip_count=Count("trips"))
+        .values("trip_count", "accepted_on", "issued_on", "obtain_by", "licence_type__committed_limit_days")
+    )
+    matters = len(rows)
+    trips = sum(row["trip_count"] for row in rows)
+    with_deadline = [row for row in rows if row["issued_on"] and row["obtain_by"]]
+    issued = [row for row in rows if row["issued_on"] and row["issued_on"] >= row["accepted_on"]]
+    calendar = (
+        workdays.Calendar.for_dates(
+            min(r["accepted_on"] for r in issued), max(r["issued_on"] for r in issued)
+        )
+        if issued
+        else None
+    )
+    durations = [calendar.count(row["accepted_on"], row["issued_on"]) for row in issued] if calendar else []
+    committed = [
+        (days, row["licence_type__committed_limit_days"])
+        for days, row in zip(durations, issued, strict=True)
+        if row["licence_type__committed_limit_days"]
+    ]
+    return Measures(
+        matters=matters,
+        trips=trips,
+        trips_per_matter=trips / matters if matters else None,
+        zero_trip_share=sum(1 for row in rows if row["trip_count"] == 0) / matters if matters else None,
+        obtained_with_deadline=len(with_deadline),
+        obtained_before_deadline_share=(
+            sum(1 for row in with_deadline if row["issued_on"] <= row["obtain_by"]) / len(with_deadline)
+            if with_deadline
+            else None
+        ),
+        issued_after_acceptance=len(issued),
+        average_working_days_to_issue=sum(durations) / len(durations) if durations else None,
+        within_committed_share=(
+            sum(1 for days, limit in committed if days <= limit) / len(committed) if committed else None
+        ),
+    )

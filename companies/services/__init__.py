@@ -1,0 +1,35 @@
+"""State changes of the registry and the licence domain (one module per concept, re-exported here)."""
+
+from companies.services.licences import (
+    licence_add_trip_permit,
+    licence_statuses_refresh,
+    licence_transition,
+    trip_record,
+)
+from companies.services.plan import licence_plan_sync
+from companies.services.registry import (
+    Registered,
+    Registration,
+    company_register,
+    company_update,
+    contact_add,
+    contact_update,
+)
+from companies.services.subjects import person_add, vehicle_add, vessel_add
+
+__all__ = [
+    "Registered",
+    "Registration",
+    "company_register",
+    "company_update",
+    "contact_add",
+    "contact_update",
+    "licence_add_trip_permit",
+    "licence_plan_sync",
+    "licence_statuses_refresh",
+    "licence_transition",
+    "person_add",
+    "trip_record",
+    "vehicle_add",
+    "vessel_add",
+]

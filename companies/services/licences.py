@@ -1,0 +1,179 @@
+"""A licence's life cycle: applications, missing materials, issue, renewal, lapse — and the trips made."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from companies import workdays
+from companies.lifecycle import allowed
+from companies.models import (
+    Company,
+    CompanyLicence,
+    LicenceChannel,
+    LicenceMaterial,
+    LicenceScope,
+    LicenceStatus,
+    LicenceType,
+    Trip,
+)
+
+S = LicenceStatus
+
+
+def _refuse(licence: CompanyLicence, target: str) -> ValidationError:
+    return ValidationError(
+        _("A licence that is “%(current)s” cannot become “%(target)s”.")
+        % {"current": licence.get_status_display(), "target": S(target).label}
+    )
+
+
+@transaction.atomic
+def licence_transition(
+    *,
+    actor: AbstractBaseUser | None,
+    licence: CompanyLicence,
+    to: str,
+    on: date | None = None,
+    channel: str = "",
+    certificate_number: str = "",
+    expires_on: date | None = None,
+    materials: Iterable[LicenceMaterial] = (),
+    note: str = "",
+) -> CompanyLicence:
+    """Move a licence to the next status of its life cycle; anything the life cycle does not allow is refused.
+
+    - applied / renewal applied: ``on`` is the acceptance date; the statutory and committed due dates are
+      counted from it in working days. Coming back from "materials missing" means the materials arrived.
+    - materials missing: ``materials`` lists what is missing (one complete notice, 一次性告知).
+    - issued: ``certificate_number`` is required; ``expires_on`` defaults to the catalogue's validity.
+    """
+    licence = (
+        CompanyLicence.objects.select_for_update(of=("self",))
+        .select_related("licence_type")
+        .get(pk=licence.pk)
+    )
+    if to not in S.values or not allowed(licence.status, to):
+        raise _refuse(licence, to)
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    kind = licence.licence_type
+    clear_missing = False
+    if to in (S.APPLIED, S.RENEWAL_APPLIED) and licence.status != S.MATERIALS_MISSING:
+        licence.accepted_on = on
+        licence.statutory_due_on = _due(on, kind.statutory_limit_days)
+        licence.committed_due_on = _due(on, kind.committed_limit_days)
+        if channel:
+            if channel not in LicenceChannel.values:
+                raise ValidationError({"channel": _("Choose how the application was made.")})
+            licence.channel = channel
+    if to == S.APPLIED and licence.status == S.MATERIALS_MISSING:
+        clear_missing = True
+    if to == S.MATERIALS_MISSING:
+        materials = list(materials)
+        if not materials:
+            raise ValidationError({"materials": _("Tick every material that is missing.")})
+        if any(material.licence_type_id != kind.pk for material in materials):
+            raise ValidationError({"materials": _("Only materials of this licence type can be missing.")})
+        licence.missing_noted_on = on
+    if to == S.ISSUED:
+        certificate_number = certificate_number.strip()
+        if not certificate_number:
+            raise ValidationError({"certificate_number": _("Enter the certificate number.")})
+        licence.certificate_number = certificate_number
+        licence.issued_on = on
+        if expires_on is None and kind.validity_months:
+            expires_on = on + relativedelta(months=kind.validity_months)
+        if expires_on is not None and expires_on <= on:
+            raise ValidationError({"expires_on": _("The expiry date must come after the issue date.")})
+        licence.expires_on = expires_on
+        clear_missing = True
+    if note.strip():
+        stamp = f"{on:%Y-%m-%d} {S(to).label}: {note.strip()}"
+        licence.notes = f"{licence.notes}\n{stamp}".strip()
+    licence.status = to
+    licence.full_clean()
+    licence._history_user = actor
+    licence.save()
+    if to == S.MATERIALS_MISSING:
+        licence._history_user = actor
+        licence.missing_materials.set(materials)
+    elif clear_missing:
+        licence._history_user = actor
+        licence.missing_materials.clear()
+    return licence
+
+
+def _due(accepted: date, limit: int | None) -> date | None:
+    return workdays.add_working_days(accepted, limit) if limit else None
+
+
+@transaction.atomic
+def trip_record(*, actor: AbstractBaseUser | None, licence: CompanyLicence, on: date, purpose: str) -> Trip:
+    """Record an in-person visit the company made for this licence."""
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    trip = Trip(licence=licence, date=on, purpose=purpose.strip(), recorded_by=actor)
+    trip.full_clean()
+    trip._history_user = actor
+    trip.save()
+    return trip
+
+
+@transaction.atomic
+def licence_add_trip_permit(
+    *, actor: AbstractBaseUser | None, company: Company, licence_type: LicenceType, note: str = ""
+) -> CompanyLicence:
+    """A per-trip permit (e.g. an oversize transport) for one journey."""
+    if licence_type.scope != LicenceScope.TRIP:
+        raise ValidationError(_("Only per-trip permits are added by hand; the plan derives the others."))
+    Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
+    number = company.licences.filter(licence_type=licence_type).count() + 1
+    licence = CompanyLicence(
+        company=company, licence_type=licence_type, subject_key=f"trip:{number}", notes=note.strip()
+    )
+    licence.full_clean()
+    licence._history_user = actor
+    licence.save()
+    return licence
+
+
+def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
+    """Move held licences along with the calendar: into their renewal window, and past expiry to expired.
+
+    A renewal applied for before expiry stays valid until the authority decides (it counts as granted).
+    Reads only licences near or past their expiry (index on status and expiry).
+    """
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    today = today or timezone.localdate()
+    longest = LicenceType.objects.aggregate(longest=Max("renew_days_before"))["longest"] or 0
+    counts = {"expired": 0, "renewal_due": 0}
+    with transaction.atomic():
+        expired = CompanyLicence.objects.filter(status__in=[S.ISSUED, S.RENEWAL_DUE], expires_on__lt=today)
+        for licence in expired.select_for_update(skip_locked=True):
+            _set_status(licence, S.EXPIRED)
+            counts["expired"] += 1
+        window = CompanyLicence.objects.filter(
+            status=S.ISSUED, expires_on__gte=today, expires_on__lte=today + timedelta(days=longest)
+        ).select_related("licence_type")
+        for licence in window.select_for_update(of=("self",), skip_locked=True):
+            if licence.expires_on - timedelta(days=licence.licence_type.renew_days_before) <= today:
+                _set_status(licence, S.RENEWAL_DUE)
+                counts["renewal_due"] += 1
+    return counts
+
+
+def _set_status(licence: CompanyLicence, status: str) -> None:
+    licence.status = status
+    licence._history_user = None
+    licence.save(update_fields=["status", "updated_at"])

@@ -1,0 +1,157 @@
+"""The licence plan: which licences a company must hold, derived from what it does and what it runs."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from companies.lifecycle import CLOSED
+from companies.models import (
+    Company,
+    CompanyLicence,
+    LicenceScope,
+    LicenceStatus,
+    LicenceType,
+    Person,
+    Vehicle,
+    VehicleType,
+    Vessel,
+)
+
+# Business types whose vehicles never fall under the light-freight exemption.
+NOT_LIGHT_FREIGHT = {"dangerous_goods", "passenger"}
+
+
+@dataclass(frozen=True)
+class Need:
+    licence_type: LicenceType
+    subject_key: str
+    vehicle: Vehicle | None = None
+    person: Person | None = None
+    vessel: Vessel | None = None
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    created: int
+    reactivated: int
+    removed: int
+    marked_not_required: int
+
+
+def _light(vehicle: Vehicle, limit: int | None) -> bool:
+    return limit is not None and vehicle.total_mass_kg <= limit and vehicle.vehicle_type != VehicleType.TANKER
+
+
+def licence_needs(company: Company) -> list[Need]:
+    """Every licence the company must hold now, exemptions applied. Reads a fixed number of queries."""
+    type_codes = {bt.code for bt in company.business_types.all()}
+    vehicles = list(company.vehicles.all())
+    people = list(company.people.all())
+    vessels = list(company.vessels.all())
+    catalogue = (
+        LicenceType.objects.exclude(scope=LicenceScope.TRIP)
+        .filter(business_types__code__in=type_codes)
+        .distinct()
+        .prefetch_related("business_types")
+    )
+    only_ordinary_freight = not (type_codes & NOT_LIGHT_FREIGHT)
+    needs: list[Need] = []
+    for licence_type in catalogue:
+        limit = licence_type.exempt_max_mass_kg
+        # A company that carries ordinary freight only, in light vehicles, needs neither the company nor the
+        # person licence that the exemption names.
+        all_light = only_ordinary_freight and bool(vehicles) and all(_light(v, limit) for v in vehicles)
+        if licence_type.scope == LicenceScope.COMPANY:
+            if not (limit is not None and all_light):
+                needs.append(Need(licence_type, "company"))
+        elif licence_type.scope == LicenceScope.VEHICLE:
+            for vehicle in vehicles:
+                if not (only_ordinary_freight and _light(vehicle, limit)):
+                    needs.append(Need(licence_type, f"vehicle:{vehicle.pk}", vehicle=vehicle))
+        elif licence_type.scope == LicenceScope.PERSON:
+            if limit is not None and all_light:
+                continue
+            for person in people:
+                if person.role in licence_type.roles:
+                    needs.append(Need(licence_type, f"person:{person.pk}", person=person))
+        elif licence_type.scope == LicenceScope.VESSEL:
+            for vessel in vessels:
+                needs.append(Need(licence_type, f"vessel:{vessel.pk}", vessel=vessel))
+    return needs
+
+
+def _has_progress(licence: CompanyLicence) -> bool:
+    return (
+        licence.status != LicenceStatus.REQUIRED
+        or licence.accepted_on is not None
+        or bool(licence.certificate_number)
+        or licence.trip_count > 0
+    )
+
+
+@transaction.atomic
+def licence_plan_sync(
+    *, company: Company, actor: AbstractBaseUser | None = None, start: date | None = None
+) -> PlanResult:
+    """Bring the company's licences in line with its needs. Idempotent.
+
+    New needs become ``required`` licences with an obtain-by date counted from ``start`` (the service
+    period's start, else the registration date). A licence no longer needed is removed only if nothing
+    happened to it yet; one with progress is marked not required instead.
+    """
+    from django.db.models import Count
+
+    Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
+    restart = start is not None
+    start = start or company.registered_on
+    needs = {(need.licence_type.pk, need.subject_key): need for need in licence_needs(company)}
+    existing = {
+        (licence.licence_type_id, licence.subject_key): licence
+        for licence in company.licences.exclude(licence_type__scope=LicenceScope.TRIP).annotate(
+            trip_count=Count("trips")
+        )
+    }
+    created = reactivated = removed = marked = 0
+    for key, need in needs.items():
+        licence = existing.get(key)
+        if licence is None:
+            within = need.licence_type.obtain_within_days
+            licence = CompanyLicence(
+                company=company,
+                licence_type=need.licence_type,
+                subject_key=need.subject_key,
+                vehicle=need.vehicle,
+                person=need.person,
+                vessel=need.vessel,
+                obtain_by=start + timedelta(days=within) if within else None,
+            )
+            licence._history_user = actor
+            licence.save()
+            created += 1
+        elif licence.status == LicenceStatus.NOT_REQUIRED:
+            licence.status = LicenceStatus.REQUIRED
+            licence._history_user = actor
+            licence.save(update_fields=["status", "updated_at"])
+            reactivated += 1
+        elif restart and licence.status == LicenceStatus.REQUIRED and need.licence_type.obtain_within_days:
+            # The service period starts: deadlines not yet worked on count from its first day.
+            obtain_by = start + timedelta(days=need.licence_type.obtain_within_days)
+            if licence.obtain_by != obtain_by:
+                licence.obtain_by = obtain_by
+                licence._history_user = actor
+                licence.save(update_fields=["obtain_by", "updated_at"])
+    for key, licence in existing.items():
+        if key in needs:
+            continue
+        if not _has_progress(licence):
+            licence._history_user = actor
+            licence.delete()
+            removed += 1
+        elif licence.status not in CLOSED and licence.status != LicenceStatus.EXPIRED:
+            licence.status = LicenceStatus.NOT_REQUIRED
+            licence._history_user = actor
+            licence.save(update_fields=["status", "updated_at"])
+            marked += 1
+    return PlanResult(created, reactivated, removed, marked)

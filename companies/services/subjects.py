@@ -1,0 +1,71 @@
+"""Vehicles, people and vessels: each change re-derives the company's licence plan."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from companies.models import Company, Person, Vehicle, Vessel
+from companies.phones import normalize_mobile
+from companies.plates import normalize_plate
+from companies.services.plan import licence_plan_sync
+
+
+def _save(instance, actor) -> None:
+    instance.full_clean()
+    instance._history_user = actor
+    instance.save()
+
+
+@transaction.atomic
+def vehicle_add(
+    *,
+    actor: AbstractBaseUser | None,
+    company: Company,
+    plate: str,
+    vehicle_type: str,
+    total_mass_kg: int,
+    sync_plan: bool = True,
+) -> Vehicle:
+    vehicle = Vehicle(
+        company=company, plate=normalize_plate(plate), vehicle_type=vehicle_type, total_mass_kg=total_mass_kg
+    )
+    _save(vehicle, actor)
+    if sync_plan:
+        licence_plan_sync(company=company, actor=actor)
+    return vehicle
+
+
+@transaction.atomic
+def person_add(
+    *,
+    actor: AbstractBaseUser | None,
+    company: Company,
+    name: str,
+    role: str,
+    mobile: str = "",
+    sync_plan: bool = True,
+) -> Person:
+    person = Person(
+        company=company, name=name.strip(), role=role, mobile=normalize_mobile(mobile) if mobile else ""
+    )
+    _save(person, actor)
+    if sync_plan:
+        licence_plan_sync(company=company, actor=actor)
+    return person
+
+
+@transaction.atomic
+def vessel_add(
+    *,
+    actor: AbstractBaseUser | None,
+    company: Company,
+    name: str,
+    registration_number: str,
+    sync_plan: bool = True,
+) -> Vessel:
+    vessel = Vessel(
+        company=company, name=name.strip(), registration_number=registration_number.strip().upper()
+    )
+    _save(vessel, actor)
+    if sync_plan:
+        licence_plan_sync(company=company, actor=actor)
+    return vessel

@@ -1,0 +1,205 @@
+import csv
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.utils import translation
+
+from companies.imports import subjects_import
+from companies.models import Person, Vehicle
+from companies.services import vehicle_add
+from tests.conftest import make_butler, register
+
+VEHICLE_HEADER = ["车牌号", "车辆类型", "总质量(kg)"]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def butler(db):
+    return make_butler("butler_import", "王丽娜")
+
+
+@pytest.fixture
+def company(butler):
+    return register(butler.user, 41)
+
+
+def csv_file(rows, *, encoding="utf-8", name="vehicles.csv") -> SimpleUploadedFile:
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return SimpleUploadedFile(name, text.getvalue().encode(encoding), content_type="text/csv")
+
+
+def xlsx_file(rows, *, name="vehicles.xlsx") -> SimpleUploadedFile:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    data = io.BytesIO()
+    workbook.save(data)
+    return SimpleUploadedFile(name, data.getvalue())
+
+
+def run(butler, company, kind, uploaded):
+    return subjects_import(actor=butler.user, company=company, kind=kind, uploaded=uploaded)
+
+
+def by_line(result) -> dict[int, set[str]]:
+    lines: dict[int, set[str]] = {}
+    for error in result.errors:
+        lines.setdefault(error.line, set()).add(error.field)
+    return lines
+
+
+def test_bad_rows_are_all_reported_by_line_and_nothing_is_imported(butler, company):
+    uploaded = csv_file(
+        [
+            VEHICLE_HEADER,
+            ["浙B12345", "truck", "18000"],
+            ["浙BI2345", "truck", "18000"],  # line 3: the letter I is never used
+            ["浙B23456", "tractor", "25000"],
+            ["浙B34567", "van", "300"],  # line 5: lighter than 500 kg
+            ["浙B45678", "rocket", "abc"],  # line 6: two problems
+        ]
+    )
+    result = run(butler, company, "vehicles", uploaded)
+    assert result.created == 0
+    assert by_line(result) == {3: {"plate"}, 5: {"total_mass_kg"}, 6: {"vehicle_type", "total_mass_kg"}}
+    line_3 = next(e for e in result.errors if e.line == 3)
+    assert "letters I and O" in line_3.message and line_3.label == "车牌号"
+    assert any("500" in e.message for e in result.errors if e.line == 5)
+    assert not Vehicle.objects.exists()
+
+
+def test_clean_xlsx_imports_every_row(butler, company):
+    rows = [["plate", "type", "total mass (kg)"]]
+    rows += [[f"浙B{10000 + n}", "Truck", 18000.0] for n in range(5)]
+    rows.insert(3, [None, None, None])  # blank rows are skipped
+    result = run(butler, company, "vehicles", xlsx_file(rows))
+    assert result.errors == []
+    assert result.created == 5
+    assert sorted(company.vehicles.values_list("total_mass_kg", flat=True)) == [18000] * 5
+
+
+def test_checking_rows_takes_a_fixed_number_of_queries(butler, company, django_assert_max_num_queries):
+    rows = [VEHICLE_HEADER] + [[f"浙B{10000 + n}", "truck", "100"] for n in range(60)]
+    with django_assert_max_num_queries(2):
+        result = run(butler, company, "vehicles", csv_file(rows))
+    assert len(result.errors) == 60
+
+
+def test_gb18030_csv_from_chinese_excel_is_read(butler, company):
+    uploaded = csv_file(
+        [["车牌号", "车辆类型", "总质量"], ["浙B12345", "重型货车", "18000"], ["浙B1234挂", "挂车", "12000"]],
+        encoding="gb18030",
+    )
+    result = run(butler, company, "vehicles", uploaded)
+    assert (result.created, result.errors) == (2, [])
+    assert dict(company.vehicles.values_list("plate", "vehicle_type")) == {
+        "浙B12345": "truck",
+        "浙B1234挂": "trailer",
+    }
+
+
+def test_utf8_with_bom_and_english_headers_in_any_case(butler, company):
+    uploaded = csv_file(
+        [["Plate", "TYPE", "Total_Mass_KG"], ["浙b 12345", "Tanker (dangerous goods)", "30,000"]]
+    )
+    uploaded = SimpleUploadedFile("v.csv", b"\xef\xbb\xbf" + uploaded.read())
+    result = run(butler, company, "vehicles", uploaded)
+    assert (result.created, result.errors) == (1, [])
+    vehicle = company.vehicles.get()
+    assert (vehicle.plate, vehicle.vehicle_type, vehicle.total_mass_kg) == ("浙B12345", "tanker", 30000)
+
+
+def test_missing_columns_are_named(butler, company):
+    with pytest.raises(ValidationError) as refused:
+        run(butler, company, "vehicles", csv_file([["车牌号", "备注"], ["浙B12345", "x"]]))
+    message = " ".join(refused.value.messages)
+    assert "车辆类型 / type" in message and "总质量(kg) / total mass (kg)" in message
+
+
+def test_plate_twice_in_the_file_and_plate_already_registered_are_reported(butler, company):
+    other = register(butler.user, 42)
+    vehicle_add(actor=None, company=other, plate="浙B99999", vehicle_type="truck", total_mass_kg=18000)
+    uploaded = csv_file(
+        [
+            VEHICLE_HEADER,
+            ["浙B12345", "truck", "18000"],
+            ["浙B99999", "truck", "18000"],
+            ["浙B 12345", "truck", "18000"],
+        ]
+    )
+    result = run(butler, company, "vehicles", uploaded)
+    messages = {e.line: e.message for e in result.errors}
+    assert set(messages) == {3, 4}
+    assert "already registered for another company" in messages[3]
+    assert "also on line 2" in messages[4]
+    assert not company.vehicles.exists()
+
+
+def test_oversize_file_is_refused(butler, company):
+    uploaded = csv_file([VEHICLE_HEADER] + [["浙B12345", "truck", "18000"]] * 100)
+    with override_settings(BUTLER_IMPORT_MAX_BYTES=1000), pytest.raises(ValidationError) as refused:
+        run(butler, company, "vehicles", uploaded)
+    assert "larger than" in refused.value.messages[0]
+
+
+def test_png_renamed_csv_is_refused(butler, company):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    with pytest.raises(ValidationError) as refused:
+        run(butler, company, "vehicles", SimpleUploadedFile("vehicles.csv", png))
+    assert "neither an Excel workbook" in refused.value.messages[0]
+
+
+def test_zip_that_is_not_a_workbook_is_refused(butler, company):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    with pytest.raises(ValidationError):
+        run(butler, company, "vehicles", SimpleUploadedFile("vehicles.xlsx", data.getvalue()))
+
+
+def test_people_with_roles_in_chinese(butler, company):
+    uploaded = csv_file(
+        [
+            ["姓名", "岗位", "手机"],
+            ["张伟", "驾驶员", "138 0574 1234"],
+            ["李娜", "押运员", ""],
+            ["王强", "装卸管理人员", "13805745678"],
+        ]
+    )
+    result = run(butler, company, "people", uploaded)
+    assert (result.created, result.errors) == (3, [])
+    assert dict(company.people.values_list("name", "role")) == {
+        "张伟": "driver",
+        "李娜": "escort",
+        "王强": "loader",
+    }
+    assert company.people.get(name="张伟").mobile == "13805741234"
+
+
+def test_people_from_xlsx_with_english_headers_and_bad_rows(butler, company):
+    rows = [
+        ["Name", "Role", "Mobile"],
+        ["张伟", "Driver", 13805741234],
+        ["", "driver", None],  # line 3: no name
+        ["李娜", "pilot", "12345"],  # line 4: unknown role, bad mobile
+    ]
+    result = run(butler, company, "people", xlsx_file(rows, name="people.xlsx"))
+    assert by_line(result) == {3: {"name"}, 4: {"role", "mobile"}}
+    assert not Person.objects.exists()
+
+
+def test_file_with_only_a_header_is_refused(butler, company):
+    with pytest.raises(ValidationError):
+        run(butler, company, "people", csv_file([["姓名", "岗位"]]))

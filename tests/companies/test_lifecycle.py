@@ -1,0 +1,106 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from companies.lifecycle import TRANSITIONS
+from companies.models import CompanyLicence, LicenceStatus
+from companies.services import licence_statuses_refresh, licence_transition
+from tests.companies.licence_world import freight_company
+
+pytestmark = pytest.mark.django_db
+S = LicenceStatus
+
+
+def _licence(world, status=S.REQUIRED, **fields):
+    company = freight_company(world.manager, 200 + CompanyLicence.objects.count(), heavy=0, drivers=0)
+    licence = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    CompanyLicence.objects.filter(pk=licence.pk).update(status=status, **fields)
+    licence.refresh_from_db()
+    return licence
+
+
+def _details(licence, target):
+    if target == S.MATERIALS_MISSING:
+        return {"materials": list(licence.licence_type.materials.all()[:2])}
+    if target == S.ISSUED:
+        return {"certificate_number": "浙交运管许可甬字330206000123号"}
+    return {}
+
+
+ALL_PAIRS = [(current, target) for current in S.values for target in S.values if current != target]
+
+
+@pytest.mark.parametrize(("current", "target"), ALL_PAIRS)
+def test_allowed_transitions_work_and_others_are_refused(world, current, target):
+    licence = _licence(world, current)
+    if target in TRANSITIONS[current]:
+        result = licence_transition(
+            actor=world.manager, licence=licence, to=target, **_details(licence, target)
+        )
+        assert result.status == target
+    else:
+        with pytest.raises(ValidationError) as caught:
+            licence_transition(actor=world.manager, licence=licence, to=target, **_details(licence, target))
+        assert "cannot become" in " ".join(caught.value.messages)
+        licence.refresh_from_db()
+        assert licence.status == current
+
+
+def test_an_application_gets_its_due_dates_in_working_days(world):
+    licence = _licence(world)
+    licence_transition(
+        actor=world.manager, licence=licence, to=S.APPLIED, on=date(2025, 9, 26), channel="window"
+    )
+    licence.refresh_from_db()
+    assert licence.statutory_due_on == date(2025, 10, 30)  # 20 working days across National Day
+    assert licence.committed_due_on == date(2025, 10, 10)  # 5 working days; the make-up Sunday 09-28 counts
+    assert licence.channel == "window"
+
+
+def test_missing_materials_are_listed_and_cleared_when_they_arrive(world):
+    licence = _licence(world, S.APPLIED, accepted_on=date(2026, 10, 20))
+    materials = list(licence.licence_type.materials.all()[:2])
+    licence_transition(actor=world.manager, licence=licence, to=S.MATERIALS_MISSING, materials=materials)
+    assert set(licence.missing_materials.all()) == set(materials)
+    with pytest.raises(ValidationError):
+        licence_transition(actor=world.manager, licence=licence, to=S.MATERIALS_MISSING)
+    licence_transition(actor=world.manager, licence=licence, to=S.APPLIED)
+    licence.refresh_from_db()
+    assert licence.missing_materials.count() == 0
+    assert licence.accepted_on == date(2026, 10, 20)  # the application continues; not a new acceptance
+
+
+def test_issue_needs_a_certificate_number_and_takes_the_catalogue_validity(world):
+    licence = _licence(world, S.APPLIED)
+    with pytest.raises(ValidationError) as caught:
+        licence_transition(actor=world.manager, licence=licence, to=S.ISSUED, on=date(2026, 11, 2))
+    assert "certificate_number" in caught.value.message_dict
+    licence_transition(
+        actor=world.manager, licence=licence, to=S.ISSUED, on=date(2026, 11, 2), certificate_number="A1"
+    )
+    licence.refresh_from_db()
+    assert licence.expires_on == date(2030, 11, 2)  # 48 months
+
+
+def test_the_calendar_moves_held_licences_into_renewal_and_past_expiry(world):
+    due = _licence(world, S.ISSUED, expires_on=date(2026, 12, 20))
+    later = _licence(world, S.ISSUED, expires_on=date(2027, 6, 1))
+    lapsed = _licence(world, S.ISSUED, expires_on=date(2026, 11, 1))
+    renewing = _licence(world, S.RENEWAL_APPLIED, expires_on=date(2026, 11, 1))
+    counts = licence_statuses_refresh(today=date(2026, 11, 25))
+    assert counts == {"expired": 1, "renewal_due": 1}
+    for licence, status in [
+        (due, S.RENEWAL_DUE),
+        (later, S.ISSUED),
+        (lapsed, S.EXPIRED),
+        (renewing, S.RENEWAL_APPLIED),
+    ]:
+        licence.refresh_from_db()
+        assert licence.status == status
+
+
+def test_history_keeps_who_moved_the_licence(world):
+    licence = _licence(world)
+    licence_transition(actor=world.butler_a.user, licence=licence, to=S.IN_PREPARATION)
+    assert licence.history.latest().history_user == world.butler_a.user

@@ -1,0 +1,84 @@
+from collections import Counter
+
+import pytest
+
+from companies.models import BusinessType, CompanyLicence, LicenceStatus
+from companies.services import company_update, licence_plan_sync, licence_transition, trip_record
+from tests.companies.licence_world import freight_company
+
+pytestmark = pytest.mark.django_db
+
+
+def _plan(company) -> Counter:
+    return Counter(
+        licence.licence_type.code
+        for licence in CompanyLicence.objects.filter(company=company).exclude(
+            status=LicenceStatus.NOT_REQUIRED
+        )
+    )
+
+
+def test_freight_company_needs_its_licence_a_certificate_per_heavy_vehicle_and_driver_qualifications(world):
+    company = freight_company(world.manager, 101, heavy=2, light=1, drivers=2)
+    assert _plan(company) == Counter(
+        {"road_freight_licence": 1, "vehicle_certificate": 2, "driver_qualification": 2}
+    )
+
+
+def test_light_ordinary_freight_is_exempt(world):
+    company = freight_company(world.manager, 102, heavy=0, light=2, drivers=1)
+    assert _plan(company) == Counter()
+
+
+def test_dangerous_goods_vehicles_are_never_exempt(world):
+    company = freight_company(world.manager, 103, types=("dangerous_goods",), heavy=0, light=1, drivers=1)
+    assert _plan(company) == Counter(
+        {"dangerous_goods_licence": 1, "vehicle_certificate": 1, "driver_qualification": 1}
+    )
+
+
+def test_plan_is_idempotent(world):
+    company = freight_company(world.manager, 104)
+    before = list(CompanyLicence.objects.filter(company=company).values_list("pk", "status"))
+    result = licence_plan_sync(company=company)
+    assert (result.created, result.reactivated, result.removed, result.marked_not_required) == (0, 0, 0, 0)
+    assert list(CompanyLicence.objects.filter(company=company).values_list("pk", "status")) == before
+
+
+def test_obtain_by_counts_from_the_service_start(world):
+    company = freight_company(world.manager, 105, heavy=0, drivers=0)
+    CompanyLicence.objects.filter(company=company).delete()
+    from datetime import date
+
+    licence_plan_sync(company=company, start=date(2026, 11, 2))
+    licence = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    assert licence.obtain_by == date(2027, 1, 1)  # 60 days, from the catalogue
+
+
+def test_a_licence_with_progress_is_kept_as_not_required_and_one_without_is_removed(world):
+    company = freight_company(world.manager, 106, heavy=1, drivers=1)
+    company_licence = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    trip_record(
+        actor=world.manager, licence=company_licence, on=company_licence.company.registered_on, purpose="咨询"
+    )
+    licence_transition(actor=world.manager, licence=company_licence, to=LicenceStatus.IN_PREPARATION)
+    company_update(
+        actor=world.manager, company=company, business_types=list(BusinessType.objects.filter(code="repair"))
+    )
+    company_licence.refresh_from_db()
+    assert company_licence.status == LicenceStatus.NOT_REQUIRED
+    assert not CompanyLicence.objects.filter(
+        company=company, licence_type__code="vehicle_certificate"
+    ).exists()
+    assert _plan(company) == Counter({"repair_filing": 1})
+    # Back to freight: the kept licence is required again, not duplicated.
+    company_update(
+        actor=world.manager,
+        company=company,
+        business_types=list(BusinessType.objects.filter(code="road_freight")),
+    )
+    company_licence.refresh_from_db()
+    assert company_licence.status == LicenceStatus.REQUIRED
+    assert (
+        CompanyLicence.objects.filter(company=company, licence_type__code="road_freight_licence").count() == 1
+    )
