@@ -30,6 +30,20 @@ STEP_FIELDS = {
 DEFAULT_FIELDS = ["on", "note"]
 
 
+def step_label(current: str, target: str) -> str:
+    """What the butler is doing, in words, rather than the bare next status."""
+    if current == S.MATERIALS_MISSING and target in (S.APPLIED, S.RENEWAL_APPLIED):
+        return _("Materials supplied: the application continues")
+    labels = {
+        S.IN_PREPARATION: _("Preparing the application"),
+        S.APPLIED: _("Application accepted"),
+        S.RENEWAL_APPLIED: _("Renewal application accepted"),
+        S.MATERIALS_MISSING: _("Materials missing: one-time complete notice"),
+        S.ISSUED: _("Certificate issued"),
+    }
+    return str(labels.get(target) or _("Mark as “%(label)s”") % {"label": S(target).label})
+
+
 class LicenceStepForm(forms.Form):
     to = forms.ChoiceField(label=_("Next status"), widget=forms.HiddenInput)
     on = forms.DateField(label=_("Date"), widget=DateInput())
@@ -62,7 +76,7 @@ class LicenceStepForm(forms.Form):
         self.fields["materials"].queryset = LicenceMaterial.objects.filter(licence_type=licence.licence_type)
         target = target or self.data.get("to")
         self.target = target if target in S.values else ""
-        self.target_label = S(target).label if self.target else ""
+        self.target_label = step_label(licence.status, self.target) if self.target else ""
         shown = STEP_FIELDS.get(target, DEFAULT_FIELDS)
         for name in list(self.fields):
             if name not in {"to", *shown}:
@@ -113,6 +127,8 @@ class VesselForm(forms.ModelForm):
 
 class TripPermitForm(forms.Form):
     licence_type = forms.ModelChoiceField(
-        label=_("Permit"), queryset=LicenceType.objects.filter(scope=LicenceScope.TRIP)
+        label=_("Permit"),
+        queryset=LicenceType.objects.filter(scope=LicenceScope.TRIP),
+        empty_label=_("Choose a permit"),
     )
     note = forms.CharField(label=_("Journey"), max_length=200, required=False)

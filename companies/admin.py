@@ -1,7 +1,21 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from companies.models import BusinessType, Company, Contact
+from companies.models import (
+    BusinessType,
+    CalendarDay,
+    CalendarYear,
+    Company,
+    CompanyLicence,
+    Contact,
+    LicenceMaterial,
+    LicenceType,
+    Person,
+    Trip,
+    Vehicle,
+    Vessel,
+)
 
 
 @admin.register(BusinessType)
@@ -33,3 +47,90 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "=mobile", "company__name"]
     list_select_related = ["company", "user"]
     raw_id_fields = ["company", "user"]
+
+
+class LicenceMaterialInline(admin.TabularInline):
+    model = LicenceMaterial
+    extra = 0
+    fields = ["position", "name_zh", "name_en"]
+
+
+@admin.register(LicenceType)
+class LicenceTypeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name_zh",
+        "code",
+        "scope",
+        "statutory_limit_days",
+        "committed_limit_days",
+        "validity_months",
+        "renew_days_before",
+        "material_count",
+    ]
+    list_filter = ["scope", "issuing_level", "business_types"]
+    search_fields = ["code", "name_zh", "name_en"]
+    filter_horizontal = ["business_types"]
+    inlines = [LicenceMaterialInline]
+
+    @admin.display(description=_("materials"))
+    def material_count(self, obj) -> int:
+        return obj.materials.count()
+
+
+@admin.register(LicenceMaterial)
+class LicenceMaterialAdmin(SimpleHistoryAdmin):
+    list_display = ["name_zh", "licence_type", "position"]
+    list_filter = ["licence_type"]
+    search_fields = ["name_zh", "name_en"]
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(SimpleHistoryAdmin):
+    list_display = ["plate", "company", "vehicle_type", "total_mass_kg"]
+    list_filter = ["vehicle_type"]
+    search_fields = ["plate", "company__name"]
+    raw_id_fields = ["company"]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "company", "role", "mobile"]
+    list_filter = ["role"]
+    search_fields = ["name", "company__name"]
+    raw_id_fields = ["company"]
+
+
+@admin.register(Vessel)
+class VesselAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "registration_number", "company"]
+    search_fields = ["name", "registration_number", "company__name"]
+    raw_id_fields = ["company"]
+
+
+class TripInline(admin.TabularInline):
+    model = Trip
+    extra = 0
+    raw_id_fields = ["recorded_by"]
+
+
+@admin.register(CompanyLicence)
+class CompanyLicenceAdmin(SimpleHistoryAdmin):
+    list_display = ["licence_type", "company", "subject_key", "status", "obtain_by", "expires_on"]
+    list_filter = ["status", "licence_type"]
+    search_fields = ["company__name", "certificate_number", "vehicle__plate", "person__name"]
+    list_select_related = ["licence_type", "company"]
+    raw_id_fields = ["company", "vehicle", "person", "vessel"]
+    filter_horizontal = ["missing_materials"]
+    inlines = [TripInline]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "kind", "note"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "confirmed", "note"]

@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from butler import roles, services
 from butler.models import Butler, ServicePeriod
 from companies.business_types import seed_business_types
-from companies.models import BusinessType, Company, Contact
+from companies.catalogue_seed import seed_catalogue
+from companies.models import BusinessType, Company, Contact, LicenceMaterial, LicenceType
 from companies.services import Registration, company_register
 from tests.factories import credit_code, mobile
 
@@ -47,7 +48,8 @@ def make_butler(username: str, name: str, *, active: bool = True) -> Butler:
 
 
 def registration(n: int, *, name: str | None = None, email: str = "", **overrides) -> Registration:
-    seed_business_types(BusinessType)  # transactional tests flush the migration's rows
+    seed_business_types(BusinessType)  # transactional tests flush the migrations' rows
+    seed_catalogue(LicenceType, LicenceMaterial, BusinessType)
     fields = {
         "name": name or f"宁波北仑顺达{n}物流有限公司",
         "credit_code": credit_code(n),

@@ -185,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "butler.tasks.complete_due_service_periods",
         "schedule": 60 * 60,
     },
+    "refresh-licence-statuses": {
+        "task": "companies.tasks.refresh_licence_statuses",
+        "schedule": 60 * 60,
+    },
 }
 
 # The butler service.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from companies.models.catalogue import LicenceMaterial, LicenceType
@@ -12,7 +13,7 @@ from companies.models.subjects import Person, Vehicle, Vessel
 
 class LicenceStatus(models.TextChoices):
     REQUIRED = "required", _("Required")
-    IN_PREPARATION = "preparing", _("In preparation")
+    IN_PREPARATION = "preparing", pgettext_lazy("licence status", "In preparation")
     APPLIED = "applied", _("Applied")
     MATERIALS_MISSING = "missing", _("Materials missing")
     ISSUED = "issued", _("Issued")
@@ -27,7 +28,7 @@ class LicenceStatus(models.TextChoices):
 class LicenceChannel(models.TextChoices):
     WINDOW = "window", _("At the window")
     ONLINE = "online", _("Online")
-    MOBILE = "mobile", _("Mobile")
+    MOBILE = "mobile", pgettext_lazy("licence channel", "Mobile")
     POST = "post", _("By post")
 
 

@@ -3,14 +3,24 @@
 The screenshots are kept in test-artifacts/pages/ for people to look at.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
+from butler import services
+from companies.models import CompanyLicence
+from companies.services import licence_transition
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
+LICENCE_ZH, LICENCE_EN = (
+    "道路运输经营许可证（普通货运）",
+    "Road transport business licence (ordinary freight)",
+)
+MATERIAL_ZH, MATERIAL_EN = "道路货物运输经营申请表", "Application form for road freight business"
 # page name: (user, path from the world, a heading in Chinese, the same in English, phone viewport)
 PAGES = {
     "login": (None, lambda w: reverse("login"), "企业管家服务", "Enterprise butler service", False),
@@ -30,6 +40,15 @@ PAGES = {
     "transfer": ("manager", lambda w: reverse("companies:transfer", args=[w.company_a.pk]), "移交给其他管家",
                  "Transfer to another butler", False),
     "portal": ("company_a", lambda w: reverse("portal:home"), "您的管家", "Your butler", True),
+    "licences": ("butler_a", lambda w: reverse("licences:checklist", args=[w.company_a.pk]),
+                 LICENCE_ZH, LICENCE_EN, False),
+    "licence": ("butler_a", lambda w: reverse("licences:detail", args=[w.licence.pk]),
+                LICENCE_ZH, LICENCE_EN, False),
+    "notice": ("butler_a", lambda w: reverse("licences:notice", args=[w.licence.pk]),
+               MATERIAL_ZH, MATERIAL_EN, False),
+    "import": ("butler_a", lambda w: reverse("companies:import_subjects", args=[w.company_a.pk, "vehicles"]),
+               "浙B12345", "浙B12345", False),
+    "portal-licences": ("company_a", lambda w: reverse("portal:licences"), LICENCE_ZH, LICENCE_EN, True),
 }  # fmt: skip
 
 
@@ -42,6 +61,17 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
     folder = artifacts / "pages"
     folder.mkdir(exist_ok=True)
     users = _users(world)
+    world.licence = CompanyLicence.objects.get(
+        company=world.company_a, licence_type__code="road_freight_licence"
+    )
+    licence_transition(actor=world.butler_a.user, licence=world.licence, to="applied", on=date(2026, 11, 2))
+    services.licence_step(
+        actor=world.butler_a.user,
+        licence=world.licence,
+        to="missing",
+        on=date(2026, 11, 2),
+        materials=list(world.licence.licence_type.materials.all()[:2]),
+    )
     for name, (username, path, heading_zh, heading_en, phone) in PAGES.items():
         context = browser.new_context(
             locale=LANGUAGES[language],

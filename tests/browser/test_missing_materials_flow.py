@@ -1,0 +1,53 @@
+"""A butler marks materials missing; the company sees the one-time notice on its portal, on a phone."""
+
+import re
+from datetime import date
+
+import pytest
+
+from companies.models import CompanyLicence, LicenceStatus
+from companies.services import licence_transition
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, url, username):
+    page.goto(url + "/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form:has(#id_username) button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_butler_marks_materials_missing_and_the_company_sees_the_notice(
+    live_server, browser, world, artifacts
+):
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+    licence_transition(
+        actor=world.butler_a.user, licence=licence, to=LicenceStatus.APPLIED, on=date(2026, 11, 2)
+    )
+    first, second = list(licence.licence_type.materials.order_by("position")[:2])
+
+    butler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    _sign_in(butler, live_server.url, world.butler_a.user.username)
+    butler.goto(f"{live_server.url}/licences/{licence.pk}/")
+    butler.get_by_role("button", name=re.compile("材料")).click()
+    butler.get_by_label(first.name_zh).check()
+    butler.get_by_label(second.name_zh).check()
+    butler.locator("form:has(input[value=missing]) button[type=submit]").click()
+    butler.get_by_role("link", name=re.compile("一次性告知")).click()
+    assert butler.get_by_text(first.name_zh).is_visible()
+    butler.screenshot(path=str(artifacts / "missing-materials-notice.png"), full_page=True)
+
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    _sign_in(phone, live_server.url, world.contact_a.username)
+    phone.get_by_role("link", name=re.compile("我的证照")).click()
+    notice = phone.locator(".notice").first
+    assert first.name_zh in notice.inner_text() and second.name_zh in notice.inner_text()
+    assert phone.locator(".licence-missing").first.is_visible()
+    phone.screenshot(path=str(artifacts / "portal-licences-phone.png"), full_page=True)
+    licence.refresh_from_db()
+    assert licence.status == LicenceStatus.MATERIALS_MISSING
