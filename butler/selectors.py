@@ -185,8 +185,12 @@ def company_page(company: Company) -> dict:
     contacts = list(company.contacts.select_related("user"))
     periods = list(company.service_periods.select_related("butler"))
     current = next((p for p in periods if p.is_active), None)
+    from companies.selectors import lapse_risk, licence_measures
+
     return {
         "company": company,
+        "measures": licence_measures(company.licences.all()),
+        "risk": lapse_risk(company),
         "business_types": list(company.business_types.all()),
         "contacts": contacts,
         "periods": periods,
