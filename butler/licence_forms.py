@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.forms import DateInput, MobileField
-from companies.lifecycle import TRANSITIONS
+from companies.lifecycle import targets
 from companies.models import (
     LicenceChannel,
     LicenceMaterial,
@@ -72,7 +72,7 @@ class LicenceStepForm(forms.Form):
             kwargs["initial"]["to"] = target
         super().__init__(*args, **kwargs)
         self.licence = licence
-        self.fields["to"].choices = [(value, S(value).label) for value in sorted(TRANSITIONS[licence.status])]
+        self.fields["to"].choices = [(value, S(value).label) for value in sorted(targets(licence))]
         self.fields["materials"].queryset = LicenceMaterial.objects.filter(licence_type=licence.licence_type)
         target = target or self.data.get("to")
         self.target = target if target in S.values else ""

@@ -364,6 +364,15 @@ def _save_with_free_username(user, *, base: str) -> None:
 # --- licences: the butler's steps, and who is told --------------------------------------------------
 
 
+def _missing_key(licence, materials) -> str:
+    """One notice per licence, day and set of missing materials, whatever the number of materials."""
+    import hashlib
+
+    ids = ",".join(str(pk) for pk in sorted(material.pk for material in materials))
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:{digest}"
+
+
 def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
     """Take a licence one step along its life cycle for the company; when materials are missing, the
     company's portal users get one complete notice (一次性告知) of everything missing."""
@@ -389,7 +398,6 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
                 title=str(title),
                 body=body,
                 url=reverse("portal:licences"),
-                key=f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:"
-                + "-".join(str(material.pk) for material in materials),
+                key=_missing_key(licence, materials),
             )
     return licence

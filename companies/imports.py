@@ -7,6 +7,7 @@ without problems is saved, in one transaction, and the licence plan is re-derive
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -145,7 +146,12 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         sheet = workbook.active or workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs write wrong dimensions; read what is really there
-        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        # Stop reading past the row limit: a small workbook can unpack into a huge sheet.
+        limit = getattr(settings, "BUTLER_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS) + 50
+        return [
+            [_cell(value) for value in row]
+            for row in itertools.islice(sheet.iter_rows(values_only=True), limit)
+        ]
     finally:
         workbook.close()
 
@@ -263,8 +269,8 @@ def _mass(text: str) -> int | None:
         number = Decimal(text.replace(",", "").replace(" ", ""))
     except InvalidOperation:
         raise ValueError(text) from None
-    if not number.is_finite() or number != number.to_integral_value():
-        raise ValueError(text)
+    if not number.is_finite() or number.adjusted() > 9 or number != number.to_integral_value():
+        raise ValueError(text)  # a mass beyond a billion kilograms is a typing error, not a vehicle
     return int(number)
 
 
@@ -363,6 +369,27 @@ class _Checker:
                     message = _("The plate %(plate)s is already registered for another company.")
                 self.error(row.line, "plate", message % {"plate": plate})
 
+    def people(self, rows: list[_Row], fields: list[dict]) -> None:
+        """The same person twice, in the file or already on the company's list, is refused."""
+        existing = set(self.company.people.values_list("name", "role"))
+        first_line: dict[tuple[str, str], int] = {}
+        for row, data in zip(rows, fields, strict=True):
+            key = (data["name"], data["role"])
+            if not all(key):
+                continue
+            if key in first_line:
+                self.error(
+                    row.line,
+                    "name",
+                    _("%(name)s is also on line %(line)s.") % {"name": key[0], "line": first_line[key]},
+                )
+            else:
+                first_line[key] = row.line
+            if key in existing:
+                self.error(
+                    row.line, "name", _("%(name)s is already on the company's list.") % {"name": key[0]}
+                )
+
 
 # -- the service --------------------------------------------------------------------------------------
 
@@ -390,6 +417,7 @@ def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: s
         checker.plates(rows, fields)
     else:
         fields = [checker.person(row) for row in rows]
+        checker.people(rows, fields)
     if checker.errors:
         return ImportResult(created=0, errors=sorted(checker.errors, key=lambda e: e.line))
 

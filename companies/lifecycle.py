@@ -6,7 +6,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.REQUIRED: {S.IN_PREPARATION, S.APPLIED, S.ISSUED, S.NOT_REQUIRED, S.WITHDRAWN},
     S.IN_PREPARATION: {S.APPLIED, S.REQUIRED, S.NOT_REQUIRED, S.WITHDRAWN},
     S.APPLIED: {S.MATERIALS_MISSING, S.ISSUED, S.WITHDRAWN},
-    S.MATERIALS_MISSING: {S.APPLIED, S.WITHDRAWN},
+    S.MATERIALS_MISSING: {S.APPLIED, S.RENEWAL_APPLIED, S.WITHDRAWN},
     S.ISSUED: {S.RENEWAL_DUE, S.RENEWAL_APPLIED, S.EXPIRED, S.CANCELLED},
     S.RENEWAL_DUE: {S.RENEWAL_APPLIED, S.EXPIRED, S.CANCELLED},
     S.RENEWAL_APPLIED: {S.ISSUED, S.MATERIALS_MISSING, S.CANCELLED},
@@ -26,5 +26,17 @@ PENDING = {S.APPLIED, S.MATERIALS_MISSING, S.RENEWAL_APPLIED}
 CLOSED = {S.NOT_REQUIRED, S.WITHDRAWN, S.CANCELLED}
 
 
-def allowed(current: str, target: str) -> bool:
-    return target in TRANSITIONS.get(current, set())
+def targets(licence) -> set[str]:
+    """The statuses this licence may move to next.
+
+    Materials supplied send an application back to where it was: a first application to "applied", a
+    renewal (the licence was issued before) to "renewal applied".
+    """
+    possible = set(TRANSITIONS.get(licence.status, set()))
+    if licence.status == S.MATERIALS_MISSING:
+        possible.discard(S.APPLIED if licence.issued_on else S.RENEWAL_APPLIED)
+    return possible
+
+
+def allowed(licence, target: str) -> bool:
+    return target in targets(licence)

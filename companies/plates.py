@@ -1,4 +1,4 @@
-"""Chinese vehicle plates: 浙B12345, trailers 浙B1234挂, new-energy 浙BD12345 / 浙B12345F."""
+"""Chinese vehicle plates: 浙B12345, trailers 浙B1234挂, training cars 浙B1234学, new-energy 浙BD12345."""
 
 import re
 
@@ -9,7 +9,7 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 _LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
 _BODY = f"[{_LETTERS}0-9]"
 _ORDINARY = re.compile(rf"^[{PROVINCES}][{_LETTERS}]{_BODY}{{5}}$")
-_TRAILER = re.compile(rf"^[{PROVINCES}][{_LETTERS}]{_BODY}{{4}}挂$")
+_TRAILER = re.compile(rf"^[{PROVINCES}][{_LETTERS}]{_BODY}{{4}}[挂学]$")  # trailers and training cars
 _NEW_ENERGY = re.compile(rf"^[{PROVINCES}][{_LETTERS}]([DF]{_BODY}{{5}}|{_BODY}{{5}}[DF])$")
 
 

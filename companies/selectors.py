@@ -57,7 +57,8 @@ def checklist(company, *, today: date | None = None) -> list[ChecklistGroup]:
 class Urgency:
     tone: str  # danger, warning, info, success, secondary
     days: int | None  # days until the date that matters (negative: past it)
-    what: str  # "obtain", "expiry", "committed", ""
+    what: str  # "obtain", "renew", "expiry", "committed", "statutory", ""
+    on: date | None = None  # that date
 
     @property
     def overdue(self) -> int:
@@ -67,19 +68,22 @@ class Urgency:
 def urgency(licence: CompanyLicence, today: date) -> Urgency:
     """The date that matters now for this licence and how close it is."""
     if licence.status == S.EXPIRED:
-        return Urgency("danger", (licence.expires_on - today).days if licence.expires_on else None, "expiry")
-    if licence.status in PENDING and licence.committed_due_on:
-        days = (licence.committed_due_on - today).days
-        return Urgency("danger" if days < 0 else "info", days, "committed")
-    if licence.status in TO_OBTAIN and licence.obtain_by:
+        days = (licence.expires_on - today).days if licence.expires_on else None
+        return Urgency("danger", days, "expiry", licence.expires_on)
+    if licence.status in PENDING and (licence.committed_due_on or licence.statutory_due_on):
+        if licence.committed_due_on:
+            days = (licence.committed_due_on - today).days
+            return Urgency("danger" if days < 0 else "info", days, "committed", licence.committed_due_on)
+        days = (licence.statutory_due_on - today).days
+        return Urgency("danger" if days < 0 else "info", days, "statutory", licence.statutory_due_on)
+    if licence.status in TO_OBTAIN and licence.obtain_by and not licence.issued_on:
         days = (licence.obtain_by - today).days
-        return Urgency(_tone(days, 7), days, "obtain")
+        return Urgency(_tone(days, 7), days, "obtain", licence.obtain_by)
+    if licence.status in HELD and licence.renew_by and licence.status != S.RENEWAL_APPLIED:
+        days = (licence.renew_by - today).days
+        return Urgency(_tone(days, 14), days, "renew", licence.renew_by)
     if licence.status in HELD and licence.expires_on:
-        days = (licence.expires_on - today).days
-        lead = licence.licence_type.renew_days_before
-        if licence.status == S.RENEWAL_APPLIED:
-            return Urgency("info", days, "expiry")
-        return Urgency(_tone(days - lead, 14) if days >= 0 else "danger", days, "expiry")
+        return Urgency("info", (licence.expires_on - today).days, "expiry", licence.expires_on)
     if licence.status == S.ISSUED:
         return Urgency("success", None, "")
     return Urgency("secondary", None, "")
@@ -101,13 +105,18 @@ def risk_filters(today: date, prefix: str = "licences__") -> dict[str, Q]:
     def q(**lookups) -> Q:
         return Q(**{prefix + key: value for key, value in lookups.items()})
 
+    first_time = q(issued_on__isnull=True)
     return {
-        "overdue": (q(status__in=list(TO_OBTAIN), obtain_by__lt=today) | q(status=S.EXPIRED)),
-        "renewal": (
-            q(status=S.RENEWAL_DUE) | q(status=S.ISSUED, expires_on__lte=today + timedelta(days=SOON_DAYS))
+        # Not obtained by its deadline, lapsed, or past the last day to apply for renewal.
+        "overdue": (
+            q(status__in=list(TO_OBTAIN), obtain_by__lt=today) & first_time
+            | q(status=S.EXPIRED)
+            | q(status__in=[S.ISSUED, S.RENEWAL_DUE], renew_by__lt=today)
         ),
-        "late": q(status__in=list(PENDING), committed_due_on__lt=today),
-        "soon": q(status__in=list(TO_OBTAIN), obtain_by__lte=today + timedelta(days=SOON_DAYS)),
+        "renewal": q(status=S.RENEWAL_DUE),
+        # An application past the committed or the statutory limit.
+        "late": q(status__in=list(PENDING)) & (q(committed_due_on__lt=today) | q(statutory_due_on__lt=today)),
+        "soon": q(status__in=list(TO_OBTAIN), obtain_by__lte=today + timedelta(days=SOON_DAYS)) & first_time,
     }
 
 
@@ -156,6 +165,7 @@ class Measures:
 
 def licence_measures(licences: QuerySet) -> Measures:
     """The reform's measures over a set of licences (a company's, a butler's, the window's)."""
+    today = timezone.localdate()
     rows = list(
         licences.filter(accepted_on__isnull=False)
         .annotate(trip_count=Count("trips"))
@@ -163,7 +173,12 @@ def licence_measures(licences: QuerySet) -> Measures:
     )
     matters = len(rows)
     trips = sum(row["trip_count"] for row in rows)
-    with_deadline = [row for row in rows if row["issued_on"] and row["obtain_by"]]
+    # Every licence with a deadline that has been met or has passed: issued in time, issued late, or not yet.
+    with_deadline = list(
+        licences.filter(obtain_by__isnull=False)
+        .filter(Q(issued_on__isnull=False) | Q(obtain_by__lt=today))
+        .values("issued_on", "obtain_by")
+    )
     issued = [row for row in rows if row["issued_on"] and row["issued_on"] >= row["accepted_on"]]
     calendar = (
         workdays.Calendar.for_dates(
@@ -185,7 +200,8 @@ def licence_measures(licences: QuerySet) -> Measures:
         zero_trip_share=sum(1 for row in rows if row["trip_count"] == 0) / matters if matters else None,
         obtained_with_deadline=len(with_deadline),
         obtained_before_deadline_share=(
-            sum(1 for row in with_deadline if row["issued_on"] <= row["obtain_by"]) / len(with_deadline)
+            sum(1 for row in with_deadline if row["issued_on"] and row["issued_on"] <= row["obtain_by"])
+            / len(with_deadline)
             if with_deadline
             else None
         ),
@@ -195,3 +211,21 @@ def licence_measures(licences: QuerySet) -> Measures:
             sum(1 for days, limit in committed if days <= limit) / len(committed) if committed else None
         ),
     )
+
+
+def unconfirmed_years_of(items) -> list[int]:
+    """Years without a confirmed holiday schedule that the pending due dates among these licences reach.
+
+    ``items`` is a list of licences or of checklist groups.
+    """
+    licences = [licence for item in items for licence in getattr(item, "licences", [item])]
+    spans = [
+        (licence.accepted_on, licence.statutory_due_on or licence.committed_due_on)
+        for licence in licences
+        if licence.is_pending
+        and licence.accepted_on
+        and (licence.statutory_due_on or licence.committed_due_on)
+    ]
+    if not spans:
+        return []
+    return workdays.unconfirmed_years(min(start for start, _end in spans), max(end for _start, end in spans))

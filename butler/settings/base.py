@@ -165,10 +165,12 @@ if REDIS_URL:
 else:
     CELERY_BROKER_URL = "filesystem://"
     Path(CELERY_BROKER_DIR, "processed").mkdir(parents=True, exist_ok=True)
+    Path(CELERY_BROKER_DIR, "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
         "processed_folder": str(Path(CELERY_BROKER_DIR, "processed")),
+        "control_folder": str(Path(CELERY_BROKER_DIR, "control")),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -195,6 +197,8 @@ CELERY_BEAT_SCHEDULE = {
 BUTLER_SERVICE_DAYS = env.int("BUTLER_SERVICE_DAYS", default=180)
 BUTLER_CARD_PREFIX = env.str("BUTLER_CARD_PREFIX", default="BL")
 BUTLER_INVITATION_DAYS = env.int("BUTLER_INVITATION_DAYS", default=30)
+# A held licence is "renewal due" this many days before its last day to apply for renewal.
+BUTLER_RENEWAL_NOTICE_DAYS = env.int("BUTLER_RENEWAL_NOTICE_DAYS", default=30)
 BUTLER_WINDOW_NAME = env.str("BUTLER_WINDOW_NAME", default="")
 BUTLER_SERVICE_HOURS = env.str("BUTLER_SERVICE_HOURS", default="")
 # Base address printed in the card's QR code; the request's own host when empty.

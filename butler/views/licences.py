@@ -21,8 +21,7 @@ from butler.licence_forms import (
 from butler.views.decorators import role_required
 from companies import selectors as licence_selectors
 from companies import services as company_services
-from companies import workdays
-from companies.lifecycle import PENDING, TRANSITIONS
+from companies.lifecycle import targets as next_statuses
 
 STAFF = (roles.BUTLER, roles.MANAGER)
 
@@ -32,20 +31,13 @@ def checklist(request, pk: int):
     company = access.company_for(request.user, pk)
     today = timezone.localdate()
     groups = licence_selectors.checklist(company, today=today)
-    pending = [
-        lic for group in groups for lic in group.licences if lic.status in PENDING and lic.statutory_due_on
-    ]
     context = {
         "company": company,
         "groups": groups,
         "measures": licence_selectors.licence_measures(company.licences.all()),
         "risk": licence_selectors.lapse_risk(company, today=today),
         "can_serve": access.can_serve(request.user, company),
-        "unconfirmed_years": workdays.unconfirmed_years(
-            min(lic.accepted_on for lic in pending), max(lic.statutory_due_on for lic in pending)
-        )
-        if pending
-        else [],
+        "unconfirmed_years": licence_selectors.unconfirmed_years_of(groups),
         "trip_permit_form": TripPermitForm(),
         "today": today,
     }
@@ -54,16 +46,13 @@ def checklist(request, pk: int):
 
 def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict:
     can_serve = access.can_serve(request.user, licence.company)
-    targets = sorted(TRANSITIONS[licence.status]) if can_serve else []
+    targets = sorted(next_statuses(licence)) if can_serve else []
     forms = []
     for target in targets:
         if step_form is not None and step_form.data.get("to") == target:
             forms.append(step_form)
         else:
             forms.append(LicenceStepForm(licence=licence, target=target))
-    due = None
-    if licence.status in PENDING and licence.accepted_on and licence.statutory_due_on:
-        due = workdays.unconfirmed_years(licence.accepted_on, licence.statutory_due_on)
     return {
         "licence": licence,
         "company": licence.company,
@@ -74,7 +63,7 @@ def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict
         "missing": list(licence.missing_materials.order_by("position")),
         "materials": list(licence.licence_type.materials.all()),
         "urgency": licence_selectors.urgency(licence, timezone.localdate()),
-        "unconfirmed_years": due or [],
+        "unconfirmed_years": licence_selectors.unconfirmed_years_of([licence]),
     }
 
 
@@ -180,12 +169,17 @@ def trip_permit(request, pk: int):
         raise PermissionDenied
     form = TripPermitForm(request.POST)
     if form.is_valid():
-        licence = company_services.licence_add_trip_permit(
-            actor=request.user,
-            company=company,
-            licence_type=form.cleaned_data["licence_type"],
-            note=form.cleaned_data["note"],
-        )
-        return redirect("licences:detail", pk=licence.pk)
-    messages.error(request, _("Choose the permit."))
+        try:
+            licence = company_services.licence_add_trip_permit(
+                actor=request.user,
+                company=company,
+                licence_type=form.cleaned_data["licence_type"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            return redirect("licences:detail", pk=licence.pk)
+    else:
+        messages.error(request, _("Choose a permit."))
     return redirect("licences:checklist", pk=company.pk)

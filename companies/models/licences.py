@@ -43,7 +43,7 @@ class CompanyLicence(models.Model):
     )
     vehicle = models.ForeignKey(
         Vehicle,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="licences",
@@ -51,7 +51,7 @@ class CompanyLicence(models.Model):
     )
     person = models.ForeignKey(
         Person,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="licences",
@@ -59,7 +59,7 @@ class CompanyLicence(models.Model):
     )
     vessel = models.ForeignKey(
         Vessel,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="licences",
@@ -79,6 +79,20 @@ class CompanyLicence(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     obtain_by = models.DateField(_("obtain by"), null=True, blank=True)
+    renew_by = models.DateField(
+        _("apply for renewal by"),
+        null=True,
+        blank=True,
+        help_text=_("The expiry less the catalogue's renewal lead."),
+    )
+    set_aside_by_plan = models.BooleanField(
+        _("set aside by the licence plan"),
+        default=False,
+        help_text=_("Not required because the company no longer needs it; restored if it does again."),
+    )
+    status_before_set_aside = models.CharField(
+        _("status before it was set aside"), max_length=16, choices=LicenceStatus.choices, blank=True
+    )
     missing_materials = models.ManyToManyField(
         LicenceMaterial, verbose_name=_("missing materials"), related_name="missing_in", blank=True
     )
@@ -100,6 +114,7 @@ class CompanyLicence(models.Model):
         indexes = [
             models.Index(fields=["status", "expires_on"], name="licence_status_expiry"),
             models.Index(fields=["status", "obtain_by"], name="licence_status_obtain_by"),
+            models.Index(fields=["status", "renew_by"], name="licence_status_renew_by"),
             models.Index(fields=["company", "status"], name="licence_company_status"),
         ]
 
@@ -110,6 +125,15 @@ class CompanyLicence(models.Model):
     @property
     def subject(self):
         return self.vehicle or self.person or self.vessel
+
+    @property
+    def is_pending(self) -> bool:
+        """An application the authority is deciding."""
+        return self.status in {
+            LicenceStatus.APPLIED,
+            LicenceStatus.MATERIALS_MISSING,
+            LicenceStatus.RENEWAL_APPLIED,
+        }
 
 
 class Trip(models.Model):

@@ -1,7 +1,7 @@
 """A licence's life cycle: applications, missing materials, issue, renewal, lapse — and the trips made."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import AbstractBaseUser
@@ -27,9 +27,10 @@ S = LicenceStatus
 
 
 def _refuse(licence: CompanyLicence, target: str) -> ValidationError:
+    label = S(target).label if target in S.values else target
     return ValidationError(
         _("A licence that is “%(current)s” cannot become “%(target)s”.")
-        % {"current": licence.get_status_display(), "target": S(target).label}
+        % {"current": licence.get_status_display(), "target": label}
     )
 
 
@@ -55,15 +56,17 @@ def licence_transition(
     """
     licence = (
         CompanyLicence.objects.select_for_update(of=("self",))
-        .select_related("licence_type")
+        .select_related("licence_type", "company")
         .get(pk=licence.pk)
     )
-    if to not in S.values or not allowed(licence.status, to):
+    if to not in S.values or not allowed(licence, to):
         raise _refuse(licence, to)
     today = timezone.localdate()
     on = on or today
     if on > today:
         raise ValidationError({"on": _("The date cannot be in the future.")})
+    if on < licence.company.registered_on:
+        raise ValidationError({"on": _("The date cannot be before the company was registered.")})
     kind = licence.licence_type
     clear_missing = False
     if to in (S.APPLIED, S.RENEWAL_APPLIED) and licence.status != S.MATERIALS_MISSING:
@@ -74,8 +77,8 @@ def licence_transition(
             if channel not in LicenceChannel.values:
                 raise ValidationError({"channel": _("Choose how the application was made.")})
             licence.channel = channel
-    if to == S.APPLIED and licence.status == S.MATERIALS_MISSING:
-        clear_missing = True
+    if to in (S.APPLIED, S.RENEWAL_APPLIED) and licence.status == S.MATERIALS_MISSING:
+        clear_missing = True  # the materials arrived
     if to == S.MATERIALS_MISSING:
         materials = list(materials)
         if not materials:
@@ -90,15 +93,19 @@ def licence_transition(
         licence.certificate_number = certificate_number
         licence.issued_on = on
         if expires_on is None and kind.validity_months:
-            expires_on = on + relativedelta(months=kind.validity_months)
+            # Valid for N months: 2026-11-02 + 48 months is valid until 2030-11-01.
+            expires_on = on + relativedelta(months=kind.validity_months) - relativedelta(days=1)
         if expires_on is not None and expires_on <= on:
             raise ValidationError({"expires_on": _("The expiry date must come after the issue date.")})
         licence.expires_on = expires_on
+        licence.renew_by = expires_on - timedelta(days=kind.renew_days_before) if expires_on else None
         clear_missing = True
     if note.strip():
         stamp = f"{on:%Y-%m-%d} {S(to).label}: {note.strip()}"
         licence.notes = f"{licence.notes}\n{stamp}".strip()
     licence.status = to
+    licence.set_aside_by_plan = False
+    licence.status_before_set_aside = ""
     licence.full_clean()
     licence._history_user = actor
     licence.save()
@@ -135,7 +142,8 @@ def licence_add_trip_permit(
     if licence_type.scope != LicenceScope.TRIP:
         raise ValidationError(_("Only per-trip permits are added by hand; the plan derives the others."))
     Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
-    number = company.licences.filter(licence_type=licence_type).count() + 1
+    keys = company.licences.filter(licence_type=licence_type).values_list("subject_key", flat=True)
+    number = max((int(key.split(":")[1]) for key in keys if key.startswith("trip:")), default=0) + 1
     licence = CompanyLicence(
         company=company, licence_type=licence_type, subject_key=f"trip:{number}", notes=note.strip()
     )
@@ -146,30 +154,28 @@ def licence_add_trip_permit(
 
 
 def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
-    """Move held licences along with the calendar: into their renewal window, and past expiry to expired.
+    """Move held licences along with the calendar: into "renewal due" ahead of the last day to apply for
+    renewal (``BUTLER_RENEWAL_NOTICE_DAYS`` before it), and past expiry to expired.
 
     A renewal applied for before expiry stays valid until the authority decides (it counts as granted).
-    Reads only licences near or past their expiry (index on status and expiry).
+    Reads only licences near or past those dates (indexes on status and date).
     """
-    from datetime import timedelta
-
-    from django.db.models import Max
+    from django.conf import settings
 
     today = today or timezone.localdate()
-    longest = LicenceType.objects.aggregate(longest=Max("renew_days_before"))["longest"] or 0
+    notice = timedelta(days=getattr(settings, "BUTLER_RENEWAL_NOTICE_DAYS", 30))
     counts = {"expired": 0, "renewal_due": 0}
     with transaction.atomic():
         expired = CompanyLicence.objects.filter(status__in=[S.ISSUED, S.RENEWAL_DUE], expires_on__lt=today)
         for licence in expired.select_for_update(skip_locked=True):
             _set_status(licence, S.EXPIRED)
             counts["expired"] += 1
-        window = CompanyLicence.objects.filter(
-            status=S.ISSUED, expires_on__gte=today, expires_on__lte=today + timedelta(days=longest)
-        ).select_related("licence_type")
-        for licence in window.select_for_update(of=("self",), skip_locked=True):
-            if licence.expires_on - timedelta(days=licence.licence_type.renew_days_before) <= today:
-                _set_status(licence, S.RENEWAL_DUE)
-                counts["renewal_due"] += 1
+        due = CompanyLicence.objects.filter(
+            status=S.ISSUED, renew_by__lte=today + notice, expires_on__gte=today
+        )
+        for licence in due.select_for_update(skip_locked=True):
+            _set_status(licence, S.RENEWAL_DUE)
+            counts["renewal_due"] += 1
     return counts
 
 

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 
 from companies.lifecycle import CLOSED
 from companies.models import (
@@ -40,8 +42,12 @@ class PlanResult:
     marked_not_required: int
 
 
+# Ordinary freight vehicles: the only ones the light-vehicle exemption covers.
+FREIGHT_VEHICLES = {VehicleType.TRUCK, VehicleType.VAN, VehicleType.TRACTOR, VehicleType.TRAILER}
+
+
 def _light(vehicle: Vehicle, limit: int | None) -> bool:
-    return limit is not None and vehicle.total_mass_kg <= limit and vehicle.vehicle_type != VehicleType.TANKER
+    return limit is not None and vehicle.total_mass_kg <= limit and vehicle.vehicle_type in FREIGHT_VEHICLES
 
 
 def licence_needs(company: Company) -> list[Need]:
@@ -98,14 +104,13 @@ def licence_plan_sync(
     """Bring the company's licences in line with its needs. Idempotent.
 
     New needs become ``required`` licences with an obtain-by date counted from ``start`` (the service
-    period's start, else the registration date). A licence no longer needed is removed only if nothing
-    happened to it yet; one with progress is marked not required instead.
+    period's start when it opens; otherwise today, the day the need arose). A licence no longer needed is
+    removed only if nothing happened to it yet; one with progress is set aside as not required, and given
+    back its status if the need returns. A licence a butler marked not required stays so.
     """
-    from django.db.models import Count
-
     Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
     restart = start is not None
-    start = start or company.registered_on
+    start = start or timezone.localdate()
     needs = {(need.licence_type.pk, need.subject_key): need for need in licence_needs(company)}
     existing = {
         (licence.licence_type_id, licence.subject_key): licence
@@ -130,10 +135,23 @@ def licence_plan_sync(
             licence._history_user = actor
             licence.save()
             created += 1
-        elif licence.status == LicenceStatus.NOT_REQUIRED:
-            licence.status = LicenceStatus.REQUIRED
+        elif licence.status == LicenceStatus.NOT_REQUIRED and licence.set_aside_by_plan:
+            licence.status = licence.status_before_set_aside or LicenceStatus.REQUIRED
+            licence.set_aside_by_plan = False
+            licence.status_before_set_aside = ""
+            within = need.licence_type.obtain_within_days
+            if licence.status == LicenceStatus.REQUIRED and within:
+                licence.obtain_by = start + timedelta(days=within)
             licence._history_user = actor
-            licence.save(update_fields=["status", "updated_at"])
+            licence.save(
+                update_fields=[
+                    "status",
+                    "set_aside_by_plan",
+                    "status_before_set_aside",
+                    "obtain_by",
+                    "updated_at",
+                ]
+            )
             reactivated += 1
         elif restart and licence.status == LicenceStatus.REQUIRED and need.licence_type.obtain_within_days:
             # The service period starts: deadlines not yet worked on count from its first day.
@@ -150,8 +168,12 @@ def licence_plan_sync(
             licence.delete()
             removed += 1
         elif licence.status not in CLOSED and licence.status != LicenceStatus.EXPIRED:
+            licence.status_before_set_aside = licence.status
             licence.status = LicenceStatus.NOT_REQUIRED
+            licence.set_aside_by_plan = True
             licence._history_user = actor
-            licence.save(update_fields=["status", "updated_at"])
+            licence.save(
+                update_fields=["status", "status_before_set_aside", "set_aside_by_plan", "updated_at"]
+            )
             marked += 1
     return PlanResult(created, reactivated, removed, marked)

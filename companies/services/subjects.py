@@ -1,7 +1,9 @@
 """Vehicles, people and vessels: each change re-derives the company's licence plan."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from companies.models import Company, Person, Vehicle, Vessel
 from companies.phones import normalize_mobile
@@ -12,7 +14,11 @@ from companies.services.plan import licence_plan_sync
 def _save(instance, actor) -> None:
     instance.full_clean()
     instance._history_user = actor
-    instance.save()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:  # the same plate or registration number, saved a moment ago
+        raise ValidationError(_("This is already registered.")) from error
 
 
 @transaction.atomic

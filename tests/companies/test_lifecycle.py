@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from companies.lifecycle import TRANSITIONS
-from companies.models import CompanyLicence, LicenceStatus
+from companies.lifecycle import targets
+from companies.models import Company, CompanyLicence, LicenceStatus
 from companies.services import licence_statuses_refresh, licence_transition
 from tests.companies.licence_world import freight_company
 
@@ -35,7 +35,7 @@ ALL_PAIRS = [(current, target) for current in S.values for target in S.values if
 @pytest.mark.parametrize(("current", "target"), ALL_PAIRS)
 def test_allowed_transitions_work_and_others_are_refused(world, current, target):
     licence = _licence(world, current)
-    if target in TRANSITIONS[current]:
+    if target in targets(licence):
         result = licence_transition(
             actor=world.manager, licence=licence, to=target, **_details(licence, target)
         )
@@ -50,6 +50,7 @@ def test_allowed_transitions_work_and_others_are_refused(world, current, target)
 
 def test_an_application_gets_its_due_dates_in_working_days(world):
     licence = _licence(world)
+    Company.objects.filter(pk=licence.company_id).update(registered_on=date(2025, 9, 1))
     licence_transition(
         actor=world.manager, licence=licence, to=S.APPLIED, on=date(2025, 9, 26), channel="window"
     )
@@ -81,12 +82,14 @@ def test_issue_needs_a_certificate_number_and_takes_the_catalogue_validity(world
         actor=world.manager, licence=licence, to=S.ISSUED, on=date(2026, 11, 2), certificate_number="A1"
     )
     licence.refresh_from_db()
-    assert licence.expires_on == date(2030, 11, 2)  # 48 months
+    assert licence.expires_on == date(2030, 11, 1)  # valid for 48 months
+    assert licence.renew_by == date(2030, 10, 2)  # apply at least 30 days before expiry
 
 
 def test_the_calendar_moves_held_licences_into_renewal_and_past_expiry(world):
-    due = _licence(world, S.ISSUED, expires_on=date(2026, 12, 20))
-    later = _licence(world, S.ISSUED, expires_on=date(2027, 6, 1))
+    # Renewal is due 30 days (BUTLER_RENEWAL_NOTICE_DAYS) before the last day to apply.
+    due = _licence(world, S.ISSUED, expires_on=date(2027, 1, 20), renew_by=date(2026, 12, 21))
+    later = _licence(world, S.ISSUED, expires_on=date(2027, 6, 1), renew_by=date(2027, 5, 2))
     lapsed = _licence(world, S.ISSUED, expires_on=date(2026, 11, 1))
     renewing = _licence(world, S.RENEWAL_APPLIED, expires_on=date(2026, 11, 1))
     counts = licence_statuses_refresh(today=date(2026, 11, 25))
@@ -105,3 +108,32 @@ def test_history_keeps_who_moved_the_licence(world):
     licence = _licence(world)
     licence_transition(actor=world.butler_a.user, licence=licence, to=S.IN_PREPARATION)
     assert licence.history.latest().history_user == world.butler_a.user
+
+
+def test_missing_materials_in_a_renewal_send_it_back_to_renewal_applied(world):
+    licence = _licence(
+        world,
+        S.ISSUED,
+        issued_on=date(2022, 11, 2),
+        expires_on=date(2026, 12, 31),
+        renew_by=date(2026, 12, 1),
+    )
+    licence_transition(actor=world.manager, licence=licence, to=S.RENEWAL_APPLIED, on=date(2026, 11, 2))
+    licence_transition(
+        actor=world.manager,
+        licence=licence,
+        to=S.MATERIALS_MISSING,
+        materials=list(licence.licence_type.materials.all()[:1]),
+    )
+    with pytest.raises(ValidationError):
+        licence_transition(actor=world.manager, licence=licence, to=S.APPLIED)
+    licence_transition(actor=world.manager, licence=licence, to=S.RENEWAL_APPLIED)
+    licence.refresh_from_db()
+    assert licence.status == S.RENEWAL_APPLIED and licence.missing_materials.count() == 0
+
+
+def test_dates_before_registration_are_refused(world):
+    licence = _licence(world)
+    with pytest.raises(ValidationError) as caught:
+        licence_transition(actor=world.manager, licence=licence, to=S.APPLIED, on=date(2001, 1, 1))
+    assert "on" in caught.value.message_dict

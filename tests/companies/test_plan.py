@@ -78,7 +78,46 @@ def test_a_licence_with_progress_is_kept_as_not_required_and_one_without_is_remo
         business_types=list(BusinessType.objects.filter(code="road_freight")),
     )
     company_licence.refresh_from_db()
-    assert company_licence.status == LicenceStatus.REQUIRED
+    assert company_licence.status == LicenceStatus.IN_PREPARATION  # back where it was
+    assert not company_licence.set_aside_by_plan
     assert (
         CompanyLicence.objects.filter(company=company, licence_type__code="road_freight_licence").count() == 1
+    )
+
+
+def test_a_licence_the_butler_marked_not_required_stays_so(world):
+    from companies.services import person_add
+
+    company = freight_company(world.manager, 107, heavy=1, drivers=0)
+    licence = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    licence_transition(actor=world.butler_a.user, licence=licence, to=LicenceStatus.NOT_REQUIRED)
+    person_add(actor=world.manager, company=company, name="新司机", role="driver")
+    licence.refresh_from_db()
+    assert licence.status == LicenceStatus.NOT_REQUIRED
+
+
+def test_a_need_that_arises_later_counts_from_that_day(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from companies.services import vehicle_add
+
+    company = freight_company(world.manager, 108, heavy=0, drivers=0)
+    vehicle = vehicle_add(
+        actor=world.manager, company=company, plate="浙B99881", vehicle_type="truck", total_mass_kg=18000
+    )
+    licence = CompanyLicence.objects.get(vehicle=vehicle)
+    assert licence.obtain_by == timezone.localdate() + timedelta(days=30)
+
+
+def test_light_buses_are_not_exempt(world):
+    from companies.services import vehicle_add
+
+    company = freight_company(world.manager, 109, types=("passenger",), heavy=0, drivers=0)
+    vehicle_add(
+        actor=world.manager, company=company, plate="浙B77661", vehicle_type="bus", total_mass_kg=3500
+    )
+    assert (
+        CompanyLicence.objects.filter(company=company, licence_type__code="vehicle_certificate").count() == 1
     )

@@ -61,6 +61,7 @@ def service_env(smtp_sink, tmp_path):
     """Environment for fresh processes of the product: the test database, the broker, the SMTP sink."""
     _sink, port = smtp_sink
     (tmp_path / "broker" / "processed").mkdir(parents=True)
+    (tmp_path / "broker" / "control").mkdir(parents=True)
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "butler.settings.base",
