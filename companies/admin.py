@@ -16,6 +16,7 @@ from companies.models import (
     Vehicle,
     Vessel,
 )
+from companies.services import licence_due_dates_recompute
 
 
 @admin.register(BusinessType)
@@ -124,13 +125,39 @@ class CompanyLicenceAdmin(SimpleHistoryAdmin):
     inlines = [TripInline]
 
 
+class RecomputesDueDates:
+    """A calendar change moves the due dates of pending applications in the years it touches.
+
+    The admin classes that use it say which year a row touches with ``year_of(obj)``.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moved = licence_due_dates_recompute(years={self.year_of(obj)})
+        if moved:
+            self.message_user(
+                request, _("%(count)d pending applications got new due dates.") % {"count": moved}
+            )
+
+    def delete_model(self, request, obj):
+        year = self.year_of(obj)
+        super().delete_model(request, obj)
+        licence_due_dates_recompute(years={year})
+
+
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(RecomputesDueDates, SimpleHistoryAdmin):
     list_display = ["date", "kind", "note"]
     list_filter = ["kind"]
     date_hierarchy = "date"
 
+    def year_of(self, obj) -> int:
+        return obj.date.year
+
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(SimpleHistoryAdmin):
+class CalendarYearAdmin(RecomputesDueDates, SimpleHistoryAdmin):
     list_display = ["year", "confirmed", "note"]
+
+    def year_of(self, obj) -> int:
+        return obj.year

@@ -2,6 +2,7 @@
 
 from companies.services.licences import (
     licence_add_trip_permit,
+    licence_due_dates_recompute,
     licence_statuses_refresh,
     licence_transition,
     trip_record,
@@ -25,6 +26,7 @@ __all__ = [
     "contact_add",
     "contact_update",
     "licence_add_trip_permit",
+    "licence_due_dates_recompute",
     "licence_plan_sync",
     "licence_statuses_refresh",
     "licence_transition",

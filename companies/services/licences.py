@@ -183,3 +183,36 @@ def _set_status(licence: CompanyLicence, status: str) -> None:
     licence.status = status
     licence._history_user = None
     licence.save(update_fields=["status", "updated_at"])
+
+
+def licence_due_dates_recompute(*, years: set[int] | None = None) -> int:
+    """Count pending applications' due dates again, after the working-day calendar changed.
+
+    ``years``: only applications whose due dates reach one of these years. Returns how many moved.
+    """
+    from django.db.models import Q
+
+    pending = CompanyLicence.objects.filter(
+        status__in=[S.APPLIED, S.MATERIALS_MISSING, S.RENEWAL_APPLIED], accepted_on__isnull=False
+    ).select_related("licence_type")
+    if years:
+        reach = Q()
+        for year in years:
+            reach |= (
+                Q(statutory_due_on__year=year) | Q(committed_due_on__year=year) | Q(accepted_on__year=year)
+            )
+        pending = pending.filter(reach)
+    moved = 0
+    with transaction.atomic():
+        for licence in pending.select_for_update(of=("self",)):
+            kind = licence.licence_type
+            statutory, committed = (
+                _due(licence.accepted_on, kind.statutory_limit_days),
+                _due(licence.accepted_on, kind.committed_limit_days),
+            )
+            if (statutory, committed) != (licence.statutory_due_on, licence.committed_due_on):
+                licence.statutory_due_on, licence.committed_due_on = statutory, committed
+                licence._history_user = None
+                licence.save(update_fields=["statutory_due_on", "committed_due_on", "updated_at"])
+                moved += 1
+    return moved

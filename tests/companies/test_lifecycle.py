@@ -137,3 +137,18 @@ def test_dates_before_registration_are_refused(world):
     with pytest.raises(ValidationError) as caught:
         licence_transition(actor=world.manager, licence=licence, to=S.APPLIED, on=date(2001, 1, 1))
     assert "on" in caught.value.message_dict
+
+
+def test_a_calendar_correction_moves_pending_due_dates(world, admin_client):
+    from companies.models import CalendarDay
+
+    licence = _licence(world)
+    Company.objects.filter(pk=licence.company_id).update(registered_on=date(2025, 9, 1))
+    licence_transition(actor=world.manager, licence=licence, to=S.APPLIED, on=date(2025, 9, 26))
+    response = admin_client.post(
+        "/admin/companies/calendarday/add/", {"date": "2025-10-15", "kind": "holiday", "note": "临时停办"}
+    )
+    assert response.status_code == 302
+    licence.refresh_from_db()
+    assert licence.statutory_due_on == date(2025, 10, 31)  # one day later than 10-30
+    assert CalendarDay.objects.count() == 1
