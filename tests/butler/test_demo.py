@@ -1,20 +1,38 @@
 """The demo data: loaded once, valid throughout, every state present, logins work."""
 
+import re
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from butler.demo import DEMO_PASSWORD, load_demo
+from butler.demo import DEMO_PASSWORD, load_demo, summary
 from butler.models import ServicePeriod
 from companies.credit_code import validate_credit_code
-from companies.models import Company, Contact
+from companies.models import (
+    Company,
+    CompanyLicence,
+    Contact,
+    LicenceScope,
+    LicenceStatus,
+    Person,
+    Trip,
+    Vehicle,
+    VehicleType,
+    Vessel,
+)
 from companies.phones import validate_mobile
+from companies.plates import validate_plate
+from reminders.models import Notice
 
 TODAY = date(2026, 3, 4)
+LICENCE_MODELS = (Vehicle, Person, Vessel, CompanyLicence, Trip)
+S = LicenceStatus
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +55,21 @@ def _history_models() -> list:
 @pytest.mark.django_db
 def test_second_load_creates_nothing(demo):
     before = _row_counts()
+    subjects = {model._meta.label: model.objects.count() for model in LICENCE_MODELS}
 
     second = load_demo(today=TODAY)
 
     assert demo["companies"] == 120
     assert demo["butlers"] == 5
+    assert all(subjects.values()), subjects
+    assert [demo[key] for key in ("vehicles", "people", "vessels", "licences", "trips")] == list(
+        subjects.values()
+    )
     assert not any(second.values())
+    assert {model._meta.label: model.objects.count() for model in LICENCE_MODELS} == subjects
     assert _row_counts() == before
+    assert "vehicles" in summary(demo) and "trips" in summary(demo)
+    assert summary(second) == "Demo data already loaded; nothing to create."
 
 
 @pytest.mark.django_db
@@ -106,3 +132,129 @@ def test_demo_company_contact_signs_in_with_mobile(demo):
     user = authenticate(username=contact.mobile, password=DEMO_PASSWORD)
 
     assert user == contact.user
+
+
+def _codes(company: Company) -> set[str]:
+    return {bt.code for bt in company.business_types.all()}
+
+
+@pytest.mark.django_db
+def test_demo_fleets_fit_the_business(demo):
+    plates = list(Vehicle.objects.values_list("plate", flat=True))
+    for plate in plates:
+        validate_plate(plate)
+    sizes = Counter(Vehicle.objects.values_list("company_id", flat=True))
+    carriers = [
+        c
+        for c in Company.objects.prefetch_related("business_types")
+        if _codes(c) & {"road_freight", "dangerous_goods"}
+    ]
+    fleets = [sizes[c.pk] for c in carriers]
+
+    assert all(plate.startswith("浙B") for plate in plates)
+    assert any(plate.endswith("挂") for plate in plates)
+    assert min(fleets) >= 2 and max(fleets) <= 40
+    assert sum(1 for size in fleets if size <= 8) >= 0.75 * len(fleets)
+    assert any(size >= 20 for size in fleets)
+    assert (
+        not Vehicle.objects.filter(vehicle_type=VehicleType.TANKER)
+        .exclude(company__business_types__code="dangerous_goods")
+        .exists()
+    )
+    assert Person.objects.filter(role="escort").exists() and Person.objects.filter(role="loader").exists()
+    assert not Person.objects.exclude(
+        company__business_types__code__in=["road_freight", "dangerous_goods", "passenger"]
+    ).exists()
+    for vessel in Vessel.objects.select_related("company"):
+        assert "waterway" in _codes(vessel.company)
+        assert re.fullmatch(r"330206\d{6}", vessel.registration_number), vessel.registration_number
+
+
+@pytest.mark.django_db
+def test_demo_light_vans_of_ordinary_freight_need_no_certificate(demo):
+    freight_only = [
+        c.pk for c in Company.objects.prefetch_related("business_types") if _codes(c) == {"road_freight"}
+    ]
+    light = Vehicle.objects.filter(company__in=freight_only, total_mass_kg__lte=4500)
+    heavy = Vehicle.objects.filter(company__in=freight_only, total_mass_kg__gt=4500)
+
+    assert light.exists()
+    assert not light.filter(licences__licence_type__code="vehicle_certificate").exists()
+    assert heavy.filter(licences__licence_type__code="vehicle_certificate").count() == heavy.count()
+
+
+@pytest.mark.django_db
+def test_demo_has_licences_at_every_stage(demo):
+    statuses = Counter(CompanyLicence.objects.values_list("status", flat=True))
+    overdue = CompanyLicence.objects.filter(
+        status__in=[S.APPLIED, S.MATERIALS_MISSING], committed_due_on__lt=TODAY
+    )
+
+    assert {S.REQUIRED, S.IN_PREPARATION, S.APPLIED, S.MATERIALS_MISSING, S.ISSUED, S.RENEWAL_DUE} <= set(
+        statuses
+    )
+    assert {S.RENEWAL_APPLIED, S.EXPIRED, S.CANCELLED, S.WITHDRAWN} <= set(statuses)
+    assert statuses[S.MATERIALS_MISSING] >= 3
+    assert 1 <= statuses[S.EXPIRED] <= 2  # the lapse the service exists to prevent is rare
+    assert statuses[S.ISSUED] > sum(statuses.values()) / 2
+    assert overdue.exists()
+    for licence in CompanyLicence.objects.filter(status=S.EXPIRED):
+        assert TODAY - timedelta(days=30) <= licence.expires_on < TODAY
+    notice = timedelta(days=settings.BUTLER_RENEWAL_NOTICE_DAYS)
+    for licence in CompanyLicence.objects.filter(status=S.RENEWAL_DUE):
+        assert licence.expires_on >= TODAY and licence.renew_by <= TODAY + notice
+
+
+@pytest.mark.django_db
+def test_demo_licence_dates_and_numbers_look_real(demo):
+    licences = CompanyLicence.objects.select_related("licence_type")
+    days = [
+        day
+        for row in licences.values_list("accepted_on", "issued_on", "missing_noted_on")
+        for day in row
+        if day is not None
+    ]
+    days += list(Trip.objects.values_list("date", flat=True))
+    issued = licences.filter(status=S.ISSUED)
+
+    assert days and all(day <= TODAY and day.weekday() < 5 for day in days)
+    for licence in issued.filter(licence_type__code="road_freight_licence"):
+        assert re.fullmatch(r"浙交运管许可甬字330206\d{6}号", licence.certificate_number)
+    for licence in issued.filter(licence_type__code="vehicle_certificate"):
+        assert re.fullmatch(r"330206\d{8}", licence.certificate_number)
+        assert licence.expires_on > TODAY
+    assert not issued.filter(certificate_number="").exists()
+    on_time = issued.filter(accepted_on__isnull=False, issued_on__lte=models.F("committed_due_on"))
+    assert on_time.count() > 0.8 * issued.filter(accepted_on__isnull=False).count()
+
+
+@pytest.mark.django_db
+def test_demo_trips_are_mostly_none_or_one(demo):
+    matters = CompanyLicence.objects.filter(accepted_on__isnull=False).annotate(
+        trip_count=models.Count("trips")
+    )
+    trips = Counter(matters.values_list("trip_count", flat=True))
+    permits = CompanyLicence.objects.filter(licence_type__scope=LicenceScope.TRIP)
+
+    assert trips[0] + trips[1] > 0.8 * sum(trips.values())
+    assert trips[2] > 0
+    assert max(trips) <= 3
+    assert trips[3] < 0.05 * sum(trips.values())
+    assert set(Trip.objects.values_list("purpose", flat=True)) >= {"提交申请材料", "补交材料", "领取证件"}
+    assert 1 <= permits.count() <= 2
+    assert not permits.exclude(status=S.ISSUED).exists()
+    assert all(permit.issued_on == permit.accepted_on for permit in permits)
+
+
+@pytest.mark.django_db
+def test_demo_company_is_told_of_missing_materials(demo):
+    users = Contact.objects.filter(user__isnull=False).values("user")
+    notices = Notice.objects.filter(recipient__in=users, key__startswith="missing:")
+    pending = CompanyLicence.objects.filter(status=S.MATERIALS_MISSING)
+
+    assert notices.exists()
+    assert all(timezone.localtime(n.created_at).date() <= TODAY for n in notices)
+    assert not pending.filter(missing_materials__isnull=True).exists()
+    for licence in pending.select_related("company"):
+        recipients = licence.company.contacts.filter(user__isnull=False).values("user")
+        assert notices.filter(recipient__in=recipients, key__startswith=f"missing:{licence.pk}:").exists()
