@@ -176,8 +176,8 @@ def licence_measures(licences: QuerySet) -> Measures:
     # Every licence with a deadline that has been met or has passed: issued in time, issued late, or not yet.
     with_deadline = list(
         licences.filter(obtain_by__isnull=False)
-        .filter(Q(issued_on__isnull=False) | Q(obtain_by__lt=today))
-        .values("issued_on", "obtain_by")
+        .filter(Q(first_issued_on__isnull=False) | Q(obtain_by__lt=today))
+        .values("first_issued_on", "obtain_by")
     )
     issued = [row for row in rows if row["issued_on"] and row["issued_on"] >= row["accepted_on"]]
     calendar = (
@@ -200,7 +200,11 @@ def licence_measures(licences: QuerySet) -> Measures:
         zero_trip_share=sum(1 for row in rows if row["trip_count"] == 0) / matters if matters else None,
         obtained_with_deadline=len(with_deadline),
         obtained_before_deadline_share=(
-            sum(1 for row in with_deadline if row["issued_on"] and row["issued_on"] <= row["obtain_by"])
+            sum(
+                1
+                for row in with_deadline
+                if row["first_issued_on"] and row["first_issued_on"] <= row["obtain_by"]
+            )
             / len(with_deadline)
             if with_deadline
             else None

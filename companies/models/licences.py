@@ -77,6 +77,9 @@ class CompanyLicence(models.Model):
     statutory_due_on = models.DateField(_("statutory due date"), null=True, blank=True)
     committed_due_on = models.DateField(_("committed due date"), null=True, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    first_issued_on = models.DateField(
+        _("first issued on"), null=True, blank=True, help_text=_("Kept when the licence is renewed.")
+    )
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     obtain_by = models.DateField(_("obtain by"), null=True, blank=True)
     renew_by = models.DateField(

@@ -92,6 +92,7 @@ def licence_transition(
             raise ValidationError({"certificate_number": _("Enter the certificate number.")})
         licence.certificate_number = certificate_number
         licence.issued_on = on
+        licence.first_issued_on = licence.first_issued_on or on
         if expires_on is None and kind.validity_months:
             # Valid for N months: 2026-11-02 + 48 months is valid until 2030-11-01.
             expires_on = on + relativedelta(months=kind.validity_months) - relativedelta(days=1)

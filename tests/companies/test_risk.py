@@ -73,12 +73,14 @@ def test_measures_count_the_deadlines_missed_as_well_as_met(world):
         status=S.ISSUED,
         accepted_on=date(2026, 10, 12),
         issued_on=date(2026, 10, 16),
+        first_issued_on=date(2026, 10, 16),
         obtain_by=date(2026, 10, 30),
     )
     CompanyLicence.objects.filter(pk=licences[1].pk).update(
         status=S.ISSUED,
         accepted_on=date(2026, 10, 12),
         issued_on=date(2026, 11, 10),
+        first_issued_on=date(2026, 11, 10),
         obtain_by=date(2026, 10, 30),
     )
     CompanyLicence.objects.filter(pk=licences[2].pk).update(
