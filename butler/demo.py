@@ -209,8 +209,6 @@ VESSEL_NAMES = [
 ]  # fmt: skip
 # Business profiles whose only company licence is a filing, which never expires (so it cannot lapse).
 FILING_ONLY = {("repair",), ("driver_training",)}
-# Birthplace codes for the identity numbers that serve as qualification certificate numbers.
-ID_REGIONS = ["330206", "330203", "330211", "330212", "330226", "330282", "341222", "362330", "513030"]
 
 TRIP_APPLY = "提交申请材料"
 TRIP_SUPPLEMENT = "补交材料"
@@ -242,6 +240,7 @@ CERTIFICATES = {
     "dangerous_goods_licence": (200100, "浙交运管许可甬字330206{n:06d}号"),
     "passenger_licence": (300050, "浙交运管许可甬字330206{n:06d}号"),
     "vehicle_certificate": (10520000, "330206{n:08d}"),
+    "driver_qualification": (300000, "甬交从业{year}{n:06d}"),
     "port_licence": (120, "（浙甬）港经证（{n:04d}）号"),
     "waterway_licence": (3100, "浙甬水运许可字第{n:04d}号"),
     "ship_certificate": (206100, "甬船营运证{n:06d}"),
@@ -249,7 +248,6 @@ CERTIFICATES = {
     "training_filing": (200, "甬仑培备{year}{n:04d}"),
     "oversize_permit": (1000, "浙甬超限{year}{n:05d}"),
 }
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 # --- the plan: pure data drawn from the seeded generator ---------------------------------------------
 
@@ -1059,10 +1057,8 @@ class _Loader:
         self.counts["trips"] += 1
 
     def certificate(self, licence_type: LicenceType, on: date) -> str:
-        """The next certificate number of its kind; a qualification carries its holder's identity number."""
+        """The next certificate number of its kind (no identity numbers: the product keeps none)."""
         code = licence_type.code
-        if code == "driver_qualification":
-            return _identity_number(self.numbers)
         first, pattern = CERTIFICATES.get(code, (1, code.upper() + "-{year}-{n:05d}"))
         number = self.serials.get(code, first) + self.numbers.randint(1, 9)
         self.serials[code] = number
@@ -1413,13 +1409,6 @@ class _LicenceStory:
 def _renewal_notice_days() -> int:
     """How long before the last day to apply for renewal the refresh marks a licence "renewal due"."""
     return getattr(settings, "BUTLER_RENEWAL_NOTICE_DAYS", 30)
-
-
-def _identity_number(rng: random.Random) -> str:
-    """A well-formed resident identity number (GB 11643), as on a qualification certificate."""
-    birth = date(rng.randint(1966, 2000), 1, 1) + timedelta(days=rng.randrange(365))
-    body = f"{rng.choice(ID_REGIONS)}{birth:%Y%m%d}{rng.randint(1, 999):03d}"
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
 
 
 COUNT_KEYS = (
