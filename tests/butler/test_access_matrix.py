@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from butler import services
 from butler.models import ServicePeriod
 from companies.models import CompanyLicence
+from companies.services import vehicle_add
 from tests.conftest import make_butler
 from tests.factories import ServicePeriodFactory
 
@@ -169,8 +170,15 @@ def matrix_world(world):
         reason="岗位调整",
     )
     world.inactive_butler = make_butler("inactive", "赵磊", active=False)
-    world.licence_a = CompanyLicence.objects.filter(company=company).first()
-    world.missing_a = CompanyLicence.objects.filter(company=company).last()
+    vehicle_add(
+        actor=world.butler_a.user,
+        company=company,
+        plate="浙B54321",
+        vehicle_type="truck",
+        total_mass_kg=18000,
+    )
+    world.licence_a = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    world.missing_a = CompanyLicence.objects.get(company=company, licence_type__code="vehicle_certificate")
     CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
     world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])
     return world
