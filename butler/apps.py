@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ButlerConfig(AppConfig):
     name = "butler"
     verbose_name = _("Butler service")
+
+    def ready(self) -> None:
+        from butler.reminding import LicenceHandler
+        from reminders.registry import register
+
+        register("licence", LicenceHandler())

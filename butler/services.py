@@ -379,12 +379,14 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
     from django.urls import reverse
     from django.utils import translation
 
+    from butler.reminding import licence_reminders_plan
     from companies.models import LicenceStatus
     from companies.services import licence_transition
-    from reminders.services import notice_send
+    from reminders.notices import notice_send
 
     with transaction.atomic():
         licence = licence_transition(actor=actor, licence=licence, to=to, **details)
+        licence_reminders_plan(licence=licence)
         if to == LicenceStatus.MATERIALS_MISSING:
             recipients = [
                 contact.user for contact in licence.company.contacts.select_related("user") if contact.user

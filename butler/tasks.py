@@ -13,3 +13,10 @@ def notify_company_of_transfer(period_id: int) -> int:
 @shared_task
 def complete_due_service_periods() -> int:
     return services.service_periods_complete_due()
+
+
+@shared_task
+def reconcile_licence_reminders() -> int:
+    from butler.reminding import licence_reminders_reconcile
+
+    return licence_reminders_reconcile()

@@ -43,3 +43,82 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class ReminderQuerySet(models.QuerySet):
+    def due(self, now):
+        """Pending reminders whose time has come, and sending ones whose lease ran out (a worker died)."""
+        return self.filter(
+            Q(status=Reminder.Status.PENDING, scheduled_at__lte=now)
+            | Q(status=Reminder.Status.SENDING, lease_until__lt=now)
+        )
+
+
+class Reminder(models.Model):
+    """One message to one person about one deadline, by one channel, at one offset before it.
+
+    The database is the source of truth for what is due; Celery only carries the work. The natural key
+    makes planning idempotent: planning the same reminder twice creates it once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    subject = models.CharField(_("subject"), max_length=60, help_text=_("What it is about, e.g. licence:42."))
+    kind = models.CharField(_("kind"), max_length=30, help_text=_("Which date of the subject, e.g. expiry."))
+    due_on = models.DateField(_("due on"))
+    offset_days = models.SmallIntegerField(_("days before"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("recipient"),
+    )
+    scheduled_at = models.DateTimeField(_("scheduled at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    late = models.BooleanField(
+        _("late"), default=False, help_text=_("Sent after its time, e.g. after downtime.")
+    )
+    reason = models.CharField(
+        _("reason"), max_length=200, blank=True, help_text=_("Why it was skipped or cancelled.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheduled_at", "id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "kind", "due_on", "offset_days", "channel", "recipient"],
+                name="one_reminder_per_natural_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"], name="reminder_status_scheduled"),
+            models.Index(fields=["status", "lease_until"], name="reminder_status_lease"),
+            models.Index(fields=["subject", "kind", "status"], name="reminder_subject_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.kind} −{self.offset_days}d {self.channel}"

@@ -191,7 +191,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "companies.tasks.refresh_licence_statuses",
         "schedule": 60 * 60,
     },
+    "reconcile-licence-reminders": {
+        "task": "butler.tasks.reconcile_licence_reminders",
+        "schedule": 60 * 60,
+    },
+    "sweep-reminders": {
+        "task": "reminders.tasks.sweep_reminders",
+        "schedule": 60,
+    },
 }
+BUTLER_SMS_BACKEND = env.str("BUTLER_SMS_BACKEND", default="log")
+BUTLER_SMS_URL = env.str("BUTLER_SMS_URL", default="")
+BUTLER_SMS_KEY = env.str("BUTLER_SMS_KEY", default="")
+BUTLER_SMS_TIMEOUT = env.int("BUTLER_SMS_TIMEOUT", default=10)
+if BUTLER_SMS_BACKEND not in ("log", "http") or (BUTLER_SMS_BACKEND == "http" and not BUTLER_SMS_URL):
+    raise ImproperlyConfigured("BUTLER_SMS_BACKEND is log or http; http needs BUTLER_SMS_URL.")
 
 # The butler service.
 BUTLER_SERVICE_DAYS = env.int("BUTLER_SERVICE_DAYS", default=180)

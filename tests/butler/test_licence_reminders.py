@@ -1,0 +1,71 @@
+"""Licence deadlines become reminders for the company and its butler, and stay true to the data."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from butler import services
+from butler.reminding import licence_reminders_reconcile
+from companies.models import CompanyLicence, LicenceStatus
+from reminders.models import Reminder
+from reminders.services import reminder_deliver, reminders_claim
+
+S = LicenceStatus
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def issued(world):
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+    services.licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 11, 2))
+    return services.licence_step(
+        actor=world.butler_a.user,
+        licence=licence,
+        to=S.ISSUED,
+        on=date(2026, 11, 2),
+        certificate_number="A-1",
+    )
+
+
+def test_an_issued_licence_is_reminded_before_the_last_day_to_renew(world, issued):
+    renew = Reminder.objects.filter(subject=f"licence:{issued.pk}", kind="renew_by", status="pending")
+    assert set(renew.values_list("due_on", flat=True)) == {issued.renew_by}
+    assert set(renew.values_list("offset_days", flat=True)) == {60, 30, 7, 1}
+    assert set(renew.values_list("recipient", flat=True)) == {world.contact_a.pk, world.butler_a.user.pk}
+    assert not Reminder.objects.filter(
+        subject=f"licence:{issued.pk}", kind="obtain_by", status="pending"
+    ).exists()
+
+
+def test_applying_for_renewal_cancels_the_pending_reminders(world, issued):
+    services.licence_step(
+        actor=world.butler_a.user, licence=issued, to=S.RENEWAL_APPLIED, on=date(2026, 11, 2)
+    )
+    assert not Reminder.objects.filter(subject=f"licence:{issued.pk}", status="pending").exists()
+
+
+def test_a_date_changed_behind_the_services_back_is_planned_by_the_next_reconcile(world, issued):
+    CompanyLicence.objects.filter(pk=issued.pk).update(renew_by=date(2029, 3, 1))
+    licence_reminders_reconcile()
+    pending = Reminder.objects.filter(subject=f"licence:{issued.pk}", kind="renew_by", status="pending")
+    assert set(pending.values_list("due_on", flat=True)) == {date(2029, 3, 1)}
+
+
+def test_a_reminder_for_a_licence_resolved_meanwhile_is_skipped_with_the_reason(world, issued):
+    CompanyLicence.objects.filter(pk=issued.pk).update(status=S.RENEWAL_APPLIED)
+    later = datetime(2030, 12, 1, 10, 0, tzinfo=SHANGHAI)
+    for pk in reminders_claim(now=later):
+        reminder_deliver(reminder_id=pk, now=later)
+    skipped = Reminder.objects.filter(subject=f"licence:{issued.pk}", status="skipped")
+    assert skipped.exists()
+    assert "renewal_applied" in skipped.first().reason
+
+
+def test_the_reminder_says_what_is_due_by_when_and_who_the_butler_is(world, issued):
+    later = datetime(2030, 12, 1, 10, 0, tzinfo=SHANGHAI)
+    for pk in reminders_claim(now=later):
+        reminder_deliver(reminder_id=pk, now=later)
+    notice = world.contact_a.notices.first()
+    assert issued.renew_by.isoformat() in notice.title
+    assert "王丽娜" in notice.body and "0574-86861234" in notice.body
