@@ -38,6 +38,14 @@ def _scheduled(due_on: date, offset: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, SEND_AT), timezone.get_default_timezone())
 
 
+def _timely(due_on: date, offsets: Iterable[int], now: datetime) -> set[int]:
+    """The offsets still ahead, plus the latest one already past (if any)."""
+    offsets = sorted(set(offsets))  # smallest offset = latest reminder
+    ahead = {offset for offset in offsets if _scheduled(due_on, offset) > now}
+    past = [offset for offset in offsets if offset not in ahead]
+    return ahead | ({past[0]} if past else set())
+
+
 @transaction.atomic
 def reminder_plan(
     *,
@@ -47,17 +55,19 @@ def reminder_plan(
     offsets: Iterable[int],
     channels: Iterable[str],
     recipients: Iterable,
+    now: datetime | None = None,
 ) -> Planned:
     """Make the pending reminders of ``subject``/``kind`` exactly these. Planning twice creates once.
 
     Pending reminders that are no longer true (another date, another recipient, a resolved subject:
-    ``due_on=None``) are cancelled; reminders already sent stay as they are.
+    ``due_on=None``) are cancelled; reminders already sent stay as they are. A date planned late (its
+    earlier offsets already past) gets one reminder now, not a burst of every missed one.
     """
     wanted = set()
     if due_on is not None:
         wanted = {
             (offset, channel, recipient.pk)
-            for offset in set(offsets)
+            for offset in _timely(due_on, offsets, now or timezone.now())
             for channel in set(channels)
             for recipient in recipients
         }

@@ -164,3 +164,18 @@ def test_two_sweeps_at_the_same_time_claim_each_reminder_once():
     claimed = [pk for ids in claims for pk in ids]
     assert len(claimed) == 40 * 5 * 3
     assert len(set(claimed)) == len(claimed)
+
+
+def test_a_date_planned_late_gets_one_reminder_now_not_a_burst(people):
+    now = datetime(2026, 12, 20, 10, 0, tzinfo=SHANGHAI)
+    reminder_plan(
+        subject="test:9",
+        kind="expiry",
+        due_on=date(2026, 12, 31),
+        offsets=(60, 30, 7, 1),
+        channels=("in_app",),
+        recipients=people[:1],
+        now=now,
+    )
+    assert sorted(Reminder.objects.values_list("offset_days", flat=True)) == [1, 7, 30]  # 60 dropped, 30 now
+    assert len(reminders_claim(now=now)) == 1
