@@ -21,6 +21,6 @@ def sweep_reminders() -> int:
             return total
 
 
-@shared_task(acks_late=True, time_limit=120)
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
 def deliver_reminder(reminder_id: int) -> str:
     return services.reminder_deliver(reminder_id=reminder_id)

@@ -179,3 +179,21 @@ def test_a_date_planned_late_gets_one_reminder_now_not_a_burst(people):
     )
     assert sorted(Reminder.objects.values_list("offset_days", flat=True)) == [1, 7, 30]  # 60 dropped, 30 now
     assert len(reminders_claim(now=now)) == 1
+
+
+def test_the_beat_sweep_hands_due_reminders_to_delivery_tasks(people, django_capture_on_commit_callbacks):
+    from reminders.tasks import sweep_reminders
+
+    reminder_plan(
+        subject="test:5",
+        kind="expiry",
+        due_on=date(2026, 1, 10),
+        offsets=(1,),
+        channels=("in_app",),
+        recipients=people[:1],
+        now=datetime(2026, 1, 1, tzinfo=SHANGHAI),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_reminders() == 1
+    assert Reminder.objects.get(subject="test:5").status == S.SENT
+    assert Notice.objects.filter(recipient=people[0]).count() == 1
