@@ -76,9 +76,18 @@ class Reminder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     subject = models.CharField(_("subject"), max_length=60, help_text=_("What it is about, e.g. licence:42."))
+    scope = models.CharField(
+        _("scope"),
+        max_length=60,
+        blank=True,
+        help_text=_("Whose reminders these are, for listing them together, e.g. company:7."),
+    )
+    label = models.CharField(_("about"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=30, help_text=_("Which date of the subject, e.g. expiry."))
     due_on = models.DateField(_("due on"))
-    offset_days = models.SmallIntegerField(_("days before"))
+    offset_days = models.SmallIntegerField(
+        _("days before"), help_text=_("Days before the date; a negative number means days after it.")
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,6 +98,12 @@ class Reminder(models.Model):
     scheduled_at = models.DateTimeField(_("scheduled at"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    batch = models.CharField(
+        _("batch"),
+        max_length=20,
+        blank=True,
+        help_text=_("The message it went out in: reminders due together for one person and channel form one digest."),
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
@@ -118,6 +133,13 @@ class Reminder(models.Model):
             models.Index(fields=["status", "scheduled_at"], name="reminder_status_scheduled"),
             models.Index(fields=["status", "lease_until"], name="reminder_status_lease"),
             models.Index(fields=["subject", "kind", "status"], name="reminder_subject_kind"),
+            models.Index(fields=["scope", "scheduled_at"], name="reminder_scope_scheduled"),
+            models.Index(fields=["batch"], condition=~Q(batch=""), name="reminder_batch"),
+            models.Index(
+                fields=["recipient", "channel", "sent_at"],
+                condition=Q(status="sent"),
+                name="reminder_sent_to",
+            ),
         ]
 
     def __str__(self) -> str:

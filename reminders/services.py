@@ -7,15 +7,19 @@ the engine keeps the rows, and a periodic sweep sends whatever is due and unsent
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from reminders.channels import CHANNELS, Undeliverable
-from reminders.models import Reminder
-from reminders.registry import handler_for
+from reminders.models import Channel, Reminder
+from reminders.registry import Message, handler_for
 
 logger = logging.getLogger("reminders")
 
@@ -25,6 +29,8 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=10)
 LATE_AFTER = timedelta(minutes=30)
 SMS_HOURS = (time(8, 0), time(20, 0))
+DIGESTED = {Channel.EMAIL, Channel.SMS}  # one message a day per person and channel, not a burst
+URGENT_DAYS = 1  # a reminder this close to its date does not wait for tomorrow's digest
 
 
 @dataclass(frozen=True)
@@ -53,38 +59,55 @@ def reminder_plan(
     kind: str,
     due_on: date | None,
     offsets: Iterable[int],
-    channels: Iterable[str],
-    recipients: Iterable,
+    channels: Iterable[str] = (),
+    recipients: Iterable = (),
+    routes: Iterable[tuple] | None = None,
+    scope: str = "",
+    label: str = "",
     now: datetime | None = None,
 ) -> Planned:
     """Make the pending reminders of ``subject``/``kind`` exactly these. Planning twice creates once.
 
-    Pending reminders that are no longer true (another date, another recipient, a resolved subject:
-    ``due_on=None``) are cancelled; reminders already sent stay as they are. A date planned late (its
-    earlier offsets already past) gets one reminder now, not a burst of every missed one.
+    Everyone in ``recipients`` gets every channel in ``channels``; ``routes`` — pairs of (person, channels)
+    — says it person by person instead. Pending reminders that are no longer true (another date, another
+    recipient, a resolved subject: ``due_on=None``) are cancelled; reminders already sent stay as they are;
+    a cancelled reminder that is true again comes back. A date planned late (its earlier offsets already
+    past) gets one reminder now, not a burst of every missed one.
     """
+    if routes is None:
+        channels = tuple(channels)
+        routes = [(recipient, channels) for recipient in recipients]
     wanted = set()
     if due_on is not None:
+        timely = _timely(due_on, offsets, now or timezone.now())
         wanted = {
             (offset, channel, recipient.pk)
-            for offset in _timely(due_on, offsets, now or timezone.now())
-            for channel in set(channels)
-            for recipient in recipients
+            for recipient, route_channels in routes
+            for channel in set(route_channels)
+            for offset in timely
         }
-    pending = Reminder.objects.select_for_update().filter(subject=subject, kind=kind, status=S.PENDING)
-    cancelled = 0
-    for reminder in pending:
-        if (
-            reminder.due_on != due_on
-            or (reminder.offset_days, reminder.channel, reminder.recipient_id) not in wanted
-        ):
-            reminder.status = S.CANCELLED
-            reminder.reason = "no longer due" if due_on is None else "the date or the recipients changed"
-            reminder.save(update_fields=["status", "reason"])
-            cancelled += 1
+    rows = Reminder.objects.select_for_update().filter(
+        subject=subject, kind=kind, status__in=[S.PENDING, S.CANCELLED]
+    )
+    stale, revived, known = [], [], set()
+    for pk, status, row_due_on, *key in rows.values_list(
+        "pk", "status", "due_on", "offset_days", "channel", "recipient_id"
+    ):
+        true = row_due_on == due_on and tuple(key) in wanted
+        if status == S.PENDING and not true:
+            stale.append(pk)
+        elif status == S.CANCELLED and true:
+            revived.append(pk)
+    if stale:
+        Reminder.objects.filter(pk__in=stale).update(
+            status=S.CANCELLED,
+            reason="no longer due" if due_on is None else "the date or the recipients changed",
+        )
     if due_on is None:
-        return Planned(0, cancelled)
-    existing = set(
+        return Planned(0, len(stale))
+    if revived:
+        Reminder.objects.filter(pk__in=revived).update(status=S.PENDING, reason="", batch="")
+    known = set(
         Reminder.objects.filter(subject=subject, kind=kind, due_on=due_on).values_list(
             "offset_days", "channel", "recipient_id"
         )
@@ -98,34 +121,53 @@ def reminder_plan(
             channel=channel,
             recipient_id=recipient_id,
             scheduled_at=_scheduled(due_on, offset),
+            scope=scope,
+            label=label[:200],
         )
-        for offset, channel, recipient_id in sorted(wanted - existing)
+        for offset, channel, recipient_id in sorted(wanted - known)
     ]
     Reminder.objects.bulk_create(new, ignore_conflicts=True)
-    return Planned(len(new), cancelled)
+    return Planned(len(new) + len(revived), len(stale))
 
 
 def reminders_claim(
     *, now: datetime | None = None, batch_size: int = 500, lease: timedelta = LEASE
-) -> list[int]:
-    """Claim due reminders for delivery: mark them sending with a lease and return their ids.
+) -> list[list[int]]:
+    """Claim due reminders for delivery: mark them sending with a lease and return them in batches.
 
-    On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``, so sweeps running at the same time
-    never claim one reminder twice. A reminder whose worker died is claimed again when its lease runs out.
+    Each batch is one message: an in-app reminder alone, e-mail and SMS reminders due together for one
+    person as one digest. On PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``, so sweeps
+    running at the same time never claim one reminder twice. A reminder whose worker died is claimed again
+    when its lease runs out, in the batch it had: its idempotency key stays the same.
     """
     now = now or timezone.now()
     with transaction.atomic():
         due = Reminder.objects.due(now).order_by("scheduled_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:batch_size])
-        Reminder.objects.filter(pk__in=ids).update(
+        rows = list(due.values_list("pk", "recipient_id", "channel", "batch")[:batch_size])
+        if not rows:
+            return []
+        batches: dict[str, list[int]] = defaultdict(list)
+        fresh: dict[tuple, list[int]] = defaultdict(list)
+        for pk, recipient_id, channel, batch in rows:
+            if batch:
+                batches[batch].append(pk)
+            elif channel in DIGESTED:
+                fresh[(recipient_id, channel)].append(pk)
+            else:
+                batches[str(pk)].append(pk)
+        digests = [When(pk__in=ids, then=Value(str(min(ids)))) for ids in fresh.values() if len(ids) > 1]
+        for ids in fresh.values():
+            batches[str(min(ids))].extend(ids)
+        Reminder.objects.filter(pk__in=[row[0] for row in rows]).update(
             status=S.SENDING,
             lease_until=now + lease,
             attempts=F("attempts") + 1,
+            late=Case(When(scheduled_at__lt=now - LATE_AFTER, then=Value(True)), default=F("late")),
+            batch=Case(*digests, When(batch="", then=Cast("pk", CharField())), default=F("batch")),
         )
-        Reminder.objects.filter(pk__in=ids, scheduled_at__lt=now - LATE_AFTER).update(late=True)
-    return ids
+    return list(batches.values())
 
 
 def _in_sms_hours(moment: datetime) -> bool:
@@ -133,56 +175,95 @@ def _in_sms_hours(moment: datetime) -> bool:
     return SMS_HOURS[0] <= local < SMS_HOURS[1]
 
 
-def _next_sms_morning(moment: datetime) -> datetime:
+def _next_morning(moment: datetime, at: time) -> datetime:
     local = timezone.localtime(moment)
-    day = local.date() if local.time() < SMS_HOURS[0] else local.date() + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, SMS_HOURS[0]), timezone.get_default_timezone())
+    day = local.date() if local.time() < at else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
 
 
-def reminder_deliver(*, reminder_id: int, now: datetime | None = None) -> str:
-    """Send one claimed reminder and record the outcome. Safe to run twice: a sent reminder stays sent."""
+def _hold(ids: list[int], until: datetime) -> None:
+    """Put claimed reminders back, unsent, until a later time (they form a new digest then)."""
+    Reminder.objects.filter(pk__in=ids, status=S.SENDING).update(
+        status=S.PENDING, scheduled_at=until, attempts=F("attempts") - 1, lease_until=None, batch=""
+    )
+
+
+def _digest_sent_today(reminder: Reminder, now: datetime) -> bool:
+    midnight = timezone.make_aware(
+        datetime.combine(timezone.localtime(now).date(), time(0)), timezone.get_default_timezone()
+    )
+    return Reminder.objects.filter(
+        recipient_id=reminder.recipient_id, channel=reminder.channel, status=S.SENT, sent_at__gte=midnight
+    ).exists()
+
+
+def _digest(messages: list[Message]) -> Message:
+    with translation.override(settings.LANGUAGE_CODE):
+        title = ngettext("%(count)d reminder", "%(count)d reminders", len(messages)) % {
+            "count": len(messages)
+        }
+    body = "\n\n".join(f"{message.title}\n{message.body}".strip() for message in messages)
+    return Message(title=title, body=body, url=messages[0].url)
+
+
+def reminders_deliver(*, ids: Iterable[int], now: datetime | None = None) -> str:
+    """Send one claimed batch as one message and record the outcome.
+
+    Safe to run twice: a sent reminder stays sent, and the batch's idempotency key never changes. SMS wait
+    for daytime; a person already sent a digest today by this channel gets the rest tomorrow morning, unless
+    something is due within a day.
+    """
     now = now or timezone.now()
-    reminder = Reminder.objects.select_related("recipient").filter(pk=reminder_id, status=S.SENDING).first()
-    if reminder is None:
+    rows = list(Reminder.objects.select_related("recipient").filter(pk__in=list(ids), status=S.SENDING))
+    if not rows:
         return "not claimed"
-    if reminder.channel == "sms" and not _in_sms_hours(now):
-        Reminder.objects.filter(pk=reminder.pk, status=S.SENDING).update(
-            status=S.PENDING,
-            scheduled_at=_next_sms_morning(now),
-            attempts=F("attempts") - 1,
-            lease_until=None,
-        )
+    first = rows[0]
+    claimed = [row.pk for row in rows]
+    if first.channel == Channel.SMS and not _in_sms_hours(now):
+        _hold(claimed, _next_morning(now, SMS_HOURS[0]))
         return "held until morning"
-    handler = handler_for(reminder.subject)
-    reason = "nobody handles this kind of subject" if handler is None else handler.no_longer_due(reminder)
-    if reason:
-        Reminder.objects.filter(pk=reminder.pk, status=S.SENDING).update(
-            status=S.SKIPPED, reason=reason[:200]
-        )
+    urgent = min(row.offset_days for row in rows) <= URGENT_DAYS
+    if first.channel in DIGESTED and not urgent and _digest_sent_today(first, now):
+        _hold(claimed, _next_morning(now, SEND_AT))
+        return "held for tomorrow's digest"
+    live, messages = [], []
+    for row in rows:
+        handler = handler_for(row.subject)
+        reason = "nobody handles this kind of subject" if handler is None else handler.no_longer_due(row)
+        if reason:
+            Reminder.objects.filter(pk=row.pk, status=S.SENDING).update(status=S.SKIPPED, reason=reason[:200])
+        else:
+            live.append(row.pk)
+            messages.append(handler.message(row))
+    if not live:
         return "skipped"
+    message = messages[0] if len(messages) == 1 else _digest(messages)
+    sending = Reminder.objects.filter(pk__in=live, status=S.SENDING)
     try:
-        provider_id = CHANNELS[reminder.channel].send(
-            reminder, handler.message(reminder), key=f"reminder-{reminder.pk}"
-        )
+        provider_id = CHANNELS[first.channel].send(first, message, key=f"reminder-{first.batch or first.pk}")
     except Undeliverable as error:
-        Reminder.objects.filter(pk=reminder.pk, status=S.SENDING).update(
-            status=S.FAILED, last_error=str(error)
-        )
+        sending.update(status=S.FAILED, last_error=str(error))
         return "failed"
     except Exception as error:  # noqa: BLE001 - any failure of a channel is recorded and retried
-        logger.warning("reminder %s: %s", reminder.pk, error)
-        final = reminder.attempts >= MAX_ATTEMPTS
-        Reminder.objects.filter(pk=reminder.pk, status=S.SENDING).update(
+        logger.warning("reminders %s: %s", live, error)
+        attempts = max(row.attempts for row in rows)
+        final = attempts >= MAX_ATTEMPTS
+        sending.update(
             status=S.FAILED if final else S.PENDING,
             last_error=str(error)[:1000],
-            scheduled_at=now + timedelta(minutes=2**reminder.attempts),
+            scheduled_at=now + timedelta(minutes=2**attempts),
             lease_until=None,
         )
         return "failed" if final else "retry"
-    Reminder.objects.filter(pk=reminder.pk, status=S.SENDING).update(
-        status=S.SENT, sent_at=now, provider_message_id=provider_id[:100], last_error=""
-    )
+    sending.update(status=S.SENT, sent_at=now, provider_message_id=provider_id[:100], last_error="")
     return "sent"
+
+
+def reminders_retry(*, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Send failed reminders again at the next sweep (in the batch they had, under the same key)."""
+    return Reminder.objects.filter(pk__in=list(ids), status=S.FAILED).update(
+        status=S.PENDING, attempts=0, scheduled_at=now or timezone.now(), lease_until=None, last_error=""
+    )
 
 
 def reminders_cancel(*, subject: str, kinds: Iterable[str] | None = None, reason: str = "") -> int:

@@ -9,7 +9,7 @@ from butler import services
 from butler.reminding import licence_reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
-from reminders.services import reminder_deliver, reminders_claim
+from reminders.services import reminders_claim, reminders_deliver
 
 S = LicenceStatus
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -55,8 +55,8 @@ def test_a_date_changed_behind_the_services_back_is_planned_by_the_next_reconcil
 def test_a_reminder_for_a_licence_resolved_meanwhile_is_skipped_with_the_reason(world, issued):
     CompanyLicence.objects.filter(pk=issued.pk).update(status=S.RENEWAL_APPLIED)
     later = datetime(2030, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    for pk in reminders_claim(now=later):
-        reminder_deliver(reminder_id=pk, now=later)
+    for ids in reminders_claim(now=later):
+        reminders_deliver(ids=ids, now=later)
     skipped = Reminder.objects.filter(subject=f"licence:{issued.pk}", status="skipped")
     assert skipped.exists()
     assert "renewal_applied" in skipped.first().reason
@@ -64,8 +64,8 @@ def test_a_reminder_for_a_licence_resolved_meanwhile_is_skipped_with_the_reason(
 
 def test_the_reminder_says_what_is_due_by_when_and_who_the_butler_is(world, issued):
     later = datetime(2030, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    for pk in reminders_claim(now=later):
-        reminder_deliver(reminder_id=pk, now=later)
+    for ids in reminders_claim(now=later):
+        reminders_deliver(ids=ids, now=later)
     notice = world.contact_a.notices.first()
     assert issued.renew_by.isoformat() in notice.title
     assert "王丽娜" in notice.body and "0574-86861234" in notice.body

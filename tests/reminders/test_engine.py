@@ -10,7 +10,7 @@ from django.db import connections
 
 from reminders import registry
 from reminders.models import Notice, Reminder
-from reminders.services import reminder_deliver, reminder_plan, reminders_claim
+from reminders.services import reminder_plan, reminders_claim, reminders_deliver, reminders_retry
 from tests.conftest import make_user
 
 S = Reminder.Status
@@ -86,28 +86,33 @@ def test_after_three_days_of_downtime_every_missed_reminder_goes_out_late_and_re
     _plan(people, due=date(2026, 12, 10), subject="test:2")
     handler.resolved = {"test:2"}
     now = datetime(2026, 12, 12, 10, 0, tzinfo=SHANGHAI)  # the 7- and 1-day reminders were missed
-    ids = reminders_claim(now=now)
-    assert len(ids) == 3 * 2 * 2 * 2  # three offsets, two channels, two people, two subjects
-    outcomes = [reminder_deliver(reminder_id=pk, now=now) for pk in ids]
+    batches = reminders_claim(now=now)
+    # Three offsets, two channels, two people, two subjects: in-app one by one, e-mail one digest a person.
+    assert sorted(map(len, batches)) == [1] * 12 + [6, 6]
+    outcomes = [reminders_deliver(ids=ids, now=now) for ids in batches]
     sent = Reminder.objects.filter(status=S.SENT)
     assert set(sent.values_list("subject", flat=True)) == {"test:1"}
     assert all(sent.values_list("late", flat=True))
     assert Reminder.objects.filter(subject="test:2", status=S.SKIPPED, reason="resolved").count() == 12
-    # The clerk has no e-mail address: those fail at once instead of being retried for ever.
-    assert outcomes.count("failed") == 3
-    assert len(mail.outbox) == 3 and mail.outbox[0].to == ["boss@example.com"]
+    # The clerk has no e-mail address: that fails at once instead of being retried for ever.
+    assert outcomes.count("failed") == 1
+    assert Reminder.objects.filter(status=S.FAILED, recipient=people[1]).count() == 3
+    # The boss gets one e-mail about the three reminders of test:1 (test:2 was resolved meanwhile).
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["boss@example.com"]
+    assert mail.outbox[0].subject == "3 条提醒"
+    assert mail.outbox[0].body.count("test:1 due 2026-12-10") == 3
     assert Notice.objects.filter(recipient=people[0]).count() == 3
 
 
 def test_a_reminder_is_sent_once_however_often_delivery_runs(people):
     _plan(people, channels=("in_app",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    ids = reminders_claim(now=now)
-    for pk in ids:
-        assert reminder_deliver(reminder_id=pk, now=now) == "sent"
-        assert reminder_deliver(reminder_id=pk, now=now) == "not claimed"
+    batches = reminders_claim(now=now)
+    for ids in batches:
+        assert reminders_deliver(ids=ids, now=now) == "sent"
+        assert reminders_deliver(ids=ids, now=now) == "not claimed"
     assert reminders_claim(now=now) == []
-    assert Notice.objects.count() == len(ids)
+    assert Notice.objects.count() == len(batches) == 6
 
 
 def test_a_claim_whose_worker_died_is_claimed_again_after_its_lease(people):
@@ -116,6 +121,19 @@ def test_a_claim_whose_worker_died_is_claimed_again_after_its_lease(people):
     first = reminders_claim(now=now)
     assert reminders_claim(now=now + timedelta(minutes=5)) == []
     assert sorted(reminders_claim(now=now + timedelta(minutes=11))) == sorted(first)
+
+
+def test_a_reclaimed_digest_keeps_its_batch_and_idempotency_key(people):
+    _plan(people[:1], channels=("email",))
+    now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
+    (first,) = reminders_claim(now=now)
+    assert len(first) == 3
+    # The worker died; meanwhile another reminder for the same person became due.
+    _plan(people[:1], subject="test:2", due=date(2027, 1, 1), channels=("email",))
+    batches = reminders_claim(now=now + timedelta(minutes=11))
+    assert sorted(first) in [sorted(ids) for ids in batches]
+    assert reminders_deliver(ids=first, now=now) == "sent"
+    assert mail.outbox[-1].extra_headers["X-Butler-Reminder"] == f"reminder-{min(first)}"
 
 
 def test_sms_waits_for_the_morning(people):
@@ -129,14 +147,14 @@ def test_sms_waits_for_the_morning(people):
     )
     night = datetime(2026, 12, 30, 22, 30, tzinfo=SHANGHAI)
     reminder = Reminder.objects.get()
-    (pk,) = reminders_claim(now=night)
-    assert reminder_deliver(reminder_id=pk, now=night) == "held until morning"
+    (ids,) = reminders_claim(now=night)
+    assert reminders_deliver(ids=ids, now=night) == "held until morning"
     reminder.refresh_from_db()
     assert reminder.status == S.PENDING
     assert reminder.scheduled_at.astimezone(SHANGHAI) == datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)
     morning = datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)
-    (pk,) = reminders_claim(now=morning)
-    assert reminder_deliver(reminder_id=pk, now=morning) == "sent"
+    (ids,) = reminders_claim(now=morning)
+    assert reminders_deliver(ids=ids, now=morning) == "sent"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -151,8 +169,8 @@ def test_two_sweeps_at_the_same_time_claim_each_reminder_once():
     def sweep():
         try:
             barrier.wait(timeout=10)
-            while ids := reminders_claim(now=now, batch_size=50):
-                claims.append(ids)
+            while batches := reminders_claim(now=now, batch_size=50):
+                claims.extend(batches)
         finally:
             connections.close_all()
 
@@ -197,3 +215,90 @@ def test_the_beat_sweep_hands_due_reminders_to_delivery_tasks(people, django_cap
         assert sweep_reminders() == 1
     assert Reminder.objects.get(subject="test:5").status == S.SENT
     assert Notice.objects.filter(recipient=people[0]).count() == 1
+
+
+def _deliver_all(now):
+    return [reminders_deliver(ids=ids, now=now) for ids in reminders_claim(now=now)]
+
+
+def test_a_person_gets_one_digest_a_day_per_channel_and_the_rest_tomorrow_morning(people):
+    boss = people[:1]
+    _plan(boss, subject="test:1", due=date(2027, 1, 31), channels=("email",))
+    _plan(boss, subject="test:2", due=date(2027, 1, 31), channels=("email",))
+    morning = datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)
+    assert _deliver_all(morning) == ["sent"]  # the 30-day reminders of both subjects: one digest
+    assert len(mail.outbox) == 1
+    # A third date planned late the same day waits for tomorrow's digest: no second e-mail today.
+    _plan(boss, subject="test:3", due=date(2027, 1, 20), channels=("email",))
+    noon = datetime(2027, 1, 1, 12, 0, tzinfo=SHANGHAI)
+    assert _deliver_all(noon) == ["held for tomorrow's digest"]
+    assert len(mail.outbox) == 1
+    held = Reminder.objects.get(subject="test:3", status=S.PENDING, offset_days=30)
+    assert held.scheduled_at.astimezone(SHANGHAI) == datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
+    assert held.attempts == 0
+    assert _deliver_all(datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)) == ["sent"]
+    assert len(mail.outbox) == 2
+
+
+def test_something_due_tomorrow_does_not_wait_for_the_next_digest(people):
+    boss = people[:1]
+    _plan(boss, subject="test:1", due=date(2027, 1, 31), channels=("email",))
+    assert _deliver_all(datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)) == ["sent"]
+    reminder_plan(
+        subject="test:2",
+        kind="expiry",
+        due_on=date(2027, 1, 2),
+        offsets=(1,),
+        channels=("email",),
+        recipients=boss,
+        now=datetime(2027, 1, 1, 11, 0, tzinfo=SHANGHAI),
+    )
+    assert _deliver_all(datetime(2027, 1, 1, 11, 0, tzinfo=SHANGHAI)) == ["sent"]
+    assert len(mail.outbox) == 2
+
+
+def test_routes_give_each_person_their_own_channels(people):
+    boss, clerk = people
+    result = reminder_plan(
+        subject="test:1",
+        kind="expiry",
+        due_on=date(2027, 3, 1),
+        offsets=(7,),
+        routes=[(boss, ("in_app", "sms")), (clerk, ("in_app",))],
+    )
+    assert result.created == 3
+    assert set(Reminder.objects.values_list("recipient__username", "channel")) == {
+        ("boss", "in_app"),
+        ("boss", "sms"),
+        ("clerk", "in_app"),
+    }
+
+
+def test_a_cancelled_reminder_comes_back_when_it_is_true_again(people):
+    _plan(people[:1], channels=("in_app",))
+    _plan(people[:1], due=date(2027, 2, 1), channels=("in_app",))  # the date moved…
+    result = _plan(people[:1], channels=("in_app",))  # …and back
+    assert result.created == 3
+    assert Reminder.objects.filter(due_on=date(2026, 12, 31), status=S.PENDING).count() == 3
+
+
+def test_a_failed_reminder_retried_by_the_manager_goes_out_at_the_next_sweep(people, monkeypatch):
+    from reminders.channels import CHANNELS
+
+    _plan(people[:1], channels=("email",))
+    now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
+
+    def broken(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(CHANNELS["email"], "send", broken)
+    for attempt in range(5):
+        (ids,) = reminders_claim(now=now + timedelta(hours=attempt))
+        outcome = reminders_deliver(ids=ids, now=now + timedelta(hours=attempt))
+    assert outcome == "failed"
+    failed = Reminder.objects.filter(status=S.FAILED)
+    assert failed.count() == 3 and failed.first().last_error == "connection refused"
+    monkeypatch.undo()
+    assert reminders_retry(ids=failed.values_list("pk", flat=True), now=now + timedelta(days=1)) == 3
+    assert _deliver_all(now + timedelta(days=1)) == ["sent"]
+    assert len(mail.outbox) == 1
