@@ -102,7 +102,7 @@ class Reminder(models.Model):
         _("batch"),
         max_length=20,
         blank=True,
-        help_text=_("The message it went out in: reminders due together for one person and channel form one digest."),
+        help_text=_("The message it went out in: reminders due together for one person and channel."),
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

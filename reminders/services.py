@@ -5,9 +5,9 @@ the engine keeps the rows, and a periodic sweep sends whatever is due and unsent
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -26,9 +26,7 @@ logger = logging.getLogger("reminders")
 S = Reminder.Status
 SEND_AT = time(9, 0)  # reminders go out at nine in the morning, local time
 MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=10)
 LATE_AFTER = timedelta(minutes=30)
-SMS_HOURS = (time(8, 0), time(20, 0))
 DIGESTED = {Channel.EMAIL, Channel.SMS}  # one message a day per person and channel, not a burst
 URGENT_DAYS = 1  # a reminder this close to its date does not wait for tomorrow's digest
 
@@ -131,7 +129,7 @@ def reminder_plan(
 
 
 def reminders_claim(
-    *, now: datetime | None = None, batch_size: int = 500, lease: timedelta = LEASE
+    *, now: datetime | None = None, batch_size: int = 500, lease: timedelta | None = None
 ) -> list[list[int]]:
     """Claim due reminders for delivery: mark them sending with a lease and return them in batches.
 
@@ -141,6 +139,7 @@ def reminders_claim(
     when its lease runs out, in the batch it had: its idempotency key stays the same.
     """
     now = now or timezone.now()
+    lease = lease or timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES)
     with transaction.atomic():
         due = Reminder.objects.due(now).order_by("scheduled_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
@@ -171,8 +170,8 @@ def reminders_claim(
 
 
 def _in_sms_hours(moment: datetime) -> bool:
-    local = timezone.localtime(moment).time()
-    return SMS_HOURS[0] <= local < SMS_HOURS[1]
+    start, end = settings.BUTLER_SMS_HOURS
+    return start <= timezone.localtime(moment).time() < end
 
 
 def _next_morning(moment: datetime, at: time) -> datetime:
@@ -220,7 +219,7 @@ def reminders_deliver(*, ids: Iterable[int], now: datetime | None = None) -> str
     first = rows[0]
     claimed = [row.pk for row in rows]
     if first.channel == Channel.SMS and not _in_sms_hours(now):
-        _hold(claimed, _next_morning(now, SMS_HOURS[0]))
+        _hold(claimed, _next_morning(now, settings.BUTLER_SMS_HOURS[0]))
         return "held until morning"
     urgent = min(row.offset_days for row in rows) <= URGENT_DAYS
     if first.channel in DIGESTED and not urgent and _digest_sent_today(first, now):

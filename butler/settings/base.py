@@ -6,6 +6,7 @@ an SQLite file in ``var/`` and a Celery broker kept on the file system. Producti
 e-mail settings. A ``.env`` file beside ``manage.py`` is read when present.
 """
 
+from datetime import time
 from pathlib import Path
 
 import environ
@@ -204,6 +205,24 @@ BUTLER_SMS_BACKEND = env.str("BUTLER_SMS_BACKEND", default="log")
 BUTLER_SMS_URL = env.str("BUTLER_SMS_URL", default="")
 BUTLER_SMS_KEY = env.str("BUTLER_SMS_KEY", default="")
 BUTLER_SMS_TIMEOUT = env.int("BUTLER_SMS_TIMEOUT", default=10)
+# At most this many messages a second to the gateway, across all workers (counted in the cache).
+BUTLER_SMS_RATE = env.int("BUTLER_SMS_RATE", default=20)
+
+
+# SMS only between these hours, Beijing time; outside them they are held to the next morning.
+def _hours(text: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError as error:
+        raise ImproperlyConfigured("BUTLER_SMS_HOURS is a range such as 08:00-20:00.") from error
+    if not start < end:
+        raise ImproperlyConfigured("BUTLER_SMS_HOURS must start before it ends.")
+    return start, end
+
+
+BUTLER_SMS_HOURS = _hours(env.str("BUTLER_SMS_HOURS", default="08:00-20:00"))
+# A claimed reminder not delivered within this many minutes is claimed again (its worker died).
+BUTLER_REMINDER_LEASE_MINUTES = env.int("BUTLER_REMINDER_LEASE_MINUTES", default=10)
 if BUTLER_SMS_BACKEND not in ("log", "http") or (BUTLER_SMS_BACKEND == "http" and not BUTLER_SMS_URL):
     raise ImproperlyConfigured("BUTLER_SMS_BACKEND is log or http; http needs BUTLER_SMS_URL.")
 
@@ -213,6 +232,8 @@ BUTLER_CARD_PREFIX = env.str("BUTLER_CARD_PREFIX", default="BL")
 BUTLER_INVITATION_DAYS = env.int("BUTLER_INVITATION_DAYS", default=30)
 # A held licence is "renewal due" this many days before its last day to apply for renewal.
 BUTLER_RENEWAL_NOTICE_DAYS = env.int("BUTLER_RENEWAL_NOTICE_DAYS", default=30)
+# The butler gets a task when a company in service has had no contact for this many days.
+BUTLER_NO_CONTACT_DAYS = env.int("BUTLER_NO_CONTACT_DAYS", default=30)
 BUTLER_WINDOW_NAME = env.str("BUTLER_WINDOW_NAME", default="")
 BUTLER_SERVICE_HOURS = env.str("BUTLER_SERVICE_HOURS", default="")
 # Base address printed in the card's QR code; the request's own host when empty.

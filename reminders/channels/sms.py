@@ -1,15 +1,17 @@
 """SMS through a gateway: ``log`` (the demo: written to the log) or ``http`` (a JSON gateway).
 
 Settings: ``BUTLER_SMS_BACKEND`` (log | http), ``BUTLER_SMS_URL``, ``BUTLER_SMS_KEY``,
-``BUTLER_SMS_TIMEOUT`` (seconds). The reminder's key travels as the idempotency key, so a gateway that
-already accepted it does not send it again.
+``BUTLER_SMS_TIMEOUT`` (seconds), ``BUTLER_SMS_RATE`` (messages a second, across all workers). The
+reminder's key travels as the idempotency key, so a gateway that already accepted it does not send it again.
 """
 
 import json
 import logging
+import time
 import urllib.request
 
 from django.conf import settings
+from django.core.cache import cache
 
 from reminders.channels.base import Undeliverable
 from reminders.registry import handler_for
@@ -28,6 +30,7 @@ class SmsChannel:
         if backend == "log":
             logger.info("SMS to %s [%s]: %s", phone, key, text)
             return f"log:{key}"
+        _wait_for_a_slot(settings.BUTLER_SMS_RATE)
         request = urllib.request.Request(  # noqa: S310 - the configured gateway URL
             settings.BUTLER_SMS_URL,
             data=json.dumps({"to": phone, "text": text, "idempotency_key": key}).encode(),
@@ -40,3 +43,18 @@ class SmsChannel:
         with urllib.request.urlopen(request, timeout=getattr(settings, "BUTLER_SMS_TIMEOUT", 10)) as response:  # noqa: S310
             answer = json.loads(response.read() or b"{}")
         return str(answer.get("id") or key)
+
+
+def _wait_for_a_slot(per_second: int) -> None:
+    """Hold the caller until the gateway's rate allows one more message this second (a shared counter)."""
+    while True:
+        second = int(time.time())
+        key = f"sms-rate:{second}"
+        cache.add(key, 0, timeout=5)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # the counter expired between add and incr
+            continue
+        if used <= per_second:
+            return
+        time.sleep(max(0.0, second + 1 - time.time()))
