@@ -7,7 +7,8 @@ class ButlerConfig(AppConfig):
     verbose_name = _("Butler service")
 
     def ready(self) -> None:
-        from butler.reminding import LicenceHandler
+        from butler.reminding import LicenceHandler, PeriodHandler
         from reminders.registry import register
 
         register("licence", LicenceHandler())
+        register("period", PeriodHandler())

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -160,3 +161,105 @@ class PortalInvitation(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.used_at is None and self.revoked_at is None and self.expires_at > now
+
+
+def validate_offsets(value: str) -> None:
+    try:
+        days = [int(part) for part in value.replace("，", ",").split(",") if part.strip()]
+    except ValueError as error:
+        raise ValidationError(_("Give whole numbers of days separated by commas, e.g. 60,30,7,1.")) from error
+    if not days:
+        raise ValidationError(_("Give at least one number of days."))
+    if any(not 0 <= day <= 366 for day in days):
+        raise ValidationError(_("Each number of days is between 0 and 366."))
+
+
+class ReminderRule(models.Model):
+    """Who is reminded of what, when and how: editable by the administrator.
+
+    A rule for a kind of date applies to every licence type unless a rule for that kind and a licence type
+    says otherwise. Escalations and butler tasks count days after their date, reminders days before it.
+    """
+
+    class Kind(models.TextChoices):
+        OBTAIN_BY = "obtain_by", _("Deadline to obtain a licence")
+        RENEW_BY = "renew_by", _("Last day to apply for renewal")
+        OBTAIN_MISSED = "obtain_missed", _("Deadline to obtain missed (escalation)")
+        EXPIRED = "expired", _("Expired without renewal (escalation)")
+        NO_CONTACT = "no_contact", _("No contact with a company (butler task)")
+        PERIOD_ENDING = "period_ending", _("Service period ending (butler task)")
+
+    LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED)
+    DAYS_AFTER = (Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.NO_CONTACT)
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    licence_type = models.ForeignKey(
+        "companies.LicenceType",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminder_rules",
+        verbose_name=_("licence type"),
+        help_text=_("Empty: every licence type without a rule of its own."),
+    )
+    days = models.CharField(
+        _("days"),
+        max_length=60,
+        validators=[validate_offsets],
+        help_text=_(
+            "Separated by commas. Reminders: days before the date (60,30,7,1). Escalations: days after the "
+            "date passed. No contact: days since the last contact."
+        ),
+    )
+    to_company = models.BooleanField(_("company contacts"), default=False)
+    to_butler = models.BooleanField(_("butler"), default=False)
+    to_manager = models.BooleanField(_("managers"), default=False)
+    by_email = models.BooleanField(_("by e-mail"), default=True)
+    by_sms = models.BooleanField(_("by SMS"), default=False)
+    statutory = models.BooleanField(
+        _("statutory deadline"),
+        default=True,
+        help_text=_(
+            "Companies cannot switch these off. For the rest they choose e-mail, SMS or the portal only."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "licence_type"]
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "licence_type"], name="one_rule_per_kind_and_licence_type"
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(licence_type__isnull=True), name="one_default_rule_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.licence_type or _("every licence type")
+        return (
+            f"{self.get_kind_display()} · {scope}"
+            if self.kind in self.LICENCE_KINDS
+            else str(self.get_kind_display())
+        )
+
+    def clean(self) -> None:
+        if self.licence_type_id and self.kind not in self.LICENCE_KINDS:
+            raise ValidationError({"licence_type": _("Only licence dates have rules per licence type.")})
+        if not (self.to_company or self.to_butler or self.to_manager):
+            raise ValidationError(_("Choose at least one kind of recipient."))
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """Days before the date as the engine counts them (negative: after it)."""
+        days = sorted({int(part) for part in self.days.replace("，", ",").split(",") if part.strip()})
+        return tuple(-day for day in days) if self.kind in self.DAYS_AFTER else tuple(days)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return ("in_app", *(["email"] if self.by_email else []), *(["sms"] if self.by_sms else []))

@@ -1,65 +1,149 @@
-"""Who is reminded of which licence deadline, and what the reminder says (the engine's licence handler).
+"""Who is reminded of which date, and what the reminder says (the engine's licence and period handlers).
 
-The engine (``reminders``) knows nothing of licences: this module plans their reminders and tells the
-engine, at sending time, whether a reminder is still due and what it says.
+The engine (``reminders``) knows nothing of licences or service periods: this module plans their reminders
+from the administrator's rules (``ReminderRule``) and tells the engine, at sending time, whether a reminder
+is still due and what it says.
+
+- ``licence:<id>`` — the deadline to obtain a licence and the last day to apply for its renewal (reminders
+  before), a missed deadline and an expiry without renewal (escalations after).
+- ``period:<id>`` — butler tasks: a company not contacted for a while, a service period about to end.
 """
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Prefetch
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from butler.models import Butler, ServicePeriod
+from butler import roles
+from butler.models import Butler, ReminderRule, ServicePeriod
 from companies.lifecycle import TO_OBTAIN
-from companies.models import CompanyLicence, Contact, LicenceStatus
+from companies.models import Company, CompanyLicence, Contact, LicenceStatus, ReminderChoice, Trip
 from reminders.models import Channel
 from reminders.registry import Message
 from reminders.services import Planned, reminder_plan
 
 S = LicenceStatus
-# Days before each date (reminders start well before the renewal window closes).
-OFFSETS = {"obtain_by": (30, 7, 1), "renew_by": (60, 30, 7, 1)}
-CHANNELS = (Channel.IN_APP, Channel.EMAIL)
+K = ReminderRule.Kind
+PERIOD_KINDS = (K.NO_CONTACT, K.PERIOD_ENDING)
 
 
-def _subject(licence: CompanyLicence) -> str:
-    return f"licence:{licence.pk}"
+class Rules:
+    """The administrator's rules, read once: a licence type's own rule, else the rule for every type."""
+
+    def __init__(self):
+        self._rules = {(rule.kind, rule.licence_type_id): rule for rule in ReminderRule.objects.all()}
+
+    def get(self, kind: str, licence_type_id: int | None = None) -> ReminderRule | None:
+        rule = self._rules.get((kind, licence_type_id)) or self._rules.get((kind, None))
+        return rule if rule is not None and rule.active else None
 
 
-def _dates(licence: CompanyLicence) -> dict:
-    """The dates of this licence that are still ahead of the company, by kind."""
-    obtain = licence.obtain_by if licence.status in TO_OBTAIN and not licence.first_issued_on else None
-    renew = licence.renew_by if licence.status in (S.ISSUED, S.RENEWAL_DUE) else None
-    return {"obtain_by": obtain, "renew_by": renew}
+@dataclass
+class Audience:
+    """The people a company's reminders can go to."""
+
+    contacts: list[Contact] = field(default_factory=list)
+    butler: object | None = None  # the user of the butler in service, if any
+    managers: list = field(default_factory=list)
+
+    def routes(self, rule: ReminderRule) -> list[tuple]:
+        """Each recipient with their channels: statutory deadlines by the rule's channels; for the rest,
+        a company contact's own choice (the portal always, e-mail or SMS as they chose)."""
+        routes = []
+        if rule.to_company:
+            for contact in self.contacts:
+                if rule.statutory:
+                    routes.append((contact.user, rule.channels))
+                elif contact.reminder_channel == ReminderChoice.PORTAL:
+                    routes.append((contact.user, (Channel.IN_APP,)))
+                else:
+                    routes.append((contact.user, (Channel.IN_APP, contact.reminder_channel)))
+        if rule.to_butler and self.butler is not None:
+            routes.append((self.butler, rule.channels))
+        if rule.to_manager:
+            routes.extend((manager, rule.channels) for manager in self.managers)
+        return routes
 
 
-def recipients_for(licence: CompanyLicence) -> list:
-    """The company's portal users and, while the service lasts, its butler."""
-    users = [contact.user for contact in licence.company.contacts.select_related("user") if contact.user_id]
-    period = (
-        ServicePeriod.objects.active().filter(company_id=licence.company_id).select_related("butler__user")
+def managers() -> list:
+    return list(get_user_model().objects.filter(groups__name=roles.MANAGER, is_active=True).order_by("pk"))
+
+
+def _portal_contacts(company: Company) -> list[Contact]:
+    return [contact for contact in company.contacts.all() if contact.user_id and contact.user.is_active]
+
+
+def audience_for(company: Company, *, staff: list | None = None) -> Audience:
+    period = ServicePeriod.objects.active().filter(company=company).select_related("butler__user").first()
+    return Audience(
+        contacts=_portal_contacts(company),
+        butler=period.butler.user if period else None,
+        managers=managers() if staff is None else staff,
     )
-    butler = next(iter(period), None)
-    if butler is not None:
-        users.append(butler.butler.user)
-    return users
 
 
-def licence_reminders_plan(*, licence: CompanyLicence) -> Planned:
-    """Plan (or cancel) the reminders of every date of this licence. Idempotent."""
+# --- licences -----------------------------------------------------------------------------------------
+
+
+def _licence_dates(licence: CompanyLicence) -> dict:
+    """The dates of this licence still open for the company, by kind (None: nothing to remind of)."""
+    to_obtain = licence.obtain_by if licence.status in TO_OBTAIN and not licence.first_issued_on else None
+    unrenewed = licence.expires_on if licence.status in (S.ISSUED, S.RENEWAL_DUE, S.EXPIRED) else None
+    return {
+        K.OBTAIN_BY: to_obtain,
+        K.RENEW_BY: licence.renew_by if licence.status in (S.ISSUED, S.RENEWAL_DUE) else None,
+        K.OBTAIN_MISSED: to_obtain,
+        K.EXPIRED: unrenewed,
+    }
+
+
+def licence_reminders_plan(
+    *, licence: CompanyLicence, rules: Rules | None = None, audience: Audience | None = None
+) -> Planned:
+    """Plan (or cancel) the reminders and escalations of every date of this licence. Idempotent."""
+    rules = rules or Rules()
+    audience = audience or audience_for(licence.company)
     created = cancelled = 0
-    recipients = recipients_for(licence)
-    for kind, due_on in _dates(licence).items():
+    for kind, due_on in _licence_dates(licence).items():
+        rule = rules.get(kind, licence.licence_type_id)
         result = reminder_plan(
-            subject=_subject(licence),
+            subject=f"licence:{licence.pk}",
             kind=kind,
-            due_on=due_on,
-            offsets=OFFSETS[kind],
-            channels=CHANNELS,
-            recipients=recipients,
+            due_on=due_on if rule else None,
+            offsets=rule.offsets if rule else (),
+            routes=audience.routes(rule) if rule else [],
+            scope=f"company:{licence.company_id}",
+            label=f"{licence.company.name} · {licence}",
         )
         created, cancelled = created + result.created, cancelled + result.cancelled
     return Planned(created, cancelled)
+
+
+def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
+    values = {"licence": licence, "date": day}
+    if kind == K.OBTAIN_BY:
+        return _("%(licence)s: to be obtained by %(date)s") % values
+    if kind == K.RENEW_BY:
+        return _("%(licence)s: apply for renewal by %(date)s") % values
+    if kind == K.OBTAIN_MISSED:
+        return _("%(licence)s: the deadline to obtain it passed on %(date)s") % values
+    return _("%(licence)s: expired on %(date)s without renewal") % values
+
+
+def _butler_line(company_id: int) -> str:
+    period = ServicePeriod.objects.active().filter(company_id=company_id).select_related("butler").first()
+    if period is None:
+        from butler.services import window_name
+
+        return _("Ask at the %(window)s.") % {"window": window_name()}
+    return _("Your butler %(name)s: %(phone)s") % {
+        "name": period.butler.display_name,
+        "phone": period.butler.office_phone,
+    }
 
 
 class LicenceHandler:
@@ -76,33 +160,23 @@ class LicenceHandler:
         licence = self._licence(reminder)
         if licence is None:
             return "the licence was removed"
-        if _dates(licence).get(reminder.kind) != reminder.due_on:
+        if _licence_dates(licence).get(reminder.kind) != reminder.due_on:
             return f"resolved: the licence is now {licence.status}"
         return ""
 
     def message(self, reminder) -> Message:
         licence = self._licence(reminder)
-        period = (
-            ServicePeriod.objects.active()
-            .filter(company_id=licence.company_id)
-            .select_related("butler")
-            .first()
-        )
+        for_company = Contact.objects.filter(user_id=reminder.recipient_id).exists()
         with translation.override(settings.LANGUAGE_CODE):
-            date = reminder.due_on.isoformat()
-            if reminder.kind == "obtain_by":
-                title = _("%(licence)s: to be obtained by %(date)s") % {"licence": licence, "date": date}
-            else:
-                title = _("%(licence)s: apply for renewal by %(date)s") % {"licence": licence, "date": date}
+            title = _licence_title(reminder.kind, licence, reminder.due_on.isoformat())
             lines = [licence.company.name, title]
-            if period is not None:
-                lines.append(
-                    _("Your butler %(name)s: %(phone)s")
-                    % {"name": period.butler.display_name, "phone": period.butler.office_phone}
-                )
-        return Message(
-            title=str(title), body="\n".join(str(line) for line in lines), url=reverse("portal:licences")
-        )
+            if reminder.kind in (K.OBTAIN_BY, K.RENEW_BY):
+                materials = [material.name for material in licence.licence_type.materials.all()]
+                if materials:
+                    lines.append(_("What to bring: %(materials)s") % {"materials": "、".join(materials)})
+            lines.append(_butler_line(licence.company_id))
+        url = reverse("portal:licences") if for_company else reverse("licences:detail", args=[licence.pk])
+        return Message(title=str(title), body="\n".join(str(line) for line in lines), url=url)
 
     def phone(self, user) -> str:
         contact = Contact.objects.filter(user=user).values_list("mobile", flat=True).first()
@@ -111,12 +185,135 @@ class LicenceHandler:
         return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
 
 
-def licence_reminders_reconcile() -> int:
-    """Re-derive from the data every licence's reminders, so a change made anywhere is never missed."""
-    created = 0
-    licences = CompanyLicence.objects.filter(
-        status__in=[*TO_OBTAIN, S.ISSUED, S.RENEWAL_DUE, S.RENEWAL_APPLIED, S.EXPIRED, S.NOT_REQUIRED]
-    ).select_related("company")
-    for licence in licences.iterator(chunk_size=500):
-        created += licence_reminders_plan(licence=licence).created
-    return created
+# --- service periods: butler tasks ----------------------------------------------------------------------
+
+
+def last_contact_on(period: ServicePeriod):
+    """The last day the window was in touch with the company in this period: its start or its last visit."""
+    last_trip = Trip.objects.filter(
+        licence__company_id=period.company_id, date__gte=period.start_date
+    ).aggregate(last=Max("date"))["last"]
+    return max(filter(None, [period.start_date, last_trip]))
+
+
+def _period_dates(period: ServicePeriod, last_contact=None) -> dict:
+    if not period.is_active:
+        return dict.fromkeys(PERIOD_KINDS)
+    return {
+        K.NO_CONTACT: last_contact or last_contact_on(period),
+        K.PERIOD_ENDING: period.end_date,
+    }
+
+
+def period_reminders_plan(
+    *, period: ServicePeriod, rules: Rules | None = None, audience: Audience | None = None, last_contact=None
+) -> Planned:
+    """Plan (or cancel) the butler's tasks of a service period. Idempotent; they stop when the period ends."""
+    rules = rules or Rules()
+    if audience is None:
+        audience = audience_for(period.company)
+    audience = Audience(contacts=audience.contacts, butler=period.butler.user, managers=audience.managers)
+    created = cancelled = 0
+    for kind, due_on in _period_dates(period, last_contact).items():
+        rule = rules.get(kind)
+        result = reminder_plan(
+            subject=f"period:{period.pk}",
+            kind=kind,
+            due_on=due_on if rule else None,
+            offsets=rule.offsets if rule else (),
+            routes=audience.routes(rule) if rule else [],
+            scope=f"company:{period.company_id}",
+            label=f"{period.company.name} · {period.card_number}",
+        )
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    return Planned(created, cancelled)
+
+
+class PeriodHandler:
+    """Tells the engine about ``period:<id>`` subjects (butler tasks)."""
+
+    def _period(self, reminder) -> ServicePeriod | None:
+        return (
+            ServicePeriod.objects.select_related("company", "butler")
+            .filter(pk=int(reminder.subject.split(":", 1)[1]))
+            .first()
+        )
+
+    def no_longer_due(self, reminder) -> str:
+        period = self._period(reminder)
+        if period is None:
+            return "the service period was removed"
+        if not period.is_active:
+            return f"the service period is {period.status}"
+        if _period_dates(period).get(reminder.kind) != reminder.due_on:
+            return "resolved: the company was contacted since"
+        return ""
+
+    def message(self, reminder) -> Message:
+        period = self._period(reminder)
+        values = {"company": period.company.name, "date": reminder.due_on.isoformat()}
+        with translation.override(settings.LANGUAGE_CODE):
+            if reminder.kind == K.NO_CONTACT:
+                title = _("%(company)s: no contact since %(date)s") % values
+                body = _("Call or visit the company and record the contact.")
+            else:
+                title = _("%(company)s: the service period ends on %(date)s") % values
+                body = _("Check the licences still open and prepare the handover note.")
+        url = reverse("companies:detail", args=[period.company_id])
+        return Message(title=str(title), body=str(body), url=url)
+
+    def phone(self, user) -> str:
+        return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
+
+
+# --- everything of a company, and the periodic reconcile ------------------------------------------------
+
+
+def _companies_with_audience():
+    return Company.objects.prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.select_related("user")),
+        Prefetch(
+            "service_periods",
+            queryset=ServicePeriod.objects.select_related("butler__user", "company"),
+            to_attr="periods",
+        ),
+        Prefetch(
+            "licences",
+            queryset=CompanyLicence.objects.select_related(
+                "licence_type", "company", "vehicle", "person", "vessel"
+            ),
+            to_attr="all_licences",
+        ),
+    )
+
+
+def _plan_company(company: Company, rules: Rules, staff: list) -> Planned:
+    active = next((period for period in company.periods if period.is_active), None)
+    audience = Audience(
+        contacts=_portal_contacts(company), butler=active.butler.user if active else None, managers=staff
+    )
+    created = cancelled = 0
+    for licence in company.all_licences:
+        result = licence_reminders_plan(licence=licence, rules=rules, audience=audience)
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    for period in company.periods:
+        result = period_reminders_plan(period=period, rules=rules, audience=audience)
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    return Planned(created, cancelled)
+
+
+def company_reminders_plan(*, company: Company) -> Planned:
+    """Plan everything of one company: after a first visit, a transfer, the end of a period."""
+    company = _companies_with_audience().get(pk=company.pk)
+    return _plan_company(company, Rules(), managers())
+
+
+def reminders_reconcile(*, chunk_size: int = 200) -> Planned:
+    """Re-derive every reminder from the data, so that a change made anywhere — the admin, an import, the
+    shell, a changed rule — is never missed."""
+    rules, staff = Rules(), managers()
+    created = cancelled = 0
+    for company in _companies_with_audience().order_by("pk").iterator(chunk_size=chunk_size):
+        result = _plan_company(company, rules, staff)
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    return Planned(created, cancelled)

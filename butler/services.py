@@ -141,6 +141,7 @@ def _first_visit_accept_locked(
         end=start + timedelta(days=settings.BUTLER_SERVICE_DAYS),
     )
     licence_plan_sync(company=company, actor=actor, start=start)
+    _plan_reminders(company)
     token = ""
     primary = company.contacts.filter(is_primary=True, user__isnull=True).first()
     if primary is not None:
@@ -162,6 +163,13 @@ def first_visit_register(
         company_created=result.created,
         invitation_token=visit.invitation_token,
     )
+
+
+def _plan_reminders(company) -> None:
+    """Who the company's reminders go to changed (a butler came or went): plan them again."""
+    from butler.reminding import company_reminders_plan
+
+    company_reminders_plan(company=company)
 
 
 def _lock_active(period: ServicePeriod, today: date) -> ServicePeriod:
@@ -210,6 +218,7 @@ def service_period_transfer(
         end=period.end_date,
         previous=period,
     )
+    _plan_reminders(period.company)
     from butler.tasks import notify_company_of_transfer
 
     # robust: the transfer stands even if the broker is briefly unreachable; the failure is logged.
@@ -233,6 +242,7 @@ def service_period_end_early(
     period.reason = reason
     period._history_user = actor
     period.save(update_fields=["status", "ended_on", "reason"])
+    _plan_reminders(period.company)
     return period
 
 
@@ -253,6 +263,7 @@ def service_periods_complete_due(*, today: date | None = None, batch_size: int =
                 period.ended_on = period.end_date
                 period._history_user = None
                 period.save(update_fields=["status", "ended_on"])
+                _plan_reminders(period.company)
         completed += len(due)
         if len(due) < batch_size:
             return completed
@@ -371,6 +382,21 @@ def _missing_key(licence, materials) -> str:
     ids = ",".join(str(pk) for pk in sorted(material.pk for material in materials))
     digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
     return f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:{digest}"
+
+
+@transaction.atomic
+def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
+    """Record a visit the company made for a licence: it counts as contact for the butler's tasks."""
+    from butler.reminding import period_reminders_plan
+    from companies.services import trip_record
+
+    trip = trip_record(actor=actor, licence=licence, on=on, purpose=purpose)
+    period = ServicePeriod.objects.active().select_related("company", "butler__user").filter(
+        company_id=licence.company_id
+    )
+    for active in period:
+        period_reminders_plan(period=active)
+    return trip
 
 
 def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):

@@ -192,8 +192,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "companies.tasks.refresh_licence_statuses",
         "schedule": 60 * 60,
     },
-    "reconcile-licence-reminders": {
-        "task": "butler.tasks.reconcile_licence_reminders",
+    "reconcile-reminders": {
+        "task": "butler.tasks.reconcile_reminders",
         "schedule": 60 * 60,
     },
     "sweep-reminders": {

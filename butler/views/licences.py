@@ -109,7 +109,7 @@ def trip(request, pk: int):
     form = TripForm(request.POST)
     if form.is_valid():
         try:
-            company_services.trip_record(
+            services.trip_add(
                 actor=request.user,
                 licence=licence,
                 on=form.cleaned_data["on"],

@@ -102,6 +102,12 @@ class Company(models.Model):
             raise ValidationError({"registered_on": _("The registration date cannot be in the future.")})
 
 
+class ReminderChoice(models.TextChoices):
+    EMAIL = "email", _("By e-mail")
+    SMS = "sms", _("By SMS")
+    PORTAL = "in_app", _("Only in the portal")
+
+
 class Contact(models.Model):
     """A person the window talks to at a company; the primary one receives the portal invitation."""
 
@@ -120,6 +126,13 @@ class Contact(models.Model):
         blank=True,
         related_name="contact",
         verbose_name=_("portal account"),
+    )
+    reminder_channel = models.CharField(
+        _("reminders besides statutory deadlines"),
+        max_length=8,
+        choices=ReminderChoice.choices,
+        default=ReminderChoice.SMS,
+        help_text=_("Reminders of statutory deadlines always come; for the rest the contact chooses."),
     )
 
     history = HistoricalRecords()

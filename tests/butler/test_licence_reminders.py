@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from butler import services
-from butler.reminding import licence_reminders_reconcile
+from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_claim, reminders_deliver
@@ -47,7 +47,7 @@ def test_applying_for_renewal_cancels_the_pending_reminders(world, issued):
 
 def test_a_date_changed_behind_the_services_back_is_planned_by_the_next_reconcile(world, issued):
     CompanyLicence.objects.filter(pk=issued.pk).update(renew_by=date(2029, 3, 1))
-    licence_reminders_reconcile()
+    reminders_reconcile()
     pending = Reminder.objects.filter(subject=f"licence:{issued.pk}", kind="renew_by", status="pending")
     assert set(pending.values_list("due_on", flat=True)) == {date(2029, 3, 1)}
 
@@ -63,7 +63,7 @@ def test_a_reminder_for_a_licence_resolved_meanwhile_is_skipped_with_the_reason(
 
 
 def test_the_reminder_says_what_is_due_by_when_and_who_the_butler_is(world, issued):
-    later = datetime(2030, 12, 1, 10, 0, tzinfo=SHANGHAI)
+    later = datetime(2030, 10, 1, 10, 0, tzinfo=SHANGHAI)  # the day before the last day to apply
     for ids in reminders_claim(now=later):
         reminders_deliver(ids=ids, now=later)
     notice = world.contact_a.notices.first()

@@ -1,0 +1,638 @@
+"""The reminder sweep: how long one sweep takes, and how many queries it makes, as the licences grow.
+
+A sweep is what the beat task ``reminders.tasks.sweep_reminders`` does every minute: claim due reminders
+500 at a time, each claim in its own transaction, and hand the claimed messages to the broker as delivery
+tasks of up to 20 messages. It runs here in this process against a real PostgreSQL database and a real
+Redis broker, on a queue that no worker reads.
+
+The data is what a window with that many licences would hold: ten licences per company, one portal user
+per company, four reminders per licence (60, 30, 7 and 1 days before its renewal date, spread over a
+year: those past sent, those ahead pending), and exactly 10,000 reminders due now — in-app and e-mail for
+5,000 licences of 3,000 companies, so that e-mail digests form. It is written with set-based SQL.
+"""
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from unittest import mock
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+DUE = 10_000  # reminders due at once: in-app and e-mail for DUE // 2 licences
+RECIPIENTS = 3_000  # the people those are for (one portal user per company)
+LICENCES_PER_COMPANY = 10
+OFFSETS = (60, 30, 7, 1)  # days before the renewal date, as butler.reminding plans them
+DUE_OFFSET = 7
+DUE_AGO = timedelta(minutes=1)  # due reminders became due a minute ago, as at a sweep on the minute
+
+BUDGET_IDLE_MS = 50.0
+BUDGET_DUE_MS = 2000.0
+BUDGET_SCALING = 1.3
+
+
+# --- Data ----------------------------------------------------------------------------------------------
+
+
+def _insert(model_label: str, values: dict[str, str], source: str, params: dict) -> int:
+    """``INSERT INTO <table> SELECT <values> FROM <source>``; every other column gets the model's default.
+
+    Reading the defaults from the model keeps the generator working when a column is added with one.
+    """
+    model = apps.get_model(model_label)
+    known = {f.column for f in model._meta.concrete_fields}
+    unknown = set(values) - known
+    if unknown:
+        raise LookupError(f"{model_label} has no column {', '.join(sorted(unknown))}")
+    columns, expressions, params = [], [], dict(params)
+    for f in model._meta.concrete_fields:
+        if f.column in values:
+            expression = values[f.column]
+        elif f.primary_key or (f.null and not f.has_default()):
+            continue
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            expression = "now()"
+        elif f.has_default():
+            params[f"default_{f.column}"] = f.get_db_prep_save(f.get_default(), connection)
+            expression = f"%(default_{f.column})s"
+        elif f.blank and isinstance(f, models.CharField | models.TextField):
+            expression = "''"
+        else:
+            raise LookupError(f"{model_label}.{f.name} needs a value in the benchmark's data")
+        columns.append(f.column)
+        expressions.append(expression)
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM {source}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    licences: int
+
+    @property
+    def companies(self) -> int:
+        return self.licences // LICENCES_PER_COMPANY
+
+    @classmethod
+    def parse(cls, text: str) -> "Scale":
+        text = text.strip().lower()
+        factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+        licences = int(float(text.rstrip("km")) * factor)
+        if licences // LICENCES_PER_COMPANY < RECIPIENTS * 3:
+            raise ValueError(f"{text}: at least {RECIPIENTS * 3 * LICENCES_PER_COMPANY:,} licences")
+        return cls(name=text, licences=licences)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    due_first: int  # the due reminders have the ids due_first … due_last
+    due_last: int
+    counts: dict
+    seconds: float
+
+
+def generate(scale: Scale, *, now: datetime) -> Loaded:
+    """Fill the (freshly migrated, empty) database with ``scale.licences`` licences and their reminders."""
+    started = time.perf_counter()
+    today = timezone.localdate(now)
+    stride = scale.companies // RECIPIENTS
+    pairs = DUE // 2
+    params = {
+        "companies": scale.companies,
+        "licences": scale.licences,
+        "per": LICENCES_PER_COMPANY,
+        "today": today,
+        "tz": settings.TIME_ZONE,
+        "stride": stride,
+        "recipients": RECIPIENTS,
+        "second": pairs - RECIPIENTS,  # companies with two licences due, the others have one
+        "due_offset": DUE_OFFSET,
+        "due_at": now - DUE_AGO,
+        "base": scale.licences * len(OFFSETS),
+    }
+    types = dict(apps.get_model("companies.LicenceType").objects.values_list("code", "pk"))
+    params.update(
+        company_type=types.get("road_freight_licence", min(types.values())),
+        vehicle_type=types.get("vehicle_certificate", min(types.values())),
+        person_type=types.get("driver_qualification", min(types.values())),
+    )
+    with connection.cursor() as cursor:
+        # Bulk load: no foreign-key triggers (the data is consistent by construction), more memory to sort.
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute("SET synchronous_commit = off")
+        # The licences whose reminders are due: one or two licences of RECIPIENTS companies, spread evenly.
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_due AS "
+            "SELECT (c - 1) * %(per)s + slot + 1 AS id FROM generate_series(1, %(companies)s) AS c, "
+            "LATERAL (VALUES (0), (1)) AS s(slot) "
+            "WHERE (c - 1) %% %(stride)s = 0 AND (c - 1) / %(stride)s < %(recipients)s "
+            "AND (slot = 0 OR (c - 1) / %(stride)s < %(second)s)",
+            params,
+        )
+        cursor.execute("ALTER TABLE bench_due ADD PRIMARY KEY (id)")
+    counts = {}
+    with transaction.atomic():
+        counts["users"] = _insert(
+            "auth.User",
+            {
+                "id": "c",
+                "username": "'contact' || c",
+                "password": "'!'",
+                "email": "'contact' || c || '@bench.example'",
+                "date_joined": "now()",
+            },
+            "generate_series(1, %(companies)s) AS c",
+            params,
+        )
+        counts["companies"] = _insert(
+            "companies.Company",
+            {
+                "id": "c",
+                "name": "'北仑顺达' || c || '号物流有限公司'",
+                "credit_code": "'91330206' || lpad(c::text, 9, '0') || 'X'",
+                "registered_on": "date '2010-01-01' + c %% 5000",
+                "address": "'宁波市北仑区明州路' || c || '号'",
+                "legal_representative": "'李' || c",
+            },
+            "generate_series(1, %(companies)s) AS c",
+            params,
+        )
+        _insert(
+            "companies.Contact",
+            {
+                "id": "c",
+                "company_id": "c",
+                "user_id": "c",
+                "name": "'王' || c",
+                "mobile": "'139' || lpad(c::text, 8, '0')",
+                "is_primary": "true",
+            },
+            "generate_series(1, %(companies)s) AS c",
+            params,
+        )
+        counts["licences"] = _insert(
+            "companies.CompanyLicence",
+            {
+                "id": "l",
+                "company_id": "p.company",
+                "licence_type_id": "CASE WHEN p.slot = 0 THEN %(company_type)s "
+                "WHEN p.slot >= 8 THEN %(person_type)s ELSE %(vehicle_type)s END",
+                "subject_key": "CASE WHEN p.slot = 0 THEN 'company' "
+                "WHEN p.slot >= 8 THEN 'person:' || l ELSE 'vehicle:' || l END",
+                "status": "CASE WHEN x.r < 0 THEN 'renewal_applied' WHEN x.r <= 30 THEN 'renewal_due' "
+                "ELSE 'issued' END",
+                "certificate_number": "'浙交运' || lpad(l::text, 10, '0')",
+                "issued_on": "%(today)s::date + x.r - 335",
+                "first_issued_on": "%(today)s::date + x.r - 335",
+                "expires_on": "%(today)s::date + x.r + 30",
+                "renew_by": "%(today)s::date + x.r",
+            },
+            "generate_series(1, %(licences)s) AS l, "
+            "LATERAL (SELECT (l - 1) / %(per)s + 1 AS company, (l - 1) %% %(per)s AS slot) AS p, "
+            "LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM bench_due d WHERE d.id = l) THEN %(due_offset)s "
+            "ELSE (l * 7919) %% 545 - 180 END AS r) AS x",
+            params,
+        )
+        # Four reminders per licence, one channel each; a day's offset: before today sent (one in fifty
+        # skipped), today and tomorrow cancelled (so that none falls due while the benchmark runs), later
+        # pending. The due licences' 7-day reminders are left out: they are the due ones, added below.
+        sent = "y.k < 0 AND cl.id %% 50 <> 0"
+        counts["reminders"] = _insert(
+            "reminders.Reminder",
+            {
+                "id": "(cl.id - 1) * 4 + o.i + 1",
+                "subject": "'licence:' || cl.id",
+                "scope": "'company:' || cl.company_id",
+                "label": "lt.name_zh",
+                "kind": "'renew_by'",
+                "due_on": "cl.renew_by",
+                "offset_days": "o.days",
+                "channel": "CASE WHEN cl.id %% 2 = 0 THEN 'in_app' ELSE 'email' END",
+                "recipient_id": "cl.company_id",
+                "scheduled_at": "y.at",
+                "status": f"CASE WHEN {sent} THEN 'sent' WHEN y.k < 0 THEN 'skipped' "
+                "WHEN y.k <= 1 THEN 'cancelled' ELSE 'pending' END",
+                "lease_until": "CASE WHEN y.k < 0 THEN y.at + interval '10 minutes' END",
+                "batch": "CASE WHEN y.k < 0 THEN ((cl.id - 1) * 4 + o.i + 1)::text ELSE '' END",
+                "attempts": "CASE WHEN y.k < 0 THEN 1 ELSE 0 END",
+                "provider_message_id": f"CASE WHEN {sent} THEN 'msg-' || cl.id || '-' || o.i ELSE '' END",
+                "sent_at": f"CASE WHEN {sent} THEN y.at + interval '3 seconds' END",
+                "reason": f"CASE WHEN {sent} THEN '' WHEN y.k < 0 THEN 'resolved: the licence is now applied' "
+                "WHEN y.k <= 1 THEN 'the date or the recipients changed' ELSE '' END",
+                "created_at": "y.at - interval '90 days'",
+            },
+            "companies_companylicence AS cl "
+            "JOIN companies_licencetype AS lt ON lt.id = cl.licence_type_id "
+            "CROSS JOIN (VALUES (0, 60), (1, 30), (2, 7), (3, 1)) AS o(i, days) "
+            "CROSS JOIN LATERAL (SELECT cl.renew_by - o.days - %(today)s::date AS k, "
+            "((cl.renew_by - o.days) + time '09:00') AT TIME ZONE %(tz)s AS at) AS y "
+            "WHERE NOT (o.days = %(due_offset)s AND EXISTS (SELECT 1 FROM bench_due d WHERE d.id = cl.id)) "
+            "ORDER BY cl.id, o.i",
+            params,
+        )
+        # The due ones, in id order by recipient, so that one person's e-mails are claimed together.
+        counts["due"] = _insert(
+            "reminders.Reminder",
+            {
+                "id": "%(base)s + row_number() OVER (ORDER BY cl.company_id, cl.id, ch.i)",
+                "subject": "'licence:' || cl.id",
+                "scope": "'company:' || cl.company_id",
+                "label": "lt.name_zh",
+                "kind": "'renew_by'",
+                "due_on": "cl.renew_by",
+                "offset_days": "%(due_offset)s",
+                "channel": "ch.channel",
+                "recipient_id": "cl.company_id",
+                "scheduled_at": "%(due_at)s",
+                "status": "'pending'",
+                "created_at": "%(due_at)s - interval '90 days'",
+            },
+            "bench_due AS d JOIN companies_companylicence AS cl ON cl.id = d.id "
+            "JOIN companies_licencetype AS lt ON lt.id = cl.licence_type_id "
+            "CROSS JOIN (VALUES (0, 'in_app'), (1, 'email')) AS ch(i, channel) "
+            "ORDER BY cl.company_id, cl.id, ch.i",
+            params,
+        )
+        counts["reminders"] += counts["due"]
+        with connection.cursor() as cursor:
+            for model_label in ("auth.User", "companies.Company", "companies.Contact", "companies.CompanyLicence",
+                                "reminders.Reminder"):
+                table = apps.get_model(model_label)._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_due")
+        cursor.execute("RESET session_replication_role")
+        cursor.execute("SELECT count(DISTINCT recipient_id) FROM reminders_reminder WHERE id > %(base)s", params)
+        counts["due recipients"] = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_total_relation_size('reminders_reminder')")
+        counts["reminders MiB"] = round(cursor.fetchone()[0] / 2**20)
+        cursor.execute("VACUUM (ANALYZE)")
+    if counts["due"] != DUE:
+        raise AssertionError(f"{counts['due']} reminders due, not {DUE}")
+    return Loaded(
+        due_first=params["base"] + 1,
+        due_last=params["base"] + DUE,
+        counts=counts,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _vacuum() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM reminders_reminder")
+
+
+def reset_due(loaded: Loaded, *, now: datetime) -> None:
+    """Put the due reminders back as they were before a sweep claimed them, and vacuum the old versions."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reminders_reminder SET status = 'pending', lease_until = NULL, batch = '', attempts = 0, "
+            "late = false, sent_at = NULL, provider_message_id = '', scheduled_at = %s "
+            "WHERE id BETWEEN %s AND %s",
+            [now - DUE_AGO, loaded.due_first, loaded.due_last],
+        )
+    _vacuum()
+
+
+def mark_due_sent(loaded: Loaded, *, now: datetime) -> None:
+    """Leave nothing due: the due reminders delivered, as they are a few minutes after a sweep."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reminders_reminder SET status = 'sent', sent_at = %s, lease_until = %s, "
+            "batch = CASE WHEN batch = '' THEN id::text ELSE batch END, attempts = 1 "
+            "WHERE id BETWEEN %s AND %s",
+            [now, now + timedelta(minutes=10), loaded.due_first, loaded.due_last],
+        )
+    _vacuum()
+
+
+# --- Measuring -----------------------------------------------------------------------------------------
+
+
+class Queries:
+    """Counts the SQL statements of the connection (an ``execute_wrapper``), and keeps the first ones."""
+
+    def __init__(self, keep: int = 0):
+        self.count = 0
+        self.kinds: dict[str, int] = {}
+        self.keep = keep
+        self.kept: list[tuple[str, object]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        kind = sql.lstrip().split(None, 1)[0].upper()
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if len(self.kept) < self.keep:
+            self.kept.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+class TimedHandOver:
+    """Stands in for the delivery task during a sweep: hands each chunk to the broker and times it."""
+
+    def __init__(self, task):
+        self.task = task
+        self.seconds = 0.0
+        self.tasks = 0
+        self.messages = 0
+        self.errors: list[Exception] = []
+
+    def delay(self, chunk):
+        started = time.perf_counter()
+        try:
+            result = self.task.delay(chunk)
+        except Exception as error:  # the sweep's on_commit(robust=True) would only log it
+            self.errors.append(error)
+            raise
+        self.seconds += time.perf_counter() - started
+        self.tasks += 1
+        self.messages += len(chunk)
+        return result
+
+
+@dataclass
+class Run:
+    ms: float
+    handover_ms: float = 0.0
+    claimed: int = 0
+    queries: int = 0
+    kinds: dict = field(default_factory=dict)
+    tasks: int = 0
+    messages: int = 0
+
+
+class Broker:
+    """The benchmark's queue on the real broker: emptied before a sweep, counted after it."""
+
+    def __init__(self, queue: str):
+        from butler.celery import app
+
+        self.queue = queue
+        self.app = app
+
+    def purge(self) -> int:
+        with self.app.connection_for_write() as broker:
+            return broker.default_channel.queue_purge(self.queue) or 0
+
+
+def sweep(broker: Broker, *, keep: int = 0) -> tuple[Run, Queries]:
+    """One sweep, exactly as beat runs it, timed; with its hand-over to the broker timed on its own."""
+    from reminders import tasks
+
+    queries = Queries(keep)
+    hand_over = TimedHandOver(tasks.deliver_reminders)
+    with mock.patch.object(tasks, "deliver_reminders", hand_over), connection.execute_wrapper(queries):
+        started = time.perf_counter()
+        claimed = tasks.sweep_reminders()
+        ms = (time.perf_counter() - started) * 1000
+    if hand_over.errors:
+        raise RuntimeError(f"handing over to the broker failed: {hand_over.errors[0]!r}")
+    queued = broker.purge()
+    if queued != hand_over.tasks:
+        raise AssertionError(f"{hand_over.tasks} tasks handed over, {queued} in the queue")
+    run = Run(
+        ms=ms,
+        handover_ms=hand_over.seconds * 1000,
+        claimed=claimed,
+        queries=queries.count,
+        kinds=queries.kinds,
+        tasks=hand_over.tasks,
+        messages=hand_over.messages,
+    )
+    return run, queries
+
+
+def claim_only() -> Run:
+    """The sweep's claims without the hand-over: what the database alone costs."""
+    from reminders import services, tasks
+
+    queries = Queries()
+    claimed = 0
+    with connection.execute_wrapper(queries):
+        started = time.perf_counter()
+        while True:
+            with transaction.atomic():
+                messages = services.reminders_claim(batch_size=tasks.CLAIM)
+            count = sum(len(ids) for ids in messages)
+            claimed += count
+            if count < tasks.CLAIM:
+                break
+        ms = (time.perf_counter() - started) * 1000
+    return Run(ms=ms, claimed=claimed, queries=queries.count, kinds=queries.kinds)
+
+
+def explain(statements: list[tuple[str, object]]) -> list[str]:
+    """EXPLAIN ANALYZE each statement inside a transaction that is rolled back (they claim rows)."""
+    plans = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        transaction.set_rollback(True)
+    return plans
+
+
+# --- The section ---------------------------------------------------------------------------------------
+
+
+def _figure(key: str, label: str, scale: Scale, runs: list[float], *, unit="ms", queries=None, details="",
+            budget: float | None = None) -> dict:
+    from bench.report import summary, verdict
+
+    figure = {"key": key, "label": label, "scale": scale.name, "unit": unit, **summary(runs)}
+    if queries is not None:
+        figure["queries"] = queries
+    if details:
+        figure["details"] = details
+    if budget is not None:
+        figure["budget"] = verdict(figure["median"], budget, unit)
+    return figure
+
+
+def _same(values: list, what: str):
+    if len(set(map(str, values))) != 1:
+        raise AssertionError(f"{what} differs between runs: {values}")
+    return values[0]
+
+
+def _kinds(kinds: dict) -> str:
+    return ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items(), key=lambda item: -item[1]))
+
+
+def measure(scale: Scale, loaded: Loaded, broker: Broker, *, runs: int, log) -> tuple[list[dict], dict]:
+    """Every figure of one scale; and the query plans of the claim with 10,000 due and with none."""
+    now = timezone.now
+    # Warm up: the first sweep on a fresh connection also opens the broker connection and fills caches.
+    broker.purge()
+    reset_due(loaded, now=now())
+    sweep(broker)
+
+    due, after = [], []
+    statements: list = []
+    for number in range(runs):
+        reset_due(loaded, now=now())
+        run, queries = sweep(broker, keep=3)
+        statements = statements or [s for s in queries.kept if s[0].lstrip().upper().startswith(("SELECT", "UPDATE"))]
+        if run.claimed != DUE:
+            raise AssertionError(f"a sweep claimed {run.claimed}, not {DUE}")
+        due.append(run)
+        idle, _ = sweep(broker)  # the next minute's sweep: nothing due, the claimed rows' old versions not yet vacuumed
+        after.append(idle)
+        log(f"  sweep {number + 1}/{runs}: {run.ms:,.0f} ms ({run.handover_ms:,.0f} ms hand-over), "
+            f"{run.queries} queries; next sweep {idle.ms:,.1f} ms")
+
+    reset_due(loaded, now=now())
+    plans = {}
+    select, update = explain(statements[:2]) if len(statements) >= 2 else ("", "")
+    plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (SELECT … FOR UPDATE SKIP LOCKED)"] = select
+    plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (UPDATE)"] = update
+
+    claims = []
+    for number in range(runs):
+        reset_due(loaded, now=now())
+        run = claim_only()
+        if run.claimed != DUE:
+            raise AssertionError(f"the claims took {run.claimed}, not {DUE}")
+        claims.append(run)
+        log(f"  claim only {number + 1}/{runs}: {run.ms:,.0f} ms")
+
+    mark_due_sent(loaded, now=now())
+    sweep(broker)
+    idle_runs = []
+    for number in range(runs):
+        run, queries = sweep(broker, keep=2)
+        if run.claimed:
+            raise AssertionError(f"a sweep with nothing due claimed {run.claimed}")
+        idle_runs.append(run)
+        log(f"  nothing due {number + 1}/{runs}: {run.ms:,.1f} ms, {run.queries} queries")
+    idle_select = [s for s in queries.kept if s[0].lstrip().upper().startswith("SELECT")]
+    plans[f"{scale.name}: claim with nothing due"] = explain(idle_select)[0] if idle_select else ""
+
+    first = due[0]
+    tasks = _same([r.tasks for r in due], "tasks handed over")
+    messages = _same([r.messages for r in due], "messages handed over")
+    figures = [
+        _figure(
+            "sweep_due", f"Sweep, {DUE:,} due: claimed and handed over", scale, [r.ms for r in due],
+            queries=_same([r.queries for r in due], "queries"),
+            details=f"{messages:,} messages in {tasks:,} tasks; {_kinds(first.kinds)}",
+            budget=BUDGET_DUE_MS,
+        ),
+        _figure("sweep_due_claim", "… of which claiming (database)", scale, [r.ms - r.handover_ms for r in due]),
+        _figure("sweep_due_handover", "… of which handing over (broker)", scale, [r.handover_ms for r in due],
+                details=f"{tasks:,} `deliver_reminders.delay()` calls"),
+        _figure(
+            "claim_only", f"Claim only, {DUE:,} due (no hand-over)", scale, [r.ms for r in claims],
+            queries=_same([r.queries for r in claims], "queries"),
+        ),
+        _figure(
+            "sweep_idle", "Sweep, nothing due", scale, [r.ms for r in idle_runs],
+            queries=_same([r.queries for r in idle_runs], "queries"), details=_kinds(idle_runs[0].kinds),
+            budget=BUDGET_IDLE_MS,
+        ),
+        _figure(
+            "sweep_idle_after", f"Sweep, nothing due, the minute after {DUE:,} (not yet vacuumed)", scale,
+            [r.ms for r in after], queries=_same([r.queries for r in after], "queries"), budget=BUDGET_IDLE_MS,
+        ),
+    ]
+    return figures, plans
+
+
+def checks(figures: list[dict], scales: list[Scale]) -> list[dict]:
+    """Ten times more licences may cost at most 1.3 times the time: each scale against the one ten times smaller."""
+    from bench.report import verdict
+
+    by = {(f["key"], f["scale"]): f for f in figures}
+    result = []
+    for small in scales:
+        for large in scales:
+            if large.licences != small.licences * 10:
+                continue
+            for key, label in (("sweep_due", f"Sweep with {DUE:,} due"), ("sweep_idle", "Sweep with nothing due")):
+                ratio = round(by[(key, large.name)]["median"] / by[(key, small.name)]["median"], 2)
+                result.append(
+                    {
+                        "label": f"{label}: {large.name} licences against {small.name} (medians)",
+                        "value": ratio,
+                        "budget": verdict(ratio, BUDGET_SCALING, "×"),
+                    }
+                )
+    return result
+
+
+def run(*, scales: list[Scale], runs: int, environment, log) -> dict:
+    """Create the database for each scale, fill it, measure; the section for the report."""
+    from bench import environment as env
+    from bench.machine import describe
+
+    started = time.perf_counter()
+    date = timezone.now()
+    figures, plans, data = [], {}, {}
+    machine = None
+    for scale in scales:
+        log(f"{scale.name}: {scale.licences:,} licences — creating and migrating {environment.database}")
+        env.database_create(environment)
+        connection.close()
+        loaded = generate(scale, now=timezone.now())
+        log(f"{scale.name}: generated in {loaded.seconds:,.1f} s: " + ", ".join(
+            f"{v:,} {k}" for k, v in loaded.counts.items()))
+        data[scale.name] = {**loaded.counts, "generation s": round(loaded.seconds, 1)}
+        if machine is None:
+            import redis
+
+            machine = describe(connection=connection, redis_client=redis.Redis.from_url(environment.redis_url))
+        broker = Broker(environment.queue)
+        scale_figures, scale_plans = measure(scale, loaded, broker, runs=runs, log=log)
+        figures += scale_figures
+        plans.update(scale_plans)
+        connection.close()
+    figures.sort(key=lambda f: (_ORDER.index(f["key"]), next(s.licences for s in scales if s.name == f["scale"])))
+    return {
+        "title": "Reminder sweep",
+        "summary": (
+            f"One run of the beat task `reminders.tasks.sweep_reminders` with {DUE:,} reminders due "
+            f"({DUE // 2:,} licences × in-app and e-mail, for {RECIPIENTS:,} people) and with nothing due, "
+            "on databases of different sizes; claims of 500 per transaction, delivery tasks of up to 20 "
+            "messages handed to a real Redis broker."
+        ),
+        "date": date.isoformat(timespec="seconds"),
+        "command": "",
+        "runtime_seconds": round(time.perf_counter() - started, 1),
+        "machine": machine,
+        "data": data,
+        "figures": figures,
+        "checks": checks(figures, scales),
+        "method": [
+            "Each scale has a database of its own, created, migrated with `manage.py migrate` and filled with "
+            "set-based SQL (INSERT … SELECT generate_series), then VACUUM ANALYZE; dropped at the end.",
+            f"Ten licences and one portal user per company; four reminders per licence, {', '.join(map(str, OFFSETS))} "
+            "days before its renewal date, spread over a year (past ones sent or skipped, later ones pending).",
+            f"{DUE:,} reminders due a minute ago: the {DUE_OFFSET}-day reminder, in-app and e-mail, of "
+            f"{DUE // 2:,} licences of {RECIPIENTS:,} companies, so a person's e-mails form a digest.",
+            "The sweep runs in this process, the task's own code, on a warm connection (one sweep first, "
+            "not counted). Delivery tasks go to a queue of their own on the real Redis broker, which no worker "
+            "reads; the queue is emptied after each sweep, and its length checked against the tasks sent.",
+            "Between runs the due reminders are put back (one UPDATE) and the table vacuumed, so every run "
+            "starts from the same state; the sweep the minute after is timed before that vacuum.",
+            "Hand-over is the time spent in `deliver_reminders.delay()`; claiming is the rest of the sweep. "
+            "Queries are counted with `connection.execute_wrapper`, savepoints included.",
+            "Settings: `butler.settings.base` with DEBUG off, as in production.",
+        ],
+        "plans": plans,
+    }
+
+
+_ORDER = ["sweep_due", "sweep_due_claim", "sweep_due_handover", "claim_only", "sweep_idle", "sweep_idle_after"]
+

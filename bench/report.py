@@ -1,0 +1,166 @@
+"""The figures, kept in ``docs/benchmarks.json`` keyed by section, and ``docs/benchmarks.md`` written from them.
+
+A section is one benchmark run (``reminders`` today; pages and load runs later). Each records its own
+date, command, machine and runtime, and a list of figures in one shape, so the Markdown needs no code per
+section::
+
+    {"label": ..., "scale": ..., "unit": "ms", "runs": [...], "median": ..., "min": ..., "max": ...,
+     "queries": ..., "details": "...", "budget": {"limit": ..., "met": ..., "verdict": "..."}}
+
+plus ``data`` (what the figures were measured on), ``checks`` (budgets that compare figures), ``method``
+and ``notes`` (bullet points) and ``plans`` (query plans, shown folded).
+"""
+
+import json
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.environment import ROOT
+
+JSON_PATH = ROOT / "docs" / "benchmarks.json"
+MARKDOWN_PATH = ROOT / "docs" / "benchmarks.md"
+FORMAT = 1
+
+
+def summary(values: list[float]) -> dict:
+    """Median, min and max of several runs, with the runs themselves."""
+    return {
+        "runs": [round(value, 2) for value in values],
+        "median": round(statistics.median(values), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
+    }
+
+
+def verdict(value: float, limit: float, unit: str) -> dict:
+    """Whether ``value`` is within ``limit``, and by how much it is under or over."""
+    met = value <= limit
+    margin = abs(value - limit)
+    share = margin / limit * 100 if limit else 0.0
+    amount = f"{margin:.2f}×" if unit == "×" else f"{margin:,.1f} {unit}"
+    text = f"met, {share:.0f} % under" if met else f"missed by {amount} (+{share:.0f} %)"
+    return {"limit": limit, "unit": unit, "met": met, "verdict": text}
+
+
+def load(path: Path = JSON_PATH) -> dict:
+    if path.exists():
+        data = json.loads(path.read_text())
+        if data.get("format") == FORMAT:
+            return data
+    return {"format": FORMAT, "sections": {}}
+
+
+def save_section(key: str, section: dict, *, json_path: Path = JSON_PATH, md_path: Path = MARKDOWN_PATH) -> None:
+    """Replace one section in the JSON (keeping the others) and write the Markdown again from it all."""
+    data = load(json_path)
+    data["sections"][key] = section
+    data["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    md_path.write_text(render(data))
+
+
+def _number(value, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if unit == "×":
+        return f"{value:.2f}×"
+    if isinstance(value, float):
+        text = f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
+    else:
+        text = f"{value:,}"
+    return f"{text} {unit}".strip()
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _machine(machine: dict) -> list[str]:
+    postgres_settings = ", ".join(f"{k} {v}" for k, v in machine.get("postgresql_settings", {}).items())
+    rows = [
+        ["CPU", f"{machine['cpu']}, {machine['cores']} cores"],
+        ["Memory", f"{machine['memory_gib']} GiB"],
+        ["System", machine["os"]],
+        ["PostgreSQL", f"{machine['postgresql']} ({postgres_settings})" if postgres_settings else machine["postgresql"]],
+        ["Redis", machine["redis"]],
+        ["Python, Django", f"{machine['python']}, Django {machine['django']}"],
+        ["Celery, psycopg", f"{machine.get('celery', '–')}, psycopg {machine.get('psycopg', '–')}"],
+    ]
+    return _table(["Machine", ""], rows)
+
+
+def _budget(figure: dict) -> tuple[str, str]:
+    budget = figure.get("budget")
+    if not budget:
+        return "–", "–"
+    sign = "**" if not budget["met"] else ""
+    return f"≤ {_number(budget['limit'], budget['unit'])}", f"{sign}{budget['verdict']}{sign}"
+
+
+def render_section(section: dict) -> list[str]:
+    lines = [f"## {section['title']}", ""]
+    if section.get("summary"):
+        lines += [section["summary"], ""]
+    lines += [
+        f"- Date: {section['date']}",
+        f"- Command: `{section['command']}`",
+        f"- Runtime: {_number(section['runtime_seconds'], 's')}",
+        "",
+    ]
+    lines += _machine(section["machine"]) + [""]
+    if section.get("data"):
+        columns = list(next(iter(section["data"].values())).keys())
+        rows = [[name] + [_number(values.get(column)) for column in columns] for name, values in section["data"].items()]
+        lines += ["### Data", ""] + _table(["Scale", *columns], rows) + [""]
+    if section.get("figures"):
+        rows = []
+        for figure in section["figures"]:
+            limit, result = _budget(figure)
+            rows.append(
+                [
+                    figure["label"],
+                    figure["scale"],
+                    _number(figure["median"], figure["unit"]),
+                    _number(figure["min"], figure["unit"]),
+                    _number(figure["max"], figure["unit"]),
+                    len(figure["runs"]),
+                    _number(figure.get("queries")),
+                    limit,
+                    result,
+                    figure.get("details", ""),
+                ]
+            )
+        header = ["Figure", "Scale", "Median", "Min", "Max", "Runs", "SQL queries", "Budget", "Result", "Details"]
+        lines += ["### Figures", ""] + _table(header, rows) + [""]
+    if section.get("checks"):
+        rows = []
+        for check in section["checks"]:
+            limit, result = _budget(check)
+            rows.append([check["label"], _number(check["value"], check["budget"]["unit"]), limit, result])
+        lines += ["### Budgets across scales", ""] + _table(["Budget", "Measured", "Limit", "Result"], rows) + [""]
+    for heading, key in (("Method", "method"), ("Notes", "notes")):
+        if section.get(key):
+            lines += [f"### {heading}", ""] + [f"- {item}" for item in section[key]] + [""]
+    if section.get("plans"):
+        lines += ["### Query plans", ""]
+        for name, plan in section["plans"].items():
+            lines += [f"<details><summary>{name}</summary>", "", "```", plan.rstrip(), "```", "", "</details>", ""]
+    return lines
+
+
+def render(data: dict) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m bench report` from [benchmarks.json](benchmarks.json); do not edit by hand.",
+        "Run them again with `make bench` (PostgreSQL and Redis on this machine). Each section records its",
+        "own date, command and machine; figures are the median of several runs, with the fastest and slowest.",
+        "",
+    ]
+    for section in data["sections"].values():
+        lines += render_section(section)
+    return "\n".join(lines).rstrip() + "\n"

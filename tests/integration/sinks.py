@@ -1,0 +1,170 @@
+"""Stand-ins for the peers that messages leave for, each listening on loopback in the test process.
+
+``SmtpSink`` is an SMTP server that keeps every message it accepts; ``SmsGateway`` is an HTTP SMS gateway
+that, like a real one, accepts each idempotency key once and answers a repeat with the first answer
+without sending again (it counts the repeats, so tests can bound them).
+"""
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+KEY_HEADER = "X-Butler-Reminder"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Mail:
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def key(self) -> str:
+        return self.message.get(KEY_HEADER, "")
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def body(self) -> str:
+        return self.message.get_content()
+
+
+class SmtpSink:
+    """An SMTP server on loopback; ``messages`` holds what it accepted, in order."""
+
+    def __init__(self):
+        self.messages: list[Mail] = []
+        self._lock = threading.Lock()
+        self.port = _free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(Mail(tuple(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return [mail.key for mail in self.messages]
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def start(self) -> "SmtpSink":
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+@dataclass(frozen=True)
+class Sms:
+    id: str
+    to: str
+    text: str
+    key: str
+
+
+class SmsGateway:
+    """An HTTP SMS gateway on loopback: ``POST /messages`` with a Bearer key and JSON
+    ``{"to", "text", "idempotency_key"}``, answered with ``{"id": ...}``.
+
+    ``accepted`` holds each message it sent, once per idempotency key; ``repeats`` the keys it was sent again
+    and dropped.
+    """
+
+    def __init__(self, api_key: str = "test-gateway-key"):
+        self.api_key = api_key
+        self.accepted: list[Sms] = []
+        self.repeats: list[str] = []
+        self.refused = 0
+        self._by_key: dict[str, Sms] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/messages"
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return [sms.key for sms in self.accepted]
+
+    def __len__(self) -> int:
+        return len(self.accepted)
+
+    def start(self) -> "SmsGateway":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def receive(self, authorization: str, payload: dict) -> tuple[HTTPStatus, dict]:
+        if authorization != f"Bearer {self.api_key}":
+            with self._lock:
+                self.refused += 1
+            return HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"}
+        fields = ("to", "text", "idempotency_key")
+        if not all(isinstance(payload.get(name), str) and payload[name] for name in fields):
+            with self._lock:
+                self.refused += 1
+            return HTTPStatus.BAD_REQUEST, {"error": f"{', '.join(fields)} are required"}
+        key = payload["idempotency_key"]
+        with self._lock:
+            known = self._by_key.get(key)
+            if known is not None:
+                self.repeats.append(key)
+                return HTTPStatus.OK, {"id": known.id}
+            sms = Sms(id=f"gw-{len(self.accepted) + 1}", to=payload["to"], text=payload["text"], key=key)
+            self._by_key[key] = sms
+            self.accepted.append(sms)
+        return HTTPStatus.OK, {"id": sms.id}
+
+    def _handler(self):
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's hook name
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    payload = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    payload = {}
+                if self.path != "/messages" or not isinstance(payload, dict):
+                    status, answer = HTTPStatus.NOT_FOUND, {"error": "not found"}
+                else:
+                    status, answer = gateway.receive(self.headers.get("Authorization", ""), payload)
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+                pass
+
+        return Handler
