@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BENCH_SCALES") or "100k,1m",
         help="licence counts, comma-separated (100k,1m); default $BENCH_SCALES or 100k,1m",
     )
-    sweep.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 7), help="runs per figure (≥ 5)")
+    sweep.add_argument(
+        "--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 7), help="runs per figure (≥ 5)"
+    )
     sweep.add_argument("--keep-db", action="store_true", help="leave the last scale's database for EXPLAIN")
     commands.add_parser("report", help="write docs/benchmarks.md again from docs/benchmarks.json")
     args = parser.parse_args(argv)

@@ -11,14 +11,17 @@ year: those past sent, those ahead pending), and exactly 10,000 reminders due no
 5,000 licences of 3,000 companies, so that e-mail digests form. It is written with set-based SQL.
 """
 
+import re
+import statistics
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from unittest import mock
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 DUE = 10_000  # reminders due at once: in-app and e-mail for DUE // 2 licences
@@ -63,8 +66,9 @@ def _insert(model_label: str, values: dict[str, str], source: str, params: dict)
             raise LookupError(f"{model_label}.{f.name} needs a value in the benchmark's data")
         columns.append(f.column)
         expressions.append(expression)
+    # Only the benchmark's own SQL fragments and the model's names go into the statement; values are params.
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
         f"SELECT {', '.join(expressions)} FROM {source}"
     )
     with connection.cursor() as cursor:
@@ -99,7 +103,7 @@ class Loaded:
     seconds: float
 
 
-def generate(scale: Scale, *, now: datetime) -> Loaded:
+def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded:
     """Fill the (freshly migrated, empty) database with ``scale.licences`` licences and their reminders."""
     started = time.perf_counter()
     today = timezone.localdate(now)
@@ -199,13 +203,14 @@ def generate(scale: Scale, *, now: datetime) -> Loaded:
             "generate_series(1, %(licences)s) AS l, "
             "LATERAL (SELECT (l - 1) / %(per)s + 1 AS company, (l - 1) %% %(per)s AS slot) AS p, "
             "LATERAL (SELECT CASE WHEN EXISTS (SELECT 1 FROM bench_due d WHERE d.id = l) THEN %(due_offset)s "
-            "ELSE (l * 7919) %% 545 - 180 END AS r) AS x",
+            "ELSE ((l::bigint * 7919) %% 545)::int - 180 END AS r) AS x",
             params,
         )
         # Four reminders per licence, one channel each; a day's offset: before today sent (one in fifty
         # skipped), today and tomorrow cancelled (so that none falls due while the benchmark runs), later
         # pending. The due licences' 7-day reminders are left out: they are the due ones, added below.
         sent = "y.k < 0 AND cl.id %% 50 <> 0"
+        log(f"  users, companies, contacts and licences: {time.perf_counter() - started:,.1f} s")
         counts["reminders"] = _insert(
             "reminders.Reminder",
             {
@@ -226,7 +231,8 @@ def generate(scale: Scale, *, now: datetime) -> Loaded:
                 "attempts": "CASE WHEN y.k < 0 THEN 1 ELSE 0 END",
                 "provider_message_id": f"CASE WHEN {sent} THEN 'msg-' || cl.id || '-' || o.i ELSE '' END",
                 "sent_at": f"CASE WHEN {sent} THEN y.at + interval '3 seconds' END",
-                "reason": f"CASE WHEN {sent} THEN '' WHEN y.k < 0 THEN 'resolved: the licence is now applied' "
+                "reason": f"CASE WHEN {sent} THEN '' "
+                "WHEN y.k < 0 THEN 'resolved: the licence is now applied' "
                 "WHEN y.k <= 1 THEN 'the date or the recipients changed' ELSE '' END",
                 "created_at": "y.at - interval '90 days'",
             },
@@ -263,21 +269,31 @@ def generate(scale: Scale, *, now: datetime) -> Loaded:
             params,
         )
         counts["reminders"] += counts["due"]
+        log(f"  reminders: {time.perf_counter() - started:,.1f} s")
         with connection.cursor() as cursor:
-            for model_label in ("auth.User", "companies.Company", "companies.Contact", "companies.CompanyLicence",
-                                "reminders.Reminder"):
+            for model_label in (
+                "auth.User",
+                "companies.Company",
+                "companies.Contact",
+                "companies.CompanyLicence",
+                "reminders.Reminder",
+            ):
                 table = apps.get_model(model_label)._meta.db_table
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
                 )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_due")
-        cursor.execute("RESET session_replication_role")
-        cursor.execute("SELECT count(DISTINCT recipient_id) FROM reminders_reminder WHERE id > %(base)s", params)
+        cursor.execute("RESET ALL")
+        cursor.execute(
+            "SELECT count(DISTINCT recipient_id) FROM reminders_reminder WHERE id > %(base)s", params
+        )
         counts["due recipients"] = cursor.fetchone()[0]
         cursor.execute("SELECT pg_total_relation_size('reminders_reminder')")
         counts["reminders MiB"] = round(cursor.fetchone()[0] / 2**20)
         cursor.execute("VACUUM (ANALYZE)")
+    log(f"  vacuum and analyze: {time.perf_counter() - started:,.1f} s")
+    connection.close()  # measure on a session of its own, with the server's settings
     if counts["due"] != DUE:
         raise AssertionError(f"{counts['due']} reminders due, not {DUE}")
     return Loaded(
@@ -325,6 +341,8 @@ class Queries:
 
     def __init__(self, keep: int = 0):
         self.count = 0
+        self.seconds = 0.0  # waiting for the database: statements and commits, round trips included
+        self.commits = 0
         self.kinds: dict[str, int] = {}
         self.keep = keep
         self.kept: list[tuple[str, object]] = []
@@ -335,7 +353,29 @@ class Queries:
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if len(self.kept) < self.keep:
             self.kept.append((sql, params))
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+@contextmanager
+def counting(queries: Queries):
+    """Count and time the statements of the default connection, and time its commits too."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    commit = wrapper._commit
+
+    def timed_commit():
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            queries.seconds += time.perf_counter() - started
+            queries.commits += 1
+
+    with mock.patch.object(wrapper, "_commit", timed_commit), wrapper.execute_wrapper(queries):
+        yield queries
 
 
 class TimedHandOver:
@@ -365,6 +405,7 @@ class TimedHandOver:
 class Run:
     ms: float
     handover_ms: float = 0.0
+    sql_ms: float = 0.0
     claimed: int = 0
     queries: int = 0
     kinds: dict = field(default_factory=dict)
@@ -392,7 +433,7 @@ def sweep(broker: Broker, *, keep: int = 0) -> tuple[Run, Queries]:
 
     queries = Queries(keep)
     hand_over = TimedHandOver(tasks.deliver_reminders)
-    with mock.patch.object(tasks, "deliver_reminders", hand_over), connection.execute_wrapper(queries):
+    with mock.patch.object(tasks, "deliver_reminders", hand_over), counting(queries):
         started = time.perf_counter()
         claimed = tasks.sweep_reminders()
         ms = (time.perf_counter() - started) * 1000
@@ -404,6 +445,7 @@ def sweep(broker: Broker, *, keep: int = 0) -> tuple[Run, Queries]:
     run = Run(
         ms=ms,
         handover_ms=hand_over.seconds * 1000,
+        sql_ms=queries.seconds * 1000,
         claimed=claimed,
         queries=queries.count,
         kinds=queries.kinds,
@@ -419,7 +461,7 @@ def claim_only() -> Run:
 
     queries = Queries()
     claimed = 0
-    with connection.execute_wrapper(queries):
+    with counting(queries):
         started = time.perf_counter()
         while True:
             with transaction.atomic():
@@ -429,7 +471,17 @@ def claim_only() -> Run:
             if count < tasks.CLAIM:
                 break
         ms = (time.perf_counter() - started) * 1000
-    return Run(ms=ms, claimed=claimed, queries=queries.count, kinds=queries.kinds)
+    return Run(
+        ms=ms, sql_ms=queries.seconds * 1000, claimed=claimed, queries=queries.count, kinds=queries.kinds
+    )
+
+
+_LONG_ARRAY = re.compile(r"'\{([^}]{200,})\}'")
+
+
+def _shorten(match: re.Match) -> str:
+    items = match.group(1).split(",")
+    return "'{" + ",".join(items[:3]) + f",… {len(items)} in all}}'"
 
 
 def explain(statements: list[tuple[str, object]]) -> list[str]:
@@ -439,7 +491,8 @@ def explain(statements: list[tuple[str, object]]) -> list[str]:
         with connection.cursor() as cursor:
             for sql, params in statements:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                plans.append(_LONG_ARRAY.sub(_shorten, plan))
         transaction.set_rollback(True)
     return plans
 
@@ -447,8 +500,17 @@ def explain(statements: list[tuple[str, object]]) -> list[str]:
 # --- The section ---------------------------------------------------------------------------------------
 
 
-def _figure(key: str, label: str, scale: Scale, runs: list[float], *, unit="ms", queries=None, details="",
-            budget: float | None = None) -> dict:
+def _figure(
+    key: str,
+    label: str,
+    scale: Scale,
+    runs: list[float],
+    *,
+    unit="ms",
+    queries=None,
+    details="",
+    budget: float | None = None,
+) -> dict:
     from bench.report import summary, verdict
 
     figure = {"key": key, "label": label, "scale": scale.name, "unit": unit, **summary(runs)}
@@ -484,19 +546,27 @@ def measure(scale: Scale, loaded: Loaded, broker: Broker, *, runs: int, log) -> 
     for number in range(runs):
         reset_due(loaded, now=now())
         run, queries = sweep(broker, keep=3)
-        statements = statements or [s for s in queries.kept if s[0].lstrip().upper().startswith(("SELECT", "UPDATE"))]
+        statements = statements or [
+            s for s in queries.kept if s[0].lstrip().upper().startswith(("SELECT", "UPDATE"))
+        ]
         if run.claimed != DUE:
             raise AssertionError(f"a sweep claimed {run.claimed}, not {DUE}")
         due.append(run)
-        idle, _ = sweep(broker)  # the next minute's sweep: nothing due, the claimed rows' old versions not yet vacuumed
+        idle, _ = sweep(
+            broker
+        )  # the next minute's sweep: nothing due, the claimed rows' old versions not yet vacuumed
         after.append(idle)
-        log(f"  sweep {number + 1}/{runs}: {run.ms:,.0f} ms ({run.handover_ms:,.0f} ms hand-over), "
-            f"{run.queries} queries; next sweep {idle.ms:,.1f} ms")
+        log(
+            f"  sweep {number + 1}/{runs}: {run.ms:,.0f} ms ({run.handover_ms:,.0f} ms hand-over), "
+            f"{run.queries} queries; next sweep {idle.ms:,.1f} ms"
+        )
 
     reset_due(loaded, now=now())
     plans = {}
     select, update = explain(statements[:2]) if len(statements) >= 2 else ("", "")
-    plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (SELECT … FOR UPDATE SKIP LOCKED)"] = select
+    plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (SELECT … FOR UPDATE SKIP LOCKED)"] = (
+        select
+    )
     plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (UPDATE)"] = update
 
     claims = []
@@ -525,33 +595,67 @@ def measure(scale: Scale, loaded: Loaded, broker: Broker, *, runs: int, log) -> 
     messages = _same([r.messages for r in due], "messages handed over")
     figures = [
         _figure(
-            "sweep_due", f"Sweep, {DUE:,} due: claimed and handed over", scale, [r.ms for r in due],
+            "sweep_due",
+            f"Sweep, {DUE:,} due: claimed and handed over",
+            scale,
+            [r.ms for r in due],
             queries=_same([r.queries for r in due], "queries"),
             details=f"{messages:,} messages in {tasks:,} tasks; {_kinds(first.kinds)}",
             budget=BUDGET_DUE_MS,
         ),
-        _figure("sweep_due_claim", "… of which claiming (database)", scale, [r.ms - r.handover_ms for r in due]),
-        _figure("sweep_due_handover", "… of which handing over (broker)", scale, [r.handover_ms for r in due],
-                details=f"{tasks:,} `deliver_reminders.delay()` calls"),
+        _figure("sweep_due_claim", "… of which claiming", scale, [r.ms - r.handover_ms for r in due]),
         _figure(
-            "claim_only", f"Claim only, {DUE:,} due (no hand-over)", scale, [r.ms for r in claims],
-            queries=_same([r.queries for r in claims], "queries"),
+            "sweep_due_sql",
+            "… … waiting for PostgreSQL",
+            scale,
+            [r.sql_ms for r in due],
+            details="statements and commits, round trips included",
         ),
         _figure(
-            "sweep_idle", "Sweep, nothing due", scale, [r.ms for r in idle_runs],
-            queries=_same([r.queries for r in idle_runs], "queries"), details=_kinds(idle_runs[0].kinds),
+            "sweep_due_python",
+            "… … in Python",
+            scale,
+            [r.ms - r.handover_ms - r.sql_ms for r in due],
+            details="building the queries and the batches",
+        ),
+        _figure(
+            "sweep_due_handover",
+            "… of which handing over (broker)",
+            scale,
+            [r.handover_ms for r in due],
+            details=f"{tasks:,} `deliver_reminders.delay()` calls",
+        ),
+        _figure(
+            "claim_only",
+            f"Claim only, {DUE:,} due (no hand-over)",
+            scale,
+            [r.ms for r in claims],
+            queries=_same([r.queries for r in claims], "queries"),
+            details=f"{statistics.median(r.sql_ms for r in claims):,.0f} ms (median) waiting for PostgreSQL",
+        ),
+        _figure(
+            "sweep_idle",
+            "Sweep, nothing due",
+            scale,
+            [r.ms for r in idle_runs],
+            queries=_same([r.queries for r in idle_runs], "queries"),
+            details=_kinds(idle_runs[0].kinds),
             budget=BUDGET_IDLE_MS,
         ),
         _figure(
-            "sweep_idle_after", f"Sweep, nothing due, the minute after {DUE:,} (not yet vacuumed)", scale,
-            [r.ms for r in after], queries=_same([r.queries for r in after], "queries"), budget=BUDGET_IDLE_MS,
+            "sweep_idle_after",
+            f"Sweep, nothing due, the minute after {DUE:,} (not yet vacuumed)",
+            scale,
+            [r.ms for r in after],
+            queries=_same([r.queries for r in after], "queries"),
+            budget=BUDGET_IDLE_MS,
         ),
     ]
     return figures, plans
 
 
 def checks(figures: list[dict], scales: list[Scale]) -> list[dict]:
-    """Ten times more licences may cost at most 1.3 times the time: each scale against the one ten times smaller."""
+    """Ten times more licences may cost at most 1.3 times the time: each scale against a tenth of it."""
     from bench.report import verdict
 
     by = {(f["key"], f["scale"]): f for f in figures}
@@ -560,7 +664,10 @@ def checks(figures: list[dict], scales: list[Scale]) -> list[dict]:
         for large in scales:
             if large.licences != small.licences * 10:
                 continue
-            for key, label in (("sweep_due", f"Sweep with {DUE:,} due"), ("sweep_idle", "Sweep with nothing due")):
+            for key, label in (
+                ("sweep_due", f"Sweep with {DUE:,} due"),
+                ("sweep_idle", "Sweep with nothing due"),
+            ):
                 ratio = round(by[(key, large.name)]["median"] / by[(key, small.name)]["median"], 2)
                 result.append(
                     {
@@ -585,20 +692,26 @@ def run(*, scales: list[Scale], runs: int, environment, log) -> dict:
         log(f"{scale.name}: {scale.licences:,} licences — creating and migrating {environment.database}")
         env.database_create(environment)
         connection.close()
-        loaded = generate(scale, now=timezone.now())
-        log(f"{scale.name}: generated in {loaded.seconds:,.1f} s: " + ", ".join(
-            f"{v:,} {k}" for k, v in loaded.counts.items()))
+        loaded = generate(scale, now=timezone.now(), log=log)
+        log(
+            f"{scale.name}: generated in {loaded.seconds:,.1f} s: "
+            + ", ".join(f"{v:,} {k}" for k, v in loaded.counts.items())
+        )
         data[scale.name] = {**loaded.counts, "generation s": round(loaded.seconds, 1)}
         if machine is None:
             import redis
 
-            machine = describe(connection=connection, redis_client=redis.Redis.from_url(environment.redis_url))
+            machine = describe(
+                connection=connection, redis_client=redis.Redis.from_url(environment.redis_url)
+            )
         broker = Broker(environment.queue)
         scale_figures, scale_plans = measure(scale, loaded, broker, runs=runs, log=log)
         figures += scale_figures
         plans.update(scale_plans)
         connection.close()
-    figures.sort(key=lambda f: (_ORDER.index(f["key"]), next(s.licences for s in scales if s.name == f["scale"])))
+    figures.sort(
+        key=lambda f: (_ORDER.index(f["key"]), next(s.licences for s in scales if s.name == f["scale"]))
+    )
     return {
         "title": "Reminder sweep",
         "summary": (
@@ -615,15 +728,17 @@ def run(*, scales: list[Scale], runs: int, environment, log) -> dict:
         "figures": figures,
         "checks": checks(figures, scales),
         "method": [
-            "Each scale has a database of its own, created, migrated with `manage.py migrate` and filled with "
-            "set-based SQL (INSERT … SELECT generate_series), then VACUUM ANALYZE; dropped at the end.",
-            f"Ten licences and one portal user per company; four reminders per licence, {', '.join(map(str, OFFSETS))} "
-            "days before its renewal date, spread over a year (past ones sent or skipped, later ones pending).",
+            "Each scale has a database of its own, created, migrated with `manage.py migrate` and filled "
+            "with set-based SQL (INSERT … SELECT generate_series), then VACUUM ANALYZE; dropped at the end.",
+            "Ten licences and one portal user per company; four reminders per licence, "
+            f"{', '.join(map(str, OFFSETS))} days before its renewal date, spread over a year (past ones "
+            "sent or skipped, later ones pending).",
             f"{DUE:,} reminders due a minute ago: the {DUE_OFFSET}-day reminder, in-app and e-mail, of "
             f"{DUE // 2:,} licences of {RECIPIENTS:,} companies, so a person's e-mails form a digest.",
             "The sweep runs in this process, the task's own code, on a warm connection (one sweep first, "
-            "not counted). Delivery tasks go to a queue of their own on the real Redis broker, which no worker "
-            "reads; the queue is emptied after each sweep, and its length checked against the tasks sent.",
+            "not counted). Delivery tasks go to a queue of their own on the real Redis broker, which no "
+            "worker reads; the queue is emptied after each sweep, and its length checked against the tasks "
+            "sent.",
             "Between runs the due reminders are put back (one UPDATE) and the table vacuumed, so every run "
             "starts from the same state; the sweep the minute after is timed before that vacuum.",
             "Hand-over is the time spent in `deliver_reminders.delay()`; claiming is the rest of the sweep. "
@@ -634,5 +749,13 @@ def run(*, scales: list[Scale], runs: int, environment, log) -> dict:
     }
 
 
-_ORDER = ["sweep_due", "sweep_due_claim", "sweep_due_handover", "claim_only", "sweep_idle", "sweep_idle_after"]
-
+_ORDER = [
+    "sweep_due",
+    "sweep_due_claim",
+    "sweep_due_sql",
+    "sweep_due_python",
+    "sweep_due_handover",
+    "claim_only",
+    "sweep_idle",
+    "sweep_idle_after",
+]

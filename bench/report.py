@@ -1,4 +1,4 @@
-"""The figures, kept in ``docs/benchmarks.json`` keyed by section, and ``docs/benchmarks.md`` written from them.
+"""The figures, kept in ``docs/benchmarks.json`` by section, and ``docs/benchmarks.md`` written from them.
 
 A section is one benchmark run (``reminders`` today; pages and load runs later). Each records its own
 date, command, machine and runtime, and a list of figures in one shape, so the Markdown needs no code per
@@ -51,7 +51,9 @@ def load(path: Path = JSON_PATH) -> dict:
     return {"format": FORMAT, "sections": {}}
 
 
-def save_section(key: str, section: dict, *, json_path: Path = JSON_PATH, md_path: Path = MARKDOWN_PATH) -> None:
+def save_section(
+    key: str, section: dict, *, json_path: Path = JSON_PATH, md_path: Path = MARKDOWN_PATH
+) -> None:
     """Replace one section in the JSON (keeping the others) and write the Markdown again from it all."""
     data = load(json_path)
     data["sections"][key] = section
@@ -66,10 +68,9 @@ def _number(value, unit: str = "") -> str:
         return "–"
     if unit == "×":
         return f"{value:.2f}×"
-    if isinstance(value, float):
-        text = f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
-    else:
-        text = f"{value:,}"
+    if not isinstance(value, float):
+        return f"{value:,} {unit}".strip()
+    text = f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
     return f"{text} {unit}".strip()
 
 
@@ -85,7 +86,10 @@ def _machine(machine: dict) -> list[str]:
         ["CPU", f"{machine['cpu']}, {machine['cores']} cores"],
         ["Memory", f"{machine['memory_gib']} GiB"],
         ["System", machine["os"]],
-        ["PostgreSQL", f"{machine['postgresql']} ({postgres_settings})" if postgres_settings else machine["postgresql"]],
+        [
+            "PostgreSQL",
+            f"{machine['postgresql']} ({postgres_settings})" if postgres_settings else machine["postgresql"],
+        ],
         ["Redis", machine["redis"]],
         ["Python, Django", f"{machine['python']}, Django {machine['django']}"],
         ["Celery, psycopg", f"{machine.get('celery', '–')}, psycopg {machine.get('psycopg', '–')}"],
@@ -114,7 +118,10 @@ def render_section(section: dict) -> list[str]:
     lines += _machine(section["machine"]) + [""]
     if section.get("data"):
         columns = list(next(iter(section["data"].values())).keys())
-        rows = [[name] + [_number(values.get(column)) for column in columns] for name, values in section["data"].items()]
+        rows = [
+            [name] + [_number(values.get(column)) for column in columns]
+            for name, values in section["data"].items()
+        ]
         lines += ["### Data", ""] + _table(["Scale", *columns], rows) + [""]
     if section.get("figures"):
         rows = []
@@ -134,21 +141,43 @@ def render_section(section: dict) -> list[str]:
                     figure.get("details", ""),
                 ]
             )
-        header = ["Figure", "Scale", "Median", "Min", "Max", "Runs", "SQL queries", "Budget", "Result", "Details"]
+        header = [
+            "Figure",
+            "Scale",
+            "Median",
+            "Min",
+            "Max",
+            "Runs",
+            "SQL queries",
+            "Budget",
+            "Result",
+            "Details",
+        ]
         lines += ["### Figures", ""] + _table(header, rows) + [""]
     if section.get("checks"):
         rows = []
         for check in section["checks"]:
             limit, result = _budget(check)
             rows.append([check["label"], _number(check["value"], check["budget"]["unit"]), limit, result])
-        lines += ["### Budgets across scales", ""] + _table(["Budget", "Measured", "Limit", "Result"], rows) + [""]
+        lines += (
+            ["### Budgets across scales", ""] + _table(["Budget", "Measured", "Limit", "Result"], rows) + [""]
+        )
     for heading, key in (("Method", "method"), ("Notes", "notes")):
         if section.get(key):
             lines += [f"### {heading}", ""] + [f"- {item}" for item in section[key]] + [""]
     if section.get("plans"):
         lines += ["### Query plans", ""]
         for name, plan in section["plans"].items():
-            lines += [f"<details><summary>{name}</summary>", "", "```", plan.rstrip(), "```", "", "</details>", ""]
+            lines += [
+                f"<details><summary>{name}</summary>",
+                "",
+                "```",
+                plan.rstrip(),
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
     return lines
 
 
@@ -157,8 +186,9 @@ def render(data: dict) -> str:
         "# Benchmarks",
         "",
         "Written by `python -m bench report` from [benchmarks.json](benchmarks.json); do not edit by hand.",
-        "Run them again with `make bench` (PostgreSQL and Redis on this machine). Each section records its",
-        "own date, command and machine; figures are the median of several runs, with the fastest and slowest.",
+        "Run them again with `make bench` (PostgreSQL and Redis on this machine). Each section records",
+        "its own date, command and machine; figures are the median of several runs, with the fastest and",
+        "the slowest.",
         "",
     ]
     for section in data["sections"].values():

@@ -349,6 +349,7 @@ def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None):
     contact.user = user
     contact._history_user = user
     contact.save(update_fields=["user"])
+    _plan_reminders(contact.company)  # the new portal user is reminded from now on
     invitation.used_at = now
     invitation._history_user = user
     invitation.save(update_fields=["used_at"])
@@ -391,8 +392,10 @@ def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
     from companies.services import trip_record
 
     trip = trip_record(actor=actor, licence=licence, on=on, purpose=purpose)
-    period = ServicePeriod.objects.active().select_related("company", "butler__user").filter(
-        company_id=licence.company_id
+    period = (
+        ServicePeriod.objects.active()
+        .select_related("company", "butler__user")
+        .filter(company_id=licence.company_id)
     )
     for active in period:
         period_reminders_plan(period=active)

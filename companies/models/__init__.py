@@ -3,7 +3,14 @@
 from companies.models.calendar import CalendarDay, CalendarYear
 from companies.models.catalogue import LicenceMaterial, LicenceScope, LicenceType
 from companies.models.licences import CompanyLicence, LicenceChannel, LicenceStatus, Trip
-from companies.models.registry import BusinessType, Company, CompanyQuerySet, Contact, District, ReminderChoice
+from companies.models.registry import (
+    BusinessType,
+    Company,
+    CompanyQuerySet,
+    Contact,
+    District,
+    ReminderChoice,
+)
 from companies.models.subjects import Person, PersonRole, Vehicle, VehicleType, Vessel
 
 __all__ = [
