@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from butler import roles
-from butler.models import Butler, CardCounter, PortalInvitation, ServicePeriod
+from butler.models import Butler, CardCounter, PortalInvitation, ReminderRule, ServicePeriod
 
 
 @admin.register(Butler)
@@ -38,3 +39,29 @@ class PortalInvitationAdmin(SimpleHistoryAdmin):
 @admin.register(CardCounter)
 class CardCounterAdmin(admin.ModelAdmin):
     list_display = ["year", "last"]
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(SimpleHistoryAdmin):
+    """Who is reminded of which date, how many days before (or after), and by which channels."""
+
+    list_display = [
+        "kind",
+        "licence_type",
+        "days",
+        "to_company",
+        "to_butler",
+        "to_manager",
+        "by_email",
+        "by_sms",
+        "statutory",
+        "active",
+    ]
+    list_filter = ["kind", "active", "statutory"]
+    list_select_related = ["licence_type"]
+    autocomplete_fields = ["licence_type"]
+    fieldsets = [
+        (None, {"fields": ["kind", "licence_type", "days", "active"]}),
+        (_("Recipients"), {"fields": ["to_company", "to_butler", "to_manager"]}),
+        (_("Channels (always in the app, and)"), {"fields": ["by_email", "by_sms", "statutory"]}),
+    ]

@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 
 from butler.roles import BUTLER, COMPANY, MANAGER, roles_of
@@ -11,6 +13,16 @@ def roles(request) -> dict:
         "is_butler": BUTLER in current,
         "is_company": COMPANY in current,
     }
+
+
+def notices(request) -> dict:
+    """The bell's unread count, counted only on pages that show the bell."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from reminders.selectors import unread_count
+
+    return {"unread_notices": functools.cache(lambda: unread_count(user))}
 
 
 def window(request) -> dict:

@@ -1,5 +1,7 @@
 """Forms of the butler service: they check shape and say what is wrong; services do the saving."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
@@ -225,3 +227,45 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field_name if field_name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class DeliveryFilterForm(forms.Form):
+    """The manager's delivery page: which outcome, scheduled in which days."""
+
+    STATUSES = [
+        ("failed", _("Failed")),
+        ("late", _("Sent late")),
+        ("sent", _("Sent")),
+        ("pending", _("Waiting")),
+        ("skipped", _("Skipped")),
+        ("cancelled", _("Cancelled")),
+    ]
+    MAX_DAYS = 366
+
+    status = forms.ChoiceField(label=_("Outcome"), choices=STATUSES, required=False)
+    since = forms.DateField(
+        label=_("Scheduled from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        data["status"] = data.get("status") or "failed"
+        data["since"] = data.get("since") or today - timedelta(days=30)
+        data["until"] = data.get("until") or today
+        if data["since"] > data["until"]:
+            self.add_error("until", _("The end of the period cannot be before its start."))
+        elif (data["until"] - data["since"]).days > self.MAX_DAYS:
+            self.add_error("until", _("Choose at most a year at a time."))
+        return data
+
+
+class ReminderChoiceForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Other reminders reach me"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        from companies.models import ReminderChoice
+
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = ReminderChoice.choices

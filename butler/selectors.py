@@ -186,8 +186,10 @@ def company_page(company: Company) -> dict:
     periods = list(company.service_periods.select_related("butler"))
     current = next((p for p in periods if p.is_active), None)
     from companies.selectors import lapse_risk, licence_measures
+    from reminders.selectors import reminders_for_scope
 
     return {
+        "reminders": reminders_for_scope(f"company:{company.pk}", limit=8),
         "company": company,
         "measures": licence_measures(company.licences.all()),
         "risk": lapse_risk(company),

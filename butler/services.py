@@ -432,3 +432,25 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
                 key=_missing_key(licence, materials),
             )
     return licence
+
+
+# --- a contact's choice of reminders ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminder_choice_set(*, actor: AbstractBaseUser, contact, channel: str):
+    """A company contact chooses how reminders that are not statutory reach them (statutory ones always
+    come by the rule's channels). E-mail needs an address."""
+    from companies.models import ReminderChoice
+
+    if channel not in ReminderChoice.values:
+        raise ValidationError({"channel": _("Choose e-mail, SMS or the portal only.")})
+    if channel == ReminderChoice.EMAIL and not (contact.email or (contact.user and contact.user.email)):
+        raise ValidationError(
+            {"channel": _("We have no e-mail address for you; ask your butler to add one, or choose SMS.")}
+        )
+    contact.reminder_channel = channel
+    contact._history_user = actor
+    contact.save(update_fields=["reminder_channel"])
+    _plan_reminders(contact.company)
+    return contact

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from reminders.models import Notice, Reminder
@@ -26,7 +27,8 @@ class ReminderAdmin(SimpleHistoryAdmin):
         "sent_at",
     ]
     list_filter = ["status", "channel", "kind", "late"]
-    search_fields = ["subject", "recipient__username"]
+    search_fields = ["subject", "scope", "label", "recipient__username"]
+    actions = ["send_again"]
     list_select_related = ["recipient"]
     raw_id_fields = ["recipient"]
     readonly_fields = [
@@ -36,4 +38,12 @@ class ReminderAdmin(SimpleHistoryAdmin):
         "provider_message_id",
         "sent_at",
         "created_at",
+        "batch",
     ]
+
+    @admin.action(description=_("Send the failed ones again"))
+    def send_again(self, request, queryset):
+        from reminders.services import reminders_retry
+
+        retried = reminders_retry(ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(n)d reminders will be sent again.") % {"n": retried})

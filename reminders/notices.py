@@ -25,3 +25,12 @@ def notice_mark_read(*, recipient, notice_ids: Iterable[int] | None = None) -> i
     if notice_ids is not None:
         notices = notices.filter(pk__in=list(notice_ids))
     return notices.update(read_at=timezone.now())
+
+
+def notice_open(*, recipient, notice_id: int) -> Notice:
+    """The recipient opens one of their notices: it is read from now on. Another person's is not found."""
+    notice = Notice.objects.get(pk=notice_id, recipient=recipient)
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice

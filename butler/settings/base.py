@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "butler.context_processors.roles",
                 "butler.context_processors.window",
+                "butler.context_processors.notices",
             ],
         },
     },

@@ -48,3 +48,11 @@ def percent(value) -> str:
     from django.utils.formats import number_format
 
     return f"{number_format(value * 100, decimal_pos=1)}%"
+
+
+@register.filter
+def reminder_kind(value: str) -> str:
+    """What a reminder is about, in words: obtain_by → "Deadline to obtain a licence"."""
+    from butler.models import ReminderRule
+
+    return str(dict(ReminderRule.Kind.choices).get(value, value))

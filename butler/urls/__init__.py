@@ -19,5 +19,6 @@ urlpatterns = [
     path("licences/", include("butler.urls.licences")),
     path("manager/", include("butler.urls.manager")),
     path("portal/", include("butler.urls.portal")),
+    path("notices/", include("butler.urls.notices")),
     path("admin/", admin.site.urls),
 ]

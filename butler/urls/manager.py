@@ -7,4 +7,6 @@ urlpatterns = [
     path("", manager.periods, name="periods"),
     path("companies/", manager.companies, name="companies"),
     path("workload/", manager.workload, name="workload"),
+    path("reminders/", manager.deliveries, name="deliveries"),
+    path("reminders/retry/", manager.deliveries_retry, name="deliveries_retry"),
 ]

@@ -6,5 +6,6 @@ app_name = "portal"
 urlpatterns = [
     path("", portal.home, name="home"),
     path("licences/", portal.licences, name="licences"),
+    path("reminders/", portal.reminders, name="reminders"),
     path("invitation/<str:token>/", portal.invitation, name="invitation"),
 ]

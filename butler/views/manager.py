@@ -1,10 +1,20 @@
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from butler import roles, selectors
-from butler.forms import CompanyFilterForm, PeriodFilterForm
+from butler.forms import CompanyFilterForm, DeliveryFilterForm, PeriodFilterForm
 from butler.views.decorators import role_required
+from reminders import selectors as reminder_selectors
+from reminders.services import reminders_retry
 
 PAGE_SIZE = 50
 
@@ -64,3 +74,57 @@ def _without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def _local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
+
+
+@role_required(roles.MANAGER)
+def deliveries(request):
+    """How reminders fared: sent, late, failed (with retry), waiting, skipped and cancelled."""
+    form = DeliveryFilterForm(request.GET or None)
+    if not form.is_bound:
+        form = DeliveryFilterForm({})
+    form.is_valid()
+    data = form.cleaned_data
+    valid = not form.errors
+    today = timezone.localdate()
+    since = _local_midnight(data["since"] if valid else today - timedelta(days=30))
+    until = _local_midnight((data["until"] if valid else today) + timedelta(days=1))
+    status = data.get("status") or "failed"
+    page = Paginator(reminder_selectors.deliveries(status=status, since=since, until=until), PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("status", None)
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "status": status,
+        "statuses": DeliveryFilterForm.STATUSES,
+        "counts": reminder_selectors.delivery_counts(since=since, until=until),
+        "page": page.get_page(request.GET.get("page")),
+        "filters": query.urlencode(),
+        "querystring": _without_page(request),
+    }
+    return render(request, "butler/manager_deliveries.html", context)
+
+
+@role_required(roles.MANAGER)
+@require_POST
+def deliveries_retry(request):
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    retried = reminders_retry(ids=ids)
+    if retried:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d reminder will be sent again within a minute.",
+                "%(n)d reminders will be sent again within a minute.",
+                retried,
+            )
+            % {"n": retried},
+        )
+    else:
+        messages.info(request, _("Nothing to send again: those reminders have not failed."))
+    back = QueryDict(request.POST.get("next", "")).urlencode()
+    return redirect(f"{reverse('manager:deliveries')}?{back}" if back else "manager:deliveries")

@@ -1,13 +1,15 @@
 """The company portal: made for a phone first."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from butler import roles, selectors, services
-from butler.forms import InvitationAcceptForm, add_service_error
+from butler.forms import InvitationAcceptForm, ReminderChoiceForm, add_service_error
 from butler.views.decorators import role_required
 from companies.phones import tel_uri
 
@@ -58,6 +60,27 @@ def licences(request):
         "contact": contact,
         "company": contact.company,
         "groups": licence_selectors.checklist(contact.company),
-        "notices": notices_for(request.user, limit=10),
+        "notices": notices_for(request.user).filter(read_at__isnull=True)[:5],
     }
     return render(request, "portal/licences.html", context)
+
+
+@role_required(roles.COMPANY)
+@require_http_methods(["GET", "POST"])
+def reminders(request):
+    """How reminders reach me: statutory deadlines always; the rest by e-mail, SMS or the portal only."""
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    form = ReminderChoiceForm(request.POST or None, initial={"channel": contact.reminder_channel})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reminder_choice_set(
+                actor=request.user, contact=contact, channel=form.cleaned_data["channel"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Saved. Reminders of statutory deadlines keep coming as before."))
+            return redirect("portal:reminders")
+    return render(request, "portal/reminders.html", {"form": form, "contact": contact})

@@ -20,6 +20,7 @@ from butler import services
 from butler.models import ServicePeriod
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
+from reminders.models import Notice
 from tests.conftest import make_butler
 from tests.factories import ServicePeriodFactory
 
@@ -132,6 +133,14 @@ MATRIX = {
     ("portal:home", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("portal:invitation", "get"): (lambda w: [w.invitation_token], EVERYONE),
     ("portal:invitation", "post"): (lambda w: [w.invitation_token], EVERYONE),
+    ("portal:reminders", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("portal:reminders", "post"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("manager:deliveries", "get"): (lambda w: [], MANAGER),
+    ("manager:deliveries_retry", "post"): (lambda w: [], row(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403)),
+    # Everyone with a role has notifications; a notice is opened by its recipient only.
+    ("notices:index", "get"): (lambda w: [], row(LOGIN, 200, 200, 200, 200, 200, 200, 200, 403)),
+    ("notices:open", "get"): (lambda w: [w.notice_a.pk], row(LOGIN, 302, 404, 404, 404, 404, 404, 404, 403)),
+    ("notices:read_all", "post"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
     ("admin:index", "get"): (lambda w: [], REDIRECTED),
 }
 
@@ -181,6 +190,9 @@ def matrix_world(world):
     world.missing_a = CompanyLicence.objects.get(company=company, licence_type__code="vehicle_certificate")
     CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
     world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])
+    world.notice_a = Notice.objects.create(
+        recipient=world.contact_a, title="材料缺失", url="/portal/licences/"
+    )
     return world
 
 

@@ -37,7 +37,7 @@ class Mail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return str(self.message["Subject"]).strip()  # a long encoded subject is folded onto a second line
 
     @property
     def body(self) -> str:
