@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint messages system-deps clean
+.PHONY: run test install lint messages system-deps clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ test: install messages system-deps
 
 lint: install
 	$(BIN)/ruff check .
+
+# The reminder sweep measured on this machine's PostgreSQL and Redis, in databases of its own (dropped
+# afterwards): writes docs/benchmarks.md and docs/benchmarks.json. BENCH_SCALES (licences; 100k,1m) and
+# BENCH_RUNS (7) choose; about ten minutes with both scales on two cores.
+bench: install
+	$(BIN)/python -m bench check
+	$(BIN)/python -m bench reminders --scales $${BENCH_SCALES:-100k,1m} --runs $${BENCH_RUNS:-7}
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -7,7 +7,7 @@ import sys
 import time
 
 from bench import report
-from bench.environment import Environment, Unreachable, check, database_drop, django_setup
+from bench.environment import Environment, Unreachable, check, django_setup
 
 
 def _log(message: str) -> None:
@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument(
         "--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 7), help="runs per figure (≥ 5)"
     )
-    sweep.add_argument("--keep-db", action="store_true", help="leave the last scale's database for EXPLAIN")
+    sweep.add_argument(
+        "--keep-db", action="store_true", help="leave the databases in place, e.g. for EXPLAIN"
+    )
     commands.add_parser("report", help="write docs/benchmarks.md again from docs/benchmarks.json")
     args = parser.parse_args(argv)
 
@@ -60,15 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 5:
         parser.error("--runs: at least 5")
     started = time.perf_counter()
-    django_setup(environment)
-    try:
-        section = reminders.run(scales=scales, runs=args.runs, environment=environment, log=_log)
-    finally:
-        from django.db import connection
-
-        connection.close()
-        if not args.keep_db:
-            database_drop(environment)
+    django_setup(environment, environment.database_for(scales[0].name))
+    section = reminders.run(
+        scales=scales, runs=args.runs, environment=environment, keep_db=args.keep_db, log=_log
+    )
     section["command"] = _command(argv)
     section["runtime_seconds"] = round(time.perf_counter() - started, 1)
     report.save_section("reminders", section)

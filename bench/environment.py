@@ -4,7 +4,8 @@ The defaults suit a machine with PostgreSQL and Redis on their standard ports; e
 the environment:
 
 - ``BENCH_POSTGRES``: the server, as a URL without a database (``postgres://postgres@127.0.0.1:5432``);
-- ``BENCH_DATABASE``: the database created and dropped by the run (``butler_bench``; it must start so);
+- ``BENCH_DATABASE``: the databases the run creates and drops are named after it, one per scale
+  (``butler_bench`` → ``butler_bench_100k``, ``butler_bench_1m``; it must start with ``butler_bench``);
 - ``BENCH_REDIS_URL``: the broker, with a database number of its own (``redis://127.0.0.1:6379/11``);
 - ``BENCH_QUEUE``: the queue tasks are sent to, which no worker reads (``bench``).
 """
@@ -42,15 +43,14 @@ class Environment:
             raise Unreachable(f"BENCH_DATABASE must start with 'butler_bench', not {environment.database!r}.")
         return environment
 
-    @property
-    def database_url(self) -> str:
-        return f"{self.postgres}/{self.database}"
+    def database_for(self, scale: str) -> str:
+        return f"{self.database}_{scale}"
 
-    def django_env(self) -> dict[str, str]:
+    def django_env(self, database: str) -> dict[str, str]:
         """The settings the product reads, pointed at the benchmark's own database, broker and queue."""
         return {
             "DJANGO_SETTINGS_MODULE": "butler.settings.base",
-            "DATABASE_URL": self.database_url,
+            "DATABASE_URL": f"{self.postgres}/{database}",
             "REDIS_URL": self.redis_url,
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             "CELERY_TASK_ALWAYS_EAGER": "0",
@@ -88,31 +88,41 @@ def check(environment: Environment) -> dict[str, str]:
     return {"postgresql": postgres, "redis": redis_version}
 
 
-def database_create(environment: Environment) -> None:
-    """Drop the benchmark database if a previous run left it, create it and migrate it."""
-    database_drop(environment)
+def database_create(environment: Environment, database: str) -> None:
+    """Drop the database if a previous run left it, create it and migrate it."""
+    database_drop(environment, database)
     import psycopg
 
     with psycopg.connect(f"{environment.postgres}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{environment.database}"')
+        connection.execute(f'CREATE DATABASE "{database}"')
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
-        env={**os.environ, **environment.django_env()},
+        env={**os.environ, **environment.django_env(database)},
         check=True,
     )
 
 
-def database_drop(environment: Environment) -> None:
+def database_drop(environment: Environment, database: str) -> None:
+    if not database.startswith(environment.database):
+        raise ValueError(f"{database} is not one of the benchmark's databases")
     import psycopg
 
     with psycopg.connect(f"{environment.postgres}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{environment.database}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def django_setup(environment: Environment) -> None:
-    """Set Django (and the Celery app) up in this process on the benchmark's database and broker."""
-    os.environ.update(environment.django_env())
+def database_use(database: str) -> None:
+    """Point Django's default connection at another of the benchmark's databases (it reconnects)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = database
+
+
+def django_setup(environment: Environment, database: str) -> None:
+    """Set Django (and the Celery app) up in this process on a benchmark database and the broker."""
+    os.environ.update(environment.django_env(database))
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

@@ -11,6 +11,7 @@ year: those past sent, those ahead pending), and exactly 10,000 reminders due no
 5,000 licences of 3,000 companies, so that e-mail digests form. It is written with set-based SQL.
 """
 
+import os
 import re
 import statistics
 import time
@@ -292,6 +293,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
         cursor.execute("SELECT pg_total_relation_size('reminders_reminder')")
         counts["reminders MiB"] = round(cursor.fetchone()[0] / 2**20)
         cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("CHECKPOINT")  # so that writing the load out does not weigh on the measurements
     log(f"  vacuum and analyze: {time.perf_counter() - started:,.1f} s")
     connection.close()  # measure on a session of its own, with the server's settings
     if counts["due"] != DUE:
@@ -306,7 +308,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
 
 def _vacuum() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM reminders_reminder")
+        cursor.execute("VACUUM (INDEX_CLEANUP ON) reminders_reminder")
 
 
 def reset_due(loaded: Loaded, *, now: datetime) -> None:
@@ -500,6 +502,99 @@ def explain(statements: list[tuple[str, object]]) -> list[str]:
 # --- The section ---------------------------------------------------------------------------------------
 
 
+@dataclass
+class Samples:
+    """Every run of one scale, gathered over the rounds."""
+
+    due: list[Run] = field(default_factory=list)
+    after: list[Run] = field(default_factory=list)
+    due_no_jit: list[Run] = field(default_factory=list)
+    claims: list[Run] = field(default_factory=list)
+    idle: list[Run] = field(default_factory=list)
+    idle_no_jit: list[Run] = field(default_factory=list)
+    # The statements of the last round's first claim, for EXPLAIN, and when its due reminders were reset.
+    statements: list = field(default_factory=list)
+    idle_statements: list = field(default_factory=list)
+    reset_at: datetime | None = None
+
+
+@contextmanager
+def jit_off():
+    """PostgreSQL's JIT compilation off for this session, to show what it costs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+
+
+def _first_claim(queries: Queries) -> list:
+    """The statements of the sweep's first claim (up to its savepoint's release), savepoints left out."""
+    statements = []
+    for sql, params in queries.kept:
+        kind = sql.lstrip().split(None, 1)[0].upper()
+        if kind == "RELEASE":
+            break
+        if kind != "SAVEPOINT":
+            statements.append((sql, params))
+    return statements
+
+
+def measure_round(loaded: Loaded, broker: Broker, samples: Samples, *, idle_runs: int = 3) -> None:
+    """One run of every figure on the current database, on a connection opened for it and warmed first."""
+    now = timezone.now
+    broker.purge()
+    reset_due(loaded, now=now())
+    sweep(broker)  # not counted: opens the connections and warms the caches
+
+    samples.reset_at = now()
+    reset_due(loaded, now=samples.reset_at)
+    run, queries = sweep(broker, keep=10)
+    if run.claimed != DUE:
+        raise AssertionError(f"a sweep claimed {run.claimed}, not {DUE}")
+    samples.due.append(run)
+    samples.statements = _first_claim(queries)
+    # The next minute's sweep: nothing due, the claimed rows' old versions not yet vacuumed.
+    samples.after.append(sweep(broker)[0])
+
+    reset_due(loaded, now=now())
+    with jit_off():
+        samples.due_no_jit.append(sweep(broker)[0])
+
+    reset_due(loaded, now=now())
+    run = claim_only()
+    if run.claimed != DUE:
+        raise AssertionError(f"the claims took {run.claimed}, not {DUE}")
+    samples.claims.append(run)
+
+    mark_due_sent(loaded, now=now())
+    sweep(broker)
+    for _ in range(idle_runs):
+        run, queries = sweep(broker, keep=10)
+        if run.claimed:
+            raise AssertionError(f"a sweep with nothing due claimed {run.claimed}")
+        samples.idle.append(run)
+    samples.idle_statements = _first_claim(queries)
+    with jit_off():
+        samples.idle_no_jit += [sweep(broker)[0] for _ in range(idle_runs)]
+
+
+def plans_for(scale: Scale, loaded: Loaded, samples: Samples) -> dict[str, str]:
+    """EXPLAIN ANALYZE of each statement of the first claim, with 10,000 due and with nothing due."""
+    plans = {}
+    for situation, statements, prepare, at in (
+        (f"{DUE:,} due", samples.statements, reset_due, samples.reset_at),
+        ("nothing due", samples.idle_statements, mark_due_sent, timezone.now()),
+    ):
+        prepare(loaded, now=at)  # as it was when the statements ran
+        for number, ((sql, _), plan) in enumerate(zip(statements, explain(statements), strict=True), 1):
+            kind = sql.lstrip().split(None, 1)[0].upper()
+            plans[f"{scale.name}: first claim with {situation}, statement {number} ({kind})"] = plan
+    return plans
+
+
 def _figure(
     key: str,
     label: str,
@@ -533,74 +628,20 @@ def _kinds(kinds: dict) -> str:
     return ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items(), key=lambda item: -item[1]))
 
 
-def measure(scale: Scale, loaded: Loaded, broker: Broker, *, runs: int, log) -> tuple[list[dict], dict]:
-    """Every figure of one scale; and the query plans of the claim with 10,000 due and with none."""
-    now = timezone.now
-    # Warm up: the first sweep on a fresh connection also opens the broker connection and fills caches.
-    broker.purge()
-    reset_due(loaded, now=now())
-    sweep(broker)
-
-    due, after = [], []
-    statements: list = []
-    for number in range(runs):
-        reset_due(loaded, now=now())
-        run, queries = sweep(broker, keep=3)
-        statements = statements or [
-            s for s in queries.kept if s[0].lstrip().upper().startswith(("SELECT", "UPDATE"))
-        ]
-        if run.claimed != DUE:
-            raise AssertionError(f"a sweep claimed {run.claimed}, not {DUE}")
-        due.append(run)
-        idle, _ = sweep(
-            broker
-        )  # the next minute's sweep: nothing due, the claimed rows' old versions not yet vacuumed
-        after.append(idle)
-        log(
-            f"  sweep {number + 1}/{runs}: {run.ms:,.0f} ms ({run.handover_ms:,.0f} ms hand-over), "
-            f"{run.queries} queries; next sweep {idle.ms:,.1f} ms"
-        )
-
-    reset_due(loaded, now=now())
-    plans = {}
-    select, update = explain(statements[:2]) if len(statements) >= 2 else ("", "")
-    plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (SELECT … FOR UPDATE SKIP LOCKED)"] = (
-        select
-    )
-    plans[f"{scale.name}: claim, first batch of 500 with 10,000 due (UPDATE)"] = update
-
-    claims = []
-    for number in range(runs):
-        reset_due(loaded, now=now())
-        run = claim_only()
-        if run.claimed != DUE:
-            raise AssertionError(f"the claims took {run.claimed}, not {DUE}")
-        claims.append(run)
-        log(f"  claim only {number + 1}/{runs}: {run.ms:,.0f} ms")
-
-    mark_due_sent(loaded, now=now())
-    sweep(broker)
-    idle_runs = []
-    for number in range(runs):
-        run, queries = sweep(broker, keep=2)
-        if run.claimed:
-            raise AssertionError(f"a sweep with nothing due claimed {run.claimed}")
-        idle_runs.append(run)
-        log(f"  nothing due {number + 1}/{runs}: {run.ms:,.1f} ms, {run.queries} queries")
-    idle_select = [s for s in queries.kept if s[0].lstrip().upper().startswith("SELECT")]
-    plans[f"{scale.name}: claim with nothing due"] = explain(idle_select)[0] if idle_select else ""
-
-    first = due[0]
+def figures_for(scale: Scale, samples: Samples) -> list[dict]:
+    due = samples.due
     tasks = _same([r.tasks for r in due], "tasks handed over")
     messages = _same([r.messages for r in due], "messages handed over")
-    figures = [
+    queries = _same([r.queries for r in due], "queries")
+    what_if = "what if: `SET jit = off` for the session"
+    return [
         _figure(
             "sweep_due",
             f"Sweep, {DUE:,} due: claimed and handed over",
             scale,
             [r.ms for r in due],
-            queries=_same([r.queries for r in due], "queries"),
-            details=f"{messages:,} messages in {tasks:,} tasks; {_kinds(first.kinds)}",
+            queries=queries,
+            details=f"{messages:,} messages in {tasks:,} tasks; {_kinds(due[0].kinds)}",
             budget=BUDGET_DUE_MS,
         ),
         _figure("sweep_due_claim", "… of which claiming", scale, [r.ms - r.handover_ms for r in due]),
@@ -626,32 +667,47 @@ def measure(scale: Scale, loaded: Loaded, broker: Broker, *, runs: int, log) -> 
             details=f"{tasks:,} `deliver_reminders.delay()` calls",
         ),
         _figure(
+            "sweep_due_no_jit",
+            f"Sweep, {DUE:,} due, PostgreSQL JIT off",
+            scale,
+            [r.ms for r in samples.due_no_jit],
+            queries=_same([r.queries for r in samples.due_no_jit], "queries"),
+            details=what_if,
+        ),
+        _figure(
             "claim_only",
             f"Claim only, {DUE:,} due (no hand-over)",
             scale,
-            [r.ms for r in claims],
-            queries=_same([r.queries for r in claims], "queries"),
-            details=f"{statistics.median(r.sql_ms for r in claims):,.0f} ms (median) waiting for PostgreSQL",
+            [r.ms for r in samples.claims],
+            queries=_same([r.queries for r in samples.claims], "queries"),
+            details=f"{statistics.median(r.sql_ms for r in samples.claims):,.0f} ms (median) waiting for "
+            "PostgreSQL",
         ),
         _figure(
             "sweep_idle",
             "Sweep, nothing due",
             scale,
-            [r.ms for r in idle_runs],
-            queries=_same([r.queries for r in idle_runs], "queries"),
-            details=_kinds(idle_runs[0].kinds),
+            [r.ms for r in samples.idle],
+            queries=_same([r.queries for r in samples.idle], "queries"),
+            details=_kinds(samples.idle[0].kinds),
             budget=BUDGET_IDLE_MS,
         ),
         _figure(
             "sweep_idle_after",
             f"Sweep, nothing due, the minute after {DUE:,} (not yet vacuumed)",
             scale,
-            [r.ms for r in after],
-            queries=_same([r.queries for r in after], "queries"),
+            [r.ms for r in samples.after],
+            queries=_same([r.queries for r in samples.after], "queries"),
             budget=BUDGET_IDLE_MS,
         ),
+        _figure(
+            "sweep_idle_no_jit",
+            "Sweep, nothing due, PostgreSQL JIT off",
+            scale,
+            [r.ms for r in samples.idle_no_jit],
+            details=what_if,
+        ),
     ]
-    return figures, plans
 
 
 def checks(figures: list[dict], scales: list[Scale]) -> list[dict]:
@@ -664,14 +720,12 @@ def checks(figures: list[dict], scales: list[Scale]) -> list[dict]:
         for large in scales:
             if large.licences != small.licences * 10:
                 continue
-            for key, label in (
-                ("sweep_due", f"Sweep with {DUE:,} due"),
-                ("sweep_idle", "Sweep with nothing due"),
-            ):
-                ratio = round(by[(key, large.name)]["median"] / by[(key, small.name)]["median"], 2)
+            for key in ("sweep_due", "sweep_idle", "sweep_due_no_jit"):
+                figure = by[(key, large.name)]
+                ratio = round(figure["median"] / by[(key, small.name)]["median"], 2)
                 result.append(
                     {
-                        "label": f"{label}: {large.name} licences against {small.name} (medians)",
+                        "label": f"{figure['label']}: {large.name} licences against {small.name}",
                         "value": ratio,
                         "budget": verdict(ratio, BUDGET_SCALING, "×"),
                     }
@@ -679,46 +733,78 @@ def checks(figures: list[dict], scales: list[Scale]) -> list[dict]:
     return result
 
 
-def run(*, scales: list[Scale], runs: int, environment, log) -> dict:
-    """Create the database for each scale, fill it, measure; the section for the report."""
-    from bench import environment as env
+def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> dict:
+    """Create and fill one database per scale, then measure them in turns; the section for the report."""
+    import redis
+
+    from bench.environment import database_create, database_drop, database_use
     from bench.machine import describe
 
     started = time.perf_counter()
     date = timezone.now()
-    figures, plans, data = [], {}, {}
-    machine = None
-    for scale in scales:
-        log(f"{scale.name}: {scale.licences:,} licences — creating and migrating {environment.database}")
-        env.database_create(environment)
-        connection.close()
-        loaded = generate(scale, now=timezone.now(), log=log)
-        log(
-            f"{scale.name}: generated in {loaded.seconds:,.1f} s: "
-            + ", ".join(f"{v:,} {k}" for k, v in loaded.counts.items())
-        )
-        data[scale.name] = {**loaded.counts, "generation s": round(loaded.seconds, 1)}
-        if machine is None:
-            import redis
-
-            machine = describe(
-                connection=connection, redis_client=redis.Redis.from_url(environment.redis_url)
+    data, loads, samples, load_average = {}, {}, {}, [os.getloadavg()[0]]
+    try:
+        for scale in scales:
+            database = environment.database_for(scale.name)
+            log(f"{scale.name}: {scale.licences:,} licences — creating and migrating {database}")
+            database_create(environment, database)
+            database_use(database)
+            loads[scale.name] = loaded = generate(scale, now=timezone.now(), log=log)
+            log(
+                f"{scale.name}: generated in {loaded.seconds:,.1f} s: "
+                + ", ".join(f"{v:,} {k}" for k, v in loaded.counts.items())
             )
+            data[scale.name] = {**loaded.counts, "generation s": round(loaded.seconds, 1)}
+            samples[scale.name] = Samples()
+        machine = describe(connection=connection, redis_client=redis.Redis.from_url(environment.redis_url))
         broker = Broker(environment.queue)
-        scale_figures, scale_plans = measure(scale, loaded, broker, runs=runs, log=log)
-        figures += scale_figures
-        plans.update(scale_plans)
+        # In turns, so that whatever else the machine does weighs on every scale alike.
+        for number in range(runs):
+            for scale in scales:
+                database_use(environment.database_for(scale.name))
+                measure_round(loads[scale.name], broker, samples[scale.name])
+                load_average.append(os.getloadavg()[0])
+                last = samples[scale.name]
+                log(
+                    f"  round {number + 1}/{runs}, {scale.name}: sweep {last.due[-1].ms:,.0f} ms "
+                    f"(JIT off {last.due_no_jit[-1].ms:,.0f}), claim only {last.claims[-1].ms:,.0f} ms, "
+                    f"nothing due {statistics.median(r.ms for r in last.idle[-3:]):,.1f} ms, "
+                    f"load {load_average[-1]:.1f}"
+                )
+        plans, figures = {}, []
+        for scale in scales:
+            database_use(environment.database_for(scale.name))
+            plans.update(plans_for(scale, loads[scale.name], samples[scale.name]))
+            figures += figures_for(scale, samples[scale.name])
+    finally:
         connection.close()
+        if not keep_db:
+            for scale in scales:
+                database_drop(environment, environment.database_for(scale.name))
+    order = [figure["key"] for figure in figures_for(scales[0], samples[scales[0].name])]
     figures.sort(
-        key=lambda f: (_ORDER.index(f["key"]), next(s.licences for s in scales if s.name == f["scale"]))
+        key=lambda f: (order.index(f["key"]), next(s.licences for s in scales if s.name == f["scale"]))
     )
+    machine["load_average"] = {
+        "start": load_average[0],
+        "median": round(statistics.median(load_average), 2),
+        "max": max(load_average),
+    }
+    notes = []
+    busy = machine["load_average"]["median"]
+    if busy > (os.cpu_count() or 1) / 2:
+        notes.append(
+            f"The machine was busy while these figures were taken (load average {busy:.1f} on "
+            f"{os.cpu_count()} cores, from other processes): every figure is slower than on an idle "
+            "machine. The scales were measured in turns, so their ratios hold better than the absolute times."
+        )
     return {
         "title": "Reminder sweep",
         "summary": (
-            f"One run of the beat task `reminders.tasks.sweep_reminders` with {DUE:,} reminders due "
-            f"({DUE // 2:,} licences × in-app and e-mail, for {RECIPIENTS:,} people) and with nothing due, "
-            "on databases of different sizes; claims of 500 per transaction, delivery tasks of up to 20 "
-            "messages handed to a real Redis broker."
+            f"The beat task `reminders.tasks.sweep_reminders`, run once with {DUE:,} reminders due "
+            f"({DUE // 2:,} licences × in-app and e-mail, for {RECIPIENTS:,} people) and once with nothing "
+            "due, on databases of different sizes: claims of 500 per transaction, delivery tasks of up to "
+            "20 messages handed to a real Redis broker."
         ),
         "date": date.isoformat(timespec="seconds"),
         "command": "",
@@ -729,33 +815,28 @@ def run(*, scales: list[Scale], runs: int, environment, log) -> dict:
         "checks": checks(figures, scales),
         "method": [
             "Each scale has a database of its own, created, migrated with `manage.py migrate` and filled "
-            "with set-based SQL (INSERT … SELECT generate_series), then VACUUM ANALYZE; dropped at the end.",
+            "with set-based SQL (INSERT … SELECT generate_series), then VACUUM ANALYZE and a CHECKPOINT; "
+            "dropped at the end.",
             "Ten licences and one portal user per company; four reminders per licence, "
             f"{', '.join(map(str, OFFSETS))} days before its renewal date, spread over a year (past ones "
             "sent or skipped, later ones pending).",
             f"{DUE:,} reminders due a minute ago: the {DUE_OFFSET}-day reminder, in-app and e-mail, of "
             f"{DUE // 2:,} licences of {RECIPIENTS:,} companies, so a person's e-mails form a digest.",
-            "The sweep runs in this process, the task's own code, on a warm connection (one sweep first, "
-            "not counted). Delivery tasks go to a queue of their own on the real Redis broker, which no "
-            "worker reads; the queue is emptied after each sweep, and its length checked against the tasks "
-            "sent.",
-            "Between runs the due reminders are put back (one UPDATE) and the table vacuumed, so every run "
-            "starts from the same state; the sweep the minute after is timed before that vacuum.",
-            "Hand-over is the time spent in `deliver_reminders.delay()`; claiming is the rest of the sweep. "
-            "Queries are counted with `connection.execute_wrapper`, savepoints included.",
-            "Settings: `butler.settings.base` with DEBUG off, as in production.",
+            "The scales are measured in turns, one round of every figure each, so that other load on the "
+            "machine weighs on all of them alike. Each turn opens a new connection and runs one sweep first, "
+            "not counted.",
+            "The sweep is the task's own code, run in this process. Delivery tasks go to a queue of their "
+            "own on the real Redis broker, which no worker reads; the queue is emptied after each sweep, and "
+            "its length checked against the tasks sent.",
+            "Before each run the due reminders are put back (one UPDATE) and the table vacuumed "
+            "(INDEX_CLEANUP ON), so every run starts from the same state; the sweep the minute after is "
+            "timed before that.",
+            "Hand-over is the time spent in `deliver_reminders.delay()`; waiting for PostgreSQL is the time "
+            "in its statements and commits; Python is the rest. Queries are counted with "
+            "`connection.execute_wrapper`, savepoints included.",
+            "Settings: `butler.settings.base` with DEBUG off, as in production; PostgreSQL as configured "
+            "(see the machine).",
         ],
+        "notes": notes,
         "plans": plans,
     }
-
-
-_ORDER = [
-    "sweep_due",
-    "sweep_due_claim",
-    "sweep_due_sql",
-    "sweep_due_python",
-    "sweep_due_handover",
-    "claim_only",
-    "sweep_idle",
-    "sweep_idle_after",
-]

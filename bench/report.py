@@ -38,7 +38,7 @@ def verdict(value: float, limit: float, unit: str) -> dict:
     met = value <= limit
     margin = abs(value - limit)
     share = margin / limit * 100 if limit else 0.0
-    amount = f"{margin:.2f}×" if unit == "×" else f"{margin:,.1f} {unit}"
+    amount = f"{margin:.2f}" if unit == "×" else f"{margin:,.1f} {unit}"
     text = f"met, {share:.0f} % under" if met else f"missed by {amount} (+{share:.0f} %)"
     return {"limit": limit, "unit": unit, "met": met, "verdict": text}
 
@@ -68,6 +68,8 @@ def _number(value, unit: str = "") -> str:
         return "–"
     if unit == "×":
         return f"{value:.2f}×"
+    if isinstance(value, float) and value.is_integer() and value >= 10:
+        value = int(value)
     if not isinstance(value, float):
         return f"{value:,} {unit}".strip()
     text = f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
@@ -94,6 +96,15 @@ def _machine(machine: dict) -> list[str]:
         ["Python, Django", f"{machine['python']}, Django {machine['django']}"],
         ["Celery, psycopg", f"{machine.get('celery', '–')}, psycopg {machine.get('psycopg', '–')}"],
     ]
+    if machine.get("load_average"):
+        load = machine["load_average"]
+        rows.append(
+            [
+                "Load during the run",
+                f"1-minute load average {load['start']:.2f} at the start, {load['median']:.2f} median, "
+                f"{load['max']:.2f} at most (other processes share the machine when it is above ~1)",
+            ]
+        )
     return _table(["Machine", ""], rows)
 
 

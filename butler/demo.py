@@ -41,6 +41,7 @@ from simple_history.signals import pre_create_historical_record
 from butler import roles, services
 from butler.celery import app as celery_app
 from butler.models import Butler, PortalInvitation, ServicePeriod
+from butler.reminding import reminders_reconcile
 from companies import workdays
 from companies.credit_code import ALPHABET, with_check_character
 from companies.models import (
@@ -70,7 +71,8 @@ from companies.services import (
     trip_record,
     vessel_add,
 )
-from reminders.models import Notice
+from reminders.models import Notice, Reminder
+from reminders.services import reminders_claim, reminders_deliver
 
 SEED = 2026
 DEMO_PASSWORD = "butler-demo"  # noqa: S105 - the published demo password
@@ -864,6 +866,37 @@ class _Loader:
                 [c.credit_code for c in self.plan.companies if c.credit_code not in existing]
             )
 
+    # reminders
+
+    def load_reminders(self) -> None:
+        """The reminder engine's past: every reminder planned from the data, then the sweeps of every
+        morning before today replayed by the engine itself, so that what was due went out when it was due
+        (in-app notices dated then, those older than three days read; contacts without an e-mail address
+        show as failed). Today's reminders are left to the running product."""
+        reminders_reconcile()
+        start_of_today = _at(self.today, time(0))
+        past = Reminder.objects.filter(status=Reminder.Status.PENDING, scheduled_at__lt=start_of_today)
+        with _quiet_loggers("reminders"):
+            while (
+                first := past.order_by("scheduled_at").values_list("scheduled_at", flat=True).first()
+            ) is not None:
+                moment = first + timedelta(minutes=1)
+                self.clock.moment = moment
+                while batches := reminders_claim(now=moment):
+                    for ids in batches:
+                        reminders_deliver(ids=ids, now=moment)
+        self.clock.moment = None
+        sent = Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__lt=start_of_today)
+        read_before = start_of_today - timedelta(days=3)
+        for batch, recipient, sent_at in sent.filter(channel="in_app").values_list(
+            "batch", "recipient", "sent_at"
+        ):
+            Notice.objects.filter(recipient_id=recipient, key=f"reminder-{batch}").update(
+                created_at=sent_at, read_at=sent_at + timedelta(hours=2) if sent_at < read_before else None
+            )
+        self.counts["reminders_sent"] = sent.count()
+        self.counts["reminders_failed"] = Reminder.objects.filter(status=Reminder.Status.FAILED).count()
+
     def events_for(self, plan: CompanyPlan) -> list[tuple[datetime, int, Callable[[datetime], None]]]:
         """The company's dated steps; each is a function of its moment and shares ``state``."""
         state: dict = {}
@@ -1428,6 +1461,8 @@ COUNT_KEYS = (
     "vessels",
     "licences",
     "trips",
+    "reminders_sent",
+    "reminders_failed",
 )
 
 
@@ -1480,6 +1515,8 @@ def load_demo(*, today: date | None = None, stdout=None) -> dict[str, int]:
         ):
             loader.load_staff()
             loader.load_companies()
+            if loader.counts["companies"]:
+                loader.load_reminders()
     finally:
         celery_app.conf.task_always_eager = was_eager
     counts = {key: loader.counts[key] for key in COUNT_KEYS}

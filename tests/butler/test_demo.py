@@ -258,3 +258,22 @@ def test_demo_company_is_told_of_missing_materials(demo):
     for licence in pending.select_related("company"):
         recipients = licence.company.contacts.filter(user__isnull=False).values("user")
         assert notices.filter(recipient__in=recipients, key__startswith=f"missing:{licence.pk}:").exists()
+
+
+@pytest.mark.django_db
+def test_demo_reminders_went_out_when_they_were_due_and_the_rest_wait(demo):
+    from reminders.models import Reminder
+
+    start_of_today = timezone.make_aware(datetime.combine(TODAY, time(0)))
+    sent = Reminder.objects.filter(status="sent")
+    assert demo["reminders_sent"] == sent.count() > 0
+    assert not sent.filter(sent_at__gte=start_of_today).exists()
+    assert not sent.filter(late=True).exists()  # the engine ran throughout the story
+    assert {"in_app", "email", "sms"} <= set(sent.values_list("channel", flat=True))
+    assert not Reminder.objects.filter(status="pending", scheduled_at__lt=start_of_today).exists()
+    assert Reminder.objects.filter(status="pending").exists()
+    # Nobody is sent e-mail without an address; the in-app notices carry the day they were sent.
+    assert not Reminder.objects.filter(status="failed", last_error="no e-mail address").exists()
+    notices = Notice.objects.filter(key__startswith="reminder-")
+    assert notices.count() == sent.filter(channel="in_app").values("batch", "recipient").distinct().count()
+    assert all(timezone.localtime(n.created_at).date() < TODAY for n in notices)
