@@ -54,9 +54,9 @@ class Audience:
         """Each recipient with their channels: statutory deadlines by the rule's channels; for the rest,
         a company contact's own choice (the portal always, e-mail or SMS as they chose). Nobody is sent
         e-mail without an address (the next reconcile adds it once they have one)."""
-        routes = self._routes(rule)
         return [
-            (user, tuple(c for c in channels if c != Channel.EMAIL or user.email)) for user, channels in routes
+            (user, tuple(channel for channel in channels if channel != Channel.EMAIL or user.email))
+            for user, channels in self._routes(rule)
         ]
 
     def _routes(self, rule: ReminderRule) -> list[tuple]:
