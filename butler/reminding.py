@@ -17,6 +17,7 @@ from django.db.models import Max, Prefetch
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from butler import roles
 from butler.models import Butler, ReminderRule, ServicePeriod
@@ -166,9 +167,9 @@ class LicenceHandler:
     def no_longer_due(self, reminder) -> str:
         licence = self._licence(reminder)
         if licence is None:
-            return "the licence was removed"
+            return gettext_noop("the licence was removed")
         if _licence_dates(licence).get(reminder.kind) != reminder.due_on:
-            return f"resolved: the licence is now {licence.status}"
+            return gettext_noop("resolved: the licence moved on meanwhile")
         return ""
 
     def message(self, reminder) -> Message:
@@ -249,11 +250,11 @@ class PeriodHandler:
     def no_longer_due(self, reminder) -> str:
         period = self._period(reminder)
         if period is None:
-            return "the service period was removed"
+            return gettext_noop("the service period was removed")
         if not period.is_active:
-            return f"the service period is {period.status}"
+            return gettext_noop("the service period has ended")
         if _period_dates(period).get(reminder.kind) != reminder.due_on:
-            return "resolved: the company was contacted since"
+            return gettext_noop("resolved: the company was contacted since")
         return ""
 
     def message(self, reminder) -> Message:

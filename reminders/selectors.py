@@ -18,21 +18,66 @@ def unread_count(recipient) -> int:
     return Notice.objects.filter(recipient=recipient, read_at__isnull=True).count()
 
 
+@dataclass
+class ReminderGroup:
+    """One reminder as people think of it: one date, one moment, everyone it goes to by every channel."""
+
+    when: datetime
+    subject: str
+    kind: str
+    due_on: object
+    label: str
+    reminders: list[Reminder]
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status == S.FAILED for r in self.reminders)
+
+    @property
+    def late(self) -> bool:
+        return any(r.late for r in self.reminders)
+
+    @property
+    def skipped_reason(self) -> str:
+        return next((r.reason for r in self.reminders if r.status == S.SKIPPED), "")
+
+    @property
+    def recipients(self) -> list[tuple[str, list[str]]]:
+        people: dict = {}
+        for reminder in self.reminders:
+            name = reminder.recipient.get_full_name() or reminder.recipient.username
+            people.setdefault(name, []).append(reminder.get_channel_display())
+        return list(people.items())
+
+
+def _grouped(rows, limit: int) -> list[ReminderGroup]:
+    groups: dict = {}
+    for reminder in rows:
+        key = (reminder.scheduled_at, reminder.subject, reminder.kind, reminder.due_on)
+        if key not in groups:
+            if len(groups) == limit:
+                break
+            groups[key] = ReminderGroup(*key, label=reminder.label, reminders=[])
+        groups[key].reminders.append(reminder)
+    return list(groups.values())
+
+
 @dataclass(frozen=True)
 class ScopeReminders:
-    upcoming: list[Reminder]
-    recent: list[Reminder]
+    upcoming: list[ReminderGroup]
+    recent: list[ReminderGroup]
 
 
-def reminders_for_scope(scope: str, *, limit: int = 10) -> ScopeReminders:
-    """The next reminders planned for a company (or any scope) and the latest that went out or failed."""
+def reminders_for_scope(scope: str, *, limit: int = 8, rows_per_group: int = 12) -> ScopeReminders:
+    """The next reminders planned for a company (or any scope) and the latest that went out, failed or
+    were skipped, each grouped as one reminder to several people by several channels."""
     rows = Reminder.objects.filter(scope=scope).select_related("recipient")
-    return ScopeReminders(
-        upcoming=list(rows.filter(status=S.PENDING).order_by("scheduled_at", "pk")[:limit]),
-        recent=list(
-            rows.filter(status__in=[S.SENT, S.FAILED, S.SKIPPED]).order_by("-scheduled_at", "-pk")[:limit]
-        ),
-    )
+    window = limit * rows_per_group
+    upcoming = rows.filter(status=S.PENDING).order_by("scheduled_at", "subject", "kind", "pk")[:window]
+    recent = rows.filter(status__in=[S.SENT, S.FAILED, S.SKIPPED]).order_by(
+        "-scheduled_at", "subject", "kind", "pk"
+    )[:window]
+    return ScopeReminders(upcoming=_grouped(upcoming, limit), recent=_grouped(recent, limit))
 
 
 @dataclass(frozen=True)

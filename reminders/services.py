@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from reminders.channels import CHANNELS, Undeliverable
 from reminders.models import Channel, Reminder
@@ -99,7 +99,9 @@ def reminder_plan(
     if stale:
         Reminder.objects.filter(pk__in=stale).update(
             status=S.CANCELLED,
-            reason="no longer due" if due_on is None else "the date or the recipients changed",
+            reason=gettext_noop("no longer due")
+            if due_on is None
+            else gettext_noop("the date or the recipients changed"),
         )
     if due_on is None:
         return Planned(0, len(stale))
@@ -228,7 +230,11 @@ def reminders_deliver(*, ids: Iterable[int], now: datetime | None = None) -> str
     live, messages = [], []
     for row in rows:
         handler = handler_for(row.subject)
-        reason = "nobody handles this kind of subject" if handler is None else handler.no_longer_due(row)
+        reason = (
+            gettext_noop("nobody handles this kind of subject")
+            if handler is None
+            else handler.no_longer_due(row)
+        )
         if reason:
             Reminder.objects.filter(pk=row.pk, status=S.SENDING).update(status=S.SKIPPED, reason=reason[:200])
         else:

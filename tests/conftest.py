@@ -71,7 +71,7 @@ def register(actor, n: int, *, name: str | None = None, email: str = "") -> Comp
 
 
 def give_portal_account(contact: Contact, username: str):
-    user = make_user(username, roles.COMPANY)
+    user = make_user(username, roles.COMPANY, email=contact.email)
     contact.user = user
     contact.save(update_fields=["user"])
     return user
@@ -99,7 +99,7 @@ def frozen_clock():
 
 @pytest.fixture
 def world(db, frozen_clock) -> World:
-    manager = make_user("manager", roles.MANAGER)
+    manager = make_user("manager", roles.MANAGER, email="manager@window.example")
     butler_a = make_butler("butler_a", "王丽娜")
     butler_b = make_butler("butler_b", "张伟")
     company_a = register(butler_a.user, 1, email="a@company-a.example")

@@ -56,3 +56,9 @@ def reminder_kind(value: str) -> str:
     from butler.models import ReminderRule
 
     return str(dict(ReminderRule.Kind.choices).get(value, value))
+
+
+@register.filter
+def label_detail(label: str) -> str:
+    """A reminder's label without the company's name: "顺达物流 · 道路运输证 · 浙B12345" → the rest."""
+    return label.split(" · ", 1)[1] if " · " in label else label

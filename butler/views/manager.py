@@ -83,16 +83,17 @@ def _local_midnight(day):
 @role_required(roles.MANAGER)
 def deliveries(request):
     """How reminders fared: sent, late, failed (with retry), waiting, skipped and cancelled."""
-    form = DeliveryFilterForm(request.GET or None)
-    if not form.is_bound:
-        form = DeliveryFilterForm({})
-    form.is_valid()
-    data = form.cleaned_data
-    valid = not form.errors
     today = timezone.localdate()
+    params = request.GET.copy()
+    for name, value in (("since", today - timedelta(days=30)), ("until", today), ("status", "failed")):
+        if not params.get(name):
+            params[name] = str(value)
+    form = DeliveryFilterForm(params)
+    valid = form.is_valid()
+    data = form.cleaned_data
     since = _local_midnight(data["since"] if valid else today - timedelta(days=30))
     until = _local_midnight((data["until"] if valid else today) + timedelta(days=1))
-    status = data.get("status") or "failed"
+    status = data.get("status") if data.get("status") in reminder_selectors.FILTERS else "failed"
     page = Paginator(reminder_selectors.deliveries(status=status, since=since, until=until), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("status", None)

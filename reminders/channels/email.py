@@ -1,4 +1,5 @@
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext_noop
 
 from reminders.channels.base import Undeliverable
 
@@ -7,7 +8,7 @@ class EmailChannel:
     def send(self, reminder, message, key: str) -> str:
         address = reminder.recipient.email
         if not address:
-            raise Undeliverable("no e-mail address")
+            raise Undeliverable(gettext_noop("no e-mail address"))
         body = f"{message.body}\n\n{message.url}".strip() if message.url else message.body
         email = EmailMessage(message.title, body, to=[address], headers={"X-Butler-Reminder": key})
         email.send()

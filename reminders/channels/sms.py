@@ -12,6 +12,7 @@ import urllib.request
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 
 from reminders.channels.base import Undeliverable
 from reminders.registry import handler_for
@@ -24,7 +25,7 @@ class SmsChannel:
         handler = handler_for(reminder.subject)
         phone = handler.phone(reminder.recipient) if handler else ""
         if not phone:
-            raise Undeliverable("no mobile number")
+            raise Undeliverable(gettext_noop("no mobile number"))
         text = f"{message.title} {message.body}".strip()
         backend = getattr(settings, "BUTLER_SMS_BACKEND", "log")
         if backend == "log":

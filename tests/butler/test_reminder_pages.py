@@ -62,9 +62,15 @@ def test_the_company_page_shows_reminders_planned_and_sent(client, world):
     client.force_login(world.butler_a.user)
     response = client.get(reverse("companies:detail", args=[world.company_a.pk]))
     reminders = response.context["reminders"]
-    assert [r.pk for r in reminders.recent] == [sent.pk]
-    assert reminders.upcoming and sent.pk not in [r.pk for r in reminders.upcoming]
-    assert "company-reminders" in response.content.decode()
+    assert [[r.pk for r in group.reminders] for group in reminders.recent] == [[sent.pk]]
+    assert reminders.recent[0].late
+    upcoming = [r.pk for group in reminders.upcoming for r in group.reminders]
+    assert upcoming and sent.pk not in upcoming
+    # One reminder to several people by several channels is one line.
+    widest = max(reminders.upcoming, key=lambda group: len(group.reminders))
+    assert len(widest.reminders) == len({(r.recipient_id, r.channel) for r in widest.reminders}) > 1
+    assert len(widest.recipients) == len({r.recipient_id for r in widest.reminders})
+    assert response.content.decode().count("reminder-group") == len(reminders.upcoming) + 1
 
 
 @pytest.fixture
@@ -89,7 +95,7 @@ def test_the_manager_sees_failed_reminders_and_sends_them_again(client, world, f
     response = client.get(reverse("manager:deliveries"))
     assert response.context["counts"].failed == 1
     assert [r.pk for r in response.context["page"]] == [failed.pk]
-    assert "no mobile number" in response.content.decode()
+    assert "没有手机号码" in response.content.decode()  # the engine's reason, in the reader's language
     response = client.post(
         reverse("manager:deliveries_retry"), {"ids": [failed.pk, "x"], "next": "status=failed"}
     )

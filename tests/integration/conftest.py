@@ -2,6 +2,7 @@
 system locally), with the peers that messages leave for listening on loopback: an SMTP sink and an SMS
 gateway stand-in."""
 
+import json
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -39,12 +41,26 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
 
 
+def _forget_queue(queue: str) -> None:
+    """Remove what a test's queue leaves in Redis: messages nobody took, and those a killed worker held —
+    Redis would hand them back, after its visibility timeout, to a queue nobody reads."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for tag, raw in client.hscan_iter("unacked"):
+        _message, exchange, routing_key = json.loads(raw)
+        if queue in (exchange, routing_key):
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    client.close()
+
+
 @pytest.fixture
 def service_env(smtp_sink, sms_gateway, tmp_path):
     """Environment for fresh processes of the product: the test database, the broker, the two sinks."""
     (tmp_path / "broker" / "processed").mkdir(parents=True)
     (tmp_path / "broker" / "control").mkdir(parents=True)
-    return {
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    yield {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "butler.settings.base",
         "DEBUG": "1",
@@ -58,9 +74,11 @@ def service_env(smtp_sink, sms_gateway, tmp_path):
         # Texts go out whatever the hour the suite runs at.
         "BUTLER_SMS_HOURS": "00:00-23:59:59.999999",
         # Its own queue, so that no other worker on the same Redis takes the messages.
-        "CELERY_TASK_DEFAULT_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_BROKER_DIR": str(tmp_path / "broker"),
     }
+    if settings.REDIS_URL:
+        _forget_queue(queue)
 
 
 class Worker:
