@@ -215,9 +215,19 @@ def reminders_deliver(*, ids: Iterable[int], now: datetime | None = None) -> str
     something is due within a day.
     """
     now = now or timezone.now()
-    rows = list(Reminder.objects.select_related("recipient").filter(pk__in=list(ids), status=S.SENDING))
-    if not rows:
-        return "not claimed"
+    with transaction.atomic():
+        # Locked while it is sent: a second task for the same batch (queued again after its lease ran out)
+        # passes it by, and finds it sent once the first is done.
+        rows = Reminder.objects.select_related("recipient").filter(pk__in=list(ids), status=S.SENDING)
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True, of=("self",))
+        rows = list(rows)
+        if not rows:
+            return "not claimed"
+        return _deliver(rows, now)
+
+
+def _deliver(rows: list[Reminder], now: datetime) -> str:
     first = rows[0]
     claimed = [row.pk for row in rows]
     if first.channel == Channel.SMS and not _in_sms_hours(now):
@@ -245,7 +255,10 @@ def reminders_deliver(*, ids: Iterable[int], now: datetime | None = None) -> str
     message = messages[0] if len(messages) == 1 else _digest(messages)
     sending = Reminder.objects.filter(pk__in=live, status=S.SENDING)
     try:
-        provider_id = CHANNELS[first.channel].send(first, message, key=f"reminder-{first.batch or first.pk}")
+        with transaction.atomic():  # a savepoint: a channel's database error leaves the outcome recordable
+            provider_id = CHANNELS[first.channel].send(
+                first, message, key=f"reminder-{first.batch or first.pk}"
+            )
     except Undeliverable as error:
         sending.update(status=S.FAILED, last_error=str(error))
         return "failed"

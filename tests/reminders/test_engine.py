@@ -302,3 +302,43 @@ def test_a_failed_reminder_retried_by_the_manager_goes_out_at_the_next_sweep(peo
     assert reminders_retry(ids=failed.values_list("pk", flat=True), now=now + timedelta(days=1)) == 3
     assert _deliver_all(now + timedelta(days=1)) == ["sent"]
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_batch_at_the_same_time_send_it_once(monkeypatch):
+    """A batch queued twice (its lease ran out while the first task waited) is sent by one task only."""
+    import time
+
+    from reminders.channels import CHANNELS
+
+    boss = make_user("boss2", email="boss2@example.com")
+    _plan([boss], channels=("email",))
+    now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
+    (ids,) = reminders_claim(now=now)
+    sends = []
+    send = CHANNELS["email"].send
+
+    def slow(*args, **kwargs):
+        sends.append(args[2] if len(args) > 2 else kwargs["key"])
+        time.sleep(0.5)
+        return send(*args, **kwargs)
+
+    monkeypatch.setattr(CHANNELS["email"], "send", slow)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(reminders_deliver(ids=ids, now=now))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["not claimed", "sent"]
+    assert len(sends) == 1 and len(mail.outbox) == 1
+    assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
