@@ -177,7 +177,7 @@ class LicenceHandler:
         for_company = Contact.objects.filter(user_id=reminder.recipient_id).exists()
         with translation.override(settings.LANGUAGE_CODE):
             title = _licence_title(reminder.kind, licence, reminder.due_on.isoformat())
-            lines = [licence.company.name, title]
+            lines = [licence.company.name]
             if reminder.kind in (K.OBTAIN_BY, K.RENEW_BY):
                 materials = [material.name for material in licence.licence_type.materials.all()]
                 if materials:

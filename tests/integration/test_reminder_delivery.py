@@ -172,8 +172,9 @@ def test_a_worker_killed_mid_delivery_loses_no_reminder_and_repeats_at_most_one_
     of the 1,000 reminders are out. The tasks it held — one a process at most, as it prefetches no more — are
     never acknowledged and come back to nobody in time (the file-system broker dropped them on delivery;
     Redis would return them only after its visibility timeout), so their reminders stay claimed ("sending")
-    until their lease runs out; the first sweep after that claims them again, in the batches they had, under
-    the same keys, and a new worker sends them.
+    until their lease runs out — at most ``CONCURRENCY`` × ``PER_TASK`` of them; the first sweep after that
+    (its clock moved past the lease) claims them again, in the batches they had, under the same keys, and a
+    new worker sends them.
 
     Repeats: a delivery task sends its messages one after another and records each as sent before sending
     the next, so at the kill each process has at most one message out but not yet recorded. Only those go
