@@ -81,7 +81,7 @@ def test_company_page_with_transfers_is_bounded(client, world, django_assert_max
             reason=f"调整{n}",
         )
     client.force_login(world.manager)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(21):
         response = client.get(reverse("companies:detail", args=[world.company_a.pk]))
     assert len(response.context["periods"]) == 9
 
