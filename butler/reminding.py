@@ -182,9 +182,11 @@ class LicenceHandler:
                 materials = [material.name for material in licence.licence_type.materials.all()]
                 if materials:
                     lines.append(_("What to bring: %(materials)s") % {"materials": "、".join(materials)})
-            lines.append(_butler_line(licence.company_id))
+            butler = _butler_line(licence.company_id)
+            lines.append(butler)
         url = reverse("portal:licences") if for_company else reverse("licences:detail", args=[licence.pk])
-        return Message(title=str(title), body="\n".join(str(line) for line in lines), url=url)
+        body = "\n".join(str(line) for line in lines)
+        return Message(title=str(title), body=body, url=url, short=f"{title} {butler}")
 
     def phone(self, user) -> str:
         contact = Contact.objects.filter(user=user).values_list("mobile", flat=True).first()

@@ -13,6 +13,7 @@ class Message:
     title: str
     body: str
     url: str = ""
+    short: str = ""  # what an SMS says (the title when empty): what is due, by when, whom to call
 
 
 class SubjectHandler(Protocol):

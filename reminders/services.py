@@ -204,7 +204,8 @@ def _digest(messages: list[Message]) -> Message:
             "count": len(messages)
         }
     body = "\n\n".join(f"{message.title}\n{message.body}".strip() for message in messages)
-    return Message(title=title, body=body, url=messages[0].url)
+    short = "; ".join(message.title for message in messages)
+    return Message(title=title, body=body, url=messages[0].url, short=f"{title}: {short}")
 
 
 def reminders_deliver(*, ids: Iterable[int], now: datetime | None = None) -> str:
@@ -237,7 +238,7 @@ def _deliver(rows: list[Reminder], now: datetime) -> str:
     if first.channel in DIGESTED and not urgent and _digest_sent_today(first, now):
         _hold(claimed, _next_morning(now, SEND_AT))
         return "held for tomorrow's digest"
-    live, messages = [], []
+    live, messages = [], {}
     for row in rows:
         handler = handler_for(row.subject)
         reason = (
@@ -249,10 +250,14 @@ def _deliver(rows: list[Reminder], now: datetime) -> str:
             Reminder.objects.filter(pk=row.pk, status=S.SENDING).update(status=S.SKIPPED, reason=reason[:200])
         else:
             live.append(row.pk)
-            messages.append(handler.message(row))
+            # Several offsets of one date due together (after downtime) say one thing: said once.
+            key = (row.subject, row.kind, row.due_on)
+            if key not in messages:
+                messages[key] = handler.message(row)
     if not live:
         return "skipped"
-    message = messages[0] if len(messages) == 1 else _digest(messages)
+    unique = list(messages.values())
+    message = unique[0] if len(unique) == 1 else _digest(unique)
     sending = Reminder.objects.filter(pk__in=live, status=S.SENDING)
     try:
         with transaction.atomic():  # a savepoint: a channel's database error leaves the outcome recordable

@@ -26,7 +26,7 @@ class SmsChannel:
         phone = handler.phone(reminder.recipient) if handler else ""
         if not phone:
             raise Undeliverable(gettext_noop("no mobile number"))
-        text = f"{message.title} {message.body}".strip()
+        text = message.short or message.title
         backend = getattr(settings, "BUTLER_SMS_BACKEND", "log")
         if backend == "log":
             logger.info("SMS to %s [%s]: %s", phone, key, text)

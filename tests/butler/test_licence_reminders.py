@@ -69,3 +69,21 @@ def test_the_reminder_says_what_is_due_by_when_and_who_the_butler_is(world, issu
     notice = world.contact_a.notices.first()
     assert issued.renew_by.isoformat() in notice.title
     assert "王丽娜" in notice.body and "0574-86861234" in notice.body
+
+
+def test_the_sms_is_short_and_the_email_links_to_the_public_address(world, issued, settings, caplog):
+    import logging
+
+    from django.core import mail
+
+    settings.BUTLER_PUBLIC_URL = "https://butler.example.gov.cn"
+    later = datetime(2030, 10, 1, 10, 0, tzinfo=SHANGHAI)
+    with caplog.at_level(logging.INFO, logger="reminders.sms"):
+        for ids in reminders_claim(now=later):
+            reminders_deliver(ids=ids, now=later)
+    texts = [record.getMessage() for record in caplog.records if record.name == "reminders.sms"]
+    assert texts and all("2030-10-02" in text and "0574-86861234" in text for text in texts)
+    assert not any("道路货物运输经营申请表" in text for text in texts)  # the materials are in the e-mail
+    to_company = next(message for message in mail.outbox if message.to == ["a@company-a.example"])
+    assert "https://butler.example.gov.cn/portal/licences/" in to_company.body
+    assert "道路货物运输经营申请表" in to_company.body
