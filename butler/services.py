@@ -5,8 +5,10 @@ history and queues what leaves the process (e-mail) only after the transaction c
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +25,8 @@ from butler.selectors import butler_for_user, invitation_by_token, token_hash
 from companies.models import Company, Contact
 from companies.phones import normalize_mobile, normalize_phone
 from companies.services import Registration, company_register, licence_plan_sync
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,15 @@ def _plan_reminders(company) -> None:
     from butler.reminding import company_reminders_plan
 
     company_reminders_plan(company=company)
+
+
+def company_change(*, company, change: Callable[[], T]) -> T:
+    """Make a change to a company's registry, subjects or licences (a companies service) and plan its
+    reminders again in the same transaction: new licences, dates and contacts are reminded at once."""
+    with transaction.atomic():
+        result = change()
+        _plan_reminders(company)
+    return result
 
 
 def _lock_active(period: ServicePeriod, today: date) -> ServicePeriod:
@@ -445,7 +458,7 @@ def reminder_choice_set(*, actor: AbstractBaseUser, contact, channel: str):
 
     if channel not in ReminderChoice.values:
         raise ValidationError({"channel": _("Choose e-mail, SMS or the portal only.")})
-    if channel == ReminderChoice.EMAIL and not (contact.email or (contact.user and contact.user.email)):
+    if channel == ReminderChoice.EMAIL and not (contact.user and contact.user.email):
         raise ValidationError(
             {"channel": _("We have no e-mail address for you; ask your butler to add one, or choose SMS.")}
         )

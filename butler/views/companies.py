@@ -37,7 +37,12 @@ def edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         company.refresh_from_db()
         try:
-            company_services.company_update(actor=request.user, company=company, **form.profile())
+            services.company_change(
+                company=company,
+                change=lambda: company_services.company_update(
+                    actor=request.user, company=company, **form.profile()
+                ),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -53,7 +58,12 @@ def contact_add(request, pk: int):
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            company_services.contact_add(actor=request.user, company=company, **form.cleaned_data)
+            services.company_change(
+                company=company,
+                change=lambda: company_services.contact_add(
+                    actor=request.user, company=company, **form.cleaned_data
+                ),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -71,7 +81,12 @@ def contact_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         contact.refresh_from_db()
         try:
-            company_services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+            services.company_change(
+                company=company,
+                change=lambda: company_services.contact_update(
+                    actor=request.user, contact=contact, **form.cleaned_data
+                ),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from butler import access, roles
+from butler import access, roles, services
 from butler.forms import add_service_error
 from butler.views.decorators import role_required
 from companies import imports
@@ -35,8 +35,11 @@ def import_subjects(request, pk: int, kind: str):
     errors: list[imports.RowError] = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = imports.subjects_import(
-                actor=request.user, company=company, kind=kind, uploaded=form.cleaned_data["file"]
+            result = services.company_change(
+                company=company,
+                change=lambda: imports.subjects_import(
+                    actor=request.user, company=company, kind=kind, uploaded=form.cleaned_data["file"]
+                ),
             )
         except ValidationError as error:
             add_service_error(form, error)

@@ -152,7 +152,12 @@ def subject_add(request, pk: int, kind: str):
     form = SUBJECT_FORMS[kind](request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            SUBJECT_SERVICES[kind](actor=request.user, company=company, **form.cleaned_data)
+            services.company_change(
+                company=company,
+                change=lambda: SUBJECT_SERVICES[kind](
+                    actor=request.user, company=company, **form.cleaned_data
+                ),
+            )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -170,11 +175,14 @@ def trip_permit(request, pk: int):
     form = TripPermitForm(request.POST)
     if form.is_valid():
         try:
-            licence = company_services.licence_add_trip_permit(
-                actor=request.user,
+            licence = services.company_change(
                 company=company,
-                licence_type=form.cleaned_data["licence_type"],
-                note=form.cleaned_data["note"],
+                change=lambda: company_services.licence_add_trip_permit(
+                    actor=request.user,
+                    company=company,
+                    licence_type=form.cleaned_data["licence_type"],
+                    note=form.cleaned_data["note"],
+                ),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

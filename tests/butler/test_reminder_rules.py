@@ -198,3 +198,17 @@ def test_a_rule_needs_valid_days_and_a_recipient(db):
     assert "licence_type" in error.value.message_dict
     with pytest.raises(ValidationError):
         ReminderRule(kind=K.NO_CONTACT, days="30").clean()
+
+
+def test_a_vehicle_added_in_the_page_has_its_deadline_reminded_at_once(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.butler_a.user)
+    response = client.post(
+        reverse("licences:subject_add", args=[world.company_a.pk, "vehicle"]),
+        {"plate": "浙B7K351", "vehicle_type": "truck", "total_mass_kg": 18000},
+    )
+    assert response.status_code == 302
+    certificate = CompanyLicence.objects.get(company=world.company_a, vehicle__plate="浙B7K351")
+    assert certificate.obtain_by is not None
+    assert _pending(f"licence:{certificate.pk}", K.OBTAIN_BY, recipient=world.butler_a.user).exists()
