@@ -141,7 +141,8 @@ def reminders_claim(
     when its lease runs out, in the batch it had: its idempotency key stays the same.
     """
     now = now or timezone.now()
-    lease = lease or timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES)
+    if lease is None:
+        lease = timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES)
     with transaction.atomic():
         due = Reminder.objects.due(now).order_by("scheduled_at", "pk")
         if connection.features.has_select_for_update_skip_locked:

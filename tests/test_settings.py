@@ -57,3 +57,31 @@ def test_allowed_hosts_are_required_when_debug_is_off():
     result = _check(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="")
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_reminder_settings_refuse_values_that_would_break_delivery():
+    night = _check(DEBUG="1", BUTLER_SMS_HOURS="20:00-08:00")
+    assert night.returncode != 0 and "BUTLER_SMS_HOURS" in night.stderr
+    garbled = _check(DEBUG="1", BUTLER_SMS_HOURS="eight to eight")
+    assert garbled.returncode != 0 and "BUTLER_SMS_HOURS" in garbled.stderr
+    no_lease = _check(DEBUG="1", BUTLER_REMINDER_LEASE_MINUTES="0")
+    assert no_lease.returncode != 0 and "BUTLER_REMINDER_LEASE_MINUTES" in no_lease.stderr
+
+
+def test_every_task_has_a_time_limit_and_the_broker_outlives_the_longest():
+    from butler.celery import app
+
+    app.loader.import_default_modules()
+    ours = {
+        name: task
+        for name, task in app.tasks.items()
+        if name.split(".")[0] in {"butler", "companies", "reminders"}
+    }
+    assert len(ours) >= 6
+    for name, task in ours.items():
+        limit = task.time_limit or app.conf.task_time_limit
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        assert limit and soft and soft < limit, name
+    longest = max(task.time_limit or app.conf.task_time_limit for task in ours.values())
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > longest

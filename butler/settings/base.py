@@ -224,6 +224,8 @@ def _hours(text: str) -> tuple[time, time]:
 BUTLER_SMS_HOURS = _hours(env.str("BUTLER_SMS_HOURS", default="08:00-20:00"))
 # A claimed reminder not delivered within this many minutes is claimed again (its worker died).
 BUTLER_REMINDER_LEASE_MINUTES = env.int("BUTLER_REMINDER_LEASE_MINUTES", default=10)
+if BUTLER_REMINDER_LEASE_MINUTES < 1:
+    raise ImproperlyConfigured("BUTLER_REMINDER_LEASE_MINUTES must be at least 1.")
 if BUTLER_SMS_BACKEND not in ("log", "http") or (BUTLER_SMS_BACKEND == "http" and not BUTLER_SMS_URL):
     raise ImproperlyConfigured("BUTLER_SMS_BACKEND is log or http; http needs BUTLER_SMS_URL.")
 

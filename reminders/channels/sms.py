@@ -1,7 +1,8 @@
 """SMS through a gateway: ``log`` (the demo: written to the log) or ``http`` (a JSON gateway).
 
 Settings: ``BUTLER_SMS_BACKEND`` (log | http), ``BUTLER_SMS_URL``, ``BUTLER_SMS_KEY``,
-``BUTLER_SMS_TIMEOUT`` (seconds), ``BUTLER_SMS_RATE`` (messages a second, across all workers). The
+``BUTLER_SMS_TIMEOUT`` (seconds), ``BUTLER_SMS_RATE`` (messages a second, counted in the cache: across all
+workers with Redis). The
 reminder's key travels as the idempotency key, so a gateway that already accepted it does not send it again.
 """
 
