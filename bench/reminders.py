@@ -790,14 +790,6 @@ def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> d
         "median": round(statistics.median(load_average), 2),
         "max": max(load_average),
     }
-    notes = []
-    busy = machine["load_average"]["median"]
-    if busy > (os.cpu_count() or 1) / 2:
-        notes.append(
-            f"The machine was busy while these figures were taken (load average {busy:.1f} on "
-            f"{os.cpu_count()} cores, from other processes): every figure is slower than on an idle "
-            "machine. The scales were measured in turns, so their ratios hold better than the absolute times."
-        )
     return {
         "title": "Reminder sweep",
         "summary": (
@@ -837,6 +829,5 @@ def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> d
             "Settings: `butler.settings.base` with DEBUG off, as in production; PostgreSQL as configured "
             "(see the machine).",
         ],
-        "notes": notes,
         "plans": plans,
     }

@@ -102,10 +102,16 @@ def _machine(machine: dict) -> list[str]:
             [
                 "Load during the run",
                 f"1-minute load average {load['start']:.2f} at the start, {load['median']:.2f} median, "
-                f"{load['max']:.2f} at most (other processes share the machine when it is above ~1)",
+                f"{load['max']:.2f} at most (the benchmark itself accounts for about 1)",
             ]
         )
     return _table(["Machine", ""], rows)
+
+
+def _busy(machine: dict) -> bool:
+    """Whether other processes took a noticeable share of the CPU while the figures were taken."""
+    load = machine.get("load_average")
+    return bool(load) and load["median"] > 1 + (machine.get("cores") or 1) / 4
 
 
 def _budget(figure: dict) -> tuple[str, str]:
@@ -127,6 +133,13 @@ def render_section(section: dict) -> list[str]:
         "",
     ]
     lines += _machine(section["machine"]) + [""]
+    if _busy(section["machine"]):
+        lines += [
+            f"**The machine was busy** (load average {section['machine']['load_average']['median']:.1f} on "
+            f"{section['machine']['cores']} cores): other processes took CPU time, so every figure is slower "
+            "than on an idle machine. Run it again when the machine is idle.",
+            "",
+        ]
     if section.get("data"):
         columns = list(next(iter(section["data"].values())).keys())
         rows = [

@@ -52,12 +52,13 @@ class Channel(models.TextChoices):
 
 
 class ReminderQuerySet(models.QuerySet):
-    def due(self, now):
-        """Pending reminders whose time has come, and sending ones whose lease ran out (a worker died)."""
-        return self.filter(
-            Q(status=Reminder.Status.PENDING, scheduled_at__lte=now)
-            | Q(status=Reminder.Status.SENDING, lease_until__lt=now)
-        )
+    def pending_due(self, now):
+        """Pending reminders whose time has come (read from the index ``reminder_pending_due``)."""
+        return self.filter(status=Reminder.Status.PENDING, scheduled_at__lte=now)
+
+    def lease_expired(self, now):
+        """Claimed reminders whose lease ran out: their worker died."""
+        return self.filter(status=Reminder.Status.SENDING, lease_until__lt=now)
 
 
 class Reminder(models.Model):
@@ -132,6 +133,10 @@ class Reminder(models.Model):
         indexes = [
             models.Index(fields=["status", "scheduled_at"], name="reminder_status_scheduled"),
             models.Index(fields=["status", "lease_until"], name="reminder_status_lease"),
+            # A claim reads the first due rows in order from here and stops, rather than sorting all of them.
+            models.Index(
+                fields=["scheduled_at", "id"], condition=Q(status="pending"), name="reminder_pending_due"
+            ),
             models.Index(fields=["subject", "kind", "status"], name="reminder_subject_kind"),
             models.Index(fields=["scope", "scheduled_at"], name="reminder_scope_scheduled"),
             models.Index(fields=["batch"], condition=~Q(batch=""), name="reminder_batch"),

@@ -144,10 +144,16 @@ def reminders_claim(
     if lease is None:
         lease = timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES)
     with transaction.atomic():
-        due = Reminder.objects.due(now).order_by("scheduled_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        rows = list(due.values_list("pk", "recipient_id", "channel", "batch")[:batch_size])
+        # Reclaimed ones first, then the due ones: two queries that each read the first rows in order from
+        # an index and stop, where one query with both conditions would read and sort every due row.
+        rows: list[tuple] = []
+        for due in (Reminder.objects.lease_expired(now), Reminder.objects.pending_due(now)):
+            if len(rows) >= batch_size:
+                break
+            due = due.order_by("scheduled_at", "pk")
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            rows += due.values_list("pk", "recipient_id", "channel", "batch")[: batch_size - len(rows)]
         if not rows:
             return []
         batches: dict[str, list[int]] = defaultdict(list)
@@ -159,17 +165,34 @@ def reminders_claim(
                 fresh[(recipient_id, channel)].append(pk)
             else:
                 batches[str(pk)].append(pk)
-        digests = [When(pk__in=ids, then=Value(str(min(ids)))) for ids in fresh.values() if len(ids) > 1]
         for ids in fresh.values():
             batches[str(min(ids))].extend(ids)
-        Reminder.objects.filter(pk__in=[row[0] for row in rows]).update(
-            status=S.SENDING,
-            lease_until=now + lease,
-            attempts=F("attempts") + 1,
-            late=Case(When(scheduled_at__lt=now - LATE_AFTER, then=Value(True)), default=F("late")),
-            batch=Case(*digests, When(batch="", then=Cast("pk", CharField())), default=F("batch")),
-        )
+        _mark_sending(batches, now=now, lease_until=now + lease)
     return list(batches.values())
+
+
+def _mark_sending(batches: dict[str, list[int]], *, now: datetime, lease_until: datetime) -> None:
+    """Mark claimed reminders sending, each with the key of its batch, in one statement."""
+    if connection.vendor == "postgresql":
+        # The batch keys as two arrays: building a CASE of one WHEN per digest costs more than the query.
+        ids = [pk for ids in batches.values() for pk in ids]
+        keys = [key for key, ids in batches.items() for _ in ids]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE reminders_reminder AS r SET status = %s, lease_until = %s, attempts = r.attempts + 1,"
+                " late = r.late OR r.scheduled_at < %s, batch = claimed.batch"
+                " FROM unnest(%s::bigint[], %s::varchar[]) AS claimed(id, batch) WHERE r.id = claimed.id",
+                [S.SENDING, lease_until, now - LATE_AFTER, ids, keys],
+            )
+        return
+    digests = [When(pk__in=ids, then=Value(key)) for key, ids in batches.items() if len(ids) > 1]
+    Reminder.objects.filter(pk__in=[pk for ids in batches.values() for pk in ids]).update(
+        status=S.SENDING,
+        lease_until=lease_until,
+        attempts=F("attempts") + 1,
+        late=Case(When(scheduled_at__lt=now - LATE_AFTER, then=Value(True)), default=F("late")),
+        batch=Case(*digests, When(batch="", then=Cast("pk", CharField())), default=F("batch")),
+    )
 
 
 def _in_sms_hours(moment: datetime) -> bool:
