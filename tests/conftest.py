@@ -12,7 +12,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from butler import roles, services
-from butler.models import Butler, ServicePeriod
+from butler.models import Butler, ReminderRule, ServicePeriod
+from butler.rule_defaults import seed_reminder_rules
 from companies.business_types import seed_business_types
 from companies.catalogue_seed import seed_catalogue
 from companies.models import BusinessType, Company, Contact, LicenceMaterial, LicenceType
@@ -50,6 +51,7 @@ def make_butler(username: str, name: str, *, active: bool = True) -> Butler:
 def registration(n: int, *, name: str | None = None, email: str = "", **overrides) -> Registration:
     seed_business_types(BusinessType)  # transactional tests flush the migrations' rows
     seed_catalogue(LicenceType, LicenceMaterial, BusinessType)
+    seed_reminder_rules(ReminderRule)
     fields = {
         "name": name or f"宁波北仑顺达{n}物流有限公司",
         "credit_code": credit_code(n),

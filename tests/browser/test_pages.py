@@ -49,6 +49,11 @@ PAGES = {
     "import": ("butler_a", lambda w: reverse("companies:import_subjects", args=[w.company_a.pk, "vehicles"]),
                "浙B12345", "浙B12345", False),
     "portal-licences": ("company_a", lambda w: reverse("portal:licences"), LICENCE_ZH, LICENCE_EN, True),
+    "portal-reminders": ("company_a", lambda w: reverse("portal:reminders"), "法定期限：始终提醒",
+                         "Statutory deadlines: always", True),
+    "notifications": ("company_a", lambda w: reverse("notices:index"), "通知", "Notifications", True),
+    "manager-reminders": ("manager", lambda w: reverse("manager:deliveries") + "?status=pending",
+                          "提醒发送情况", "Reminder delivery", False),
 }  # fmt: skip
 
 

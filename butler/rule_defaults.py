@@ -1,0 +1,33 @@
+"""The window's default reminder rules, used by the migration that creates them (and by the tests, whose
+transactional cases flush the rows a migration wrote). The administrator edits them afterwards."""
+
+DEFAULTS = [
+    # kind, days, company, butler, manager, e-mail, SMS, statutory
+    ("obtain_by", "30,7,1", True, True, False, True, False, True),
+    ("renew_by", "60,30,7,1", True, True, False, True, True, True),
+    ("obtain_missed", "1", False, True, True, True, False, True),
+    ("expired", "1", True, True, True, True, False, True),
+    ("no_contact", "30", False, True, False, False, False, False),
+    ("period_ending", "14", False, True, False, True, False, False),
+]
+
+
+def seed_reminder_rules(rule_model) -> int:
+    """Create the default rule of each kind that has none. Never changes a rule the administrator edited."""
+    created = 0
+    for kind, days, company, butler, manager, email, sms, statutory in DEFAULTS:
+        _rule, new = rule_model.objects.get_or_create(
+            kind=kind,
+            licence_type=None,
+            defaults={
+                "days": days,
+                "to_company": company,
+                "to_butler": butler,
+                "to_manager": manager,
+                "by_email": email,
+                "by_sms": sms,
+                "statutory": statutory,
+            },
+        )
+        created += new
+    return created
