@@ -188,9 +188,11 @@ class ReminderRule(models.Model):
         EXPIRED = "expired", _("Expired without renewal (escalation)")
         NO_CONTACT = "no_contact", _("No contact with a company (butler task)")
         PERIOD_ENDING = "period_ending", _("Service period ending (butler task)")
+        RETURN_VISIT = "return_visit", _("Return visit due (butler task)")
+        RETURN_VISIT_OVERDUE = "return_visit_late", _("Return visit overdue (escalation)")
 
     LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED)
-    DAYS_AFTER = (Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.NO_CONTACT)
+    DAYS_AFTER = (Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.NO_CONTACT, Kind.RETURN_VISIT_OVERDUE)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     licence_type = models.ForeignKey(
@@ -263,3 +265,159 @@ class ReminderRule(models.Model):
     @property
     def channels(self) -> tuple[str, ...]:
         return ("in_app", *(["email"] if self.by_email else []), *(["sms"] if self.by_sms else []))
+
+
+class ContactRecord(models.Model):
+    """One consultation or contact with a company (件件有记录), and the return visit it may call for."""
+
+    class Channel(models.TextChoices):
+        VISIT = "visit", _("Visit to the window")
+        PHONE = "phone", _("Phone")
+        WECHAT = "wechat", _("WeChat")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+        PORTAL = "portal", _("Portal message")
+        ON_SITE = "on_site", _("Visit to the company")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="contact_records", verbose_name=_("company")
+    )
+    period = models.ForeignKey(
+        ServicePeriod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_records",
+        verbose_name=_("service period"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    participants = models.CharField(
+        _("who took part"), max_length=200, blank=True, help_text=_("E.g. the manager 郑宇航 and a driver.")
+    )
+    summary = models.TextField(_("summary"), max_length=4000)
+    licence = models.ForeignKey(
+        "companies.CompanyLicence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_records",
+        verbose_name=_("licence it concerns"),
+    )
+    important = models.BooleanField(_("important"), default=False)
+    return_visit_due = models.DateField(_("return visit due"), null=True, blank=True)
+    return_visit_done_at = models.DateTimeField(_("return visit made"), null=True, blank=True)
+    return_visit_outcome = models.TextField(_("outcome of the return visit"), blank=True, max_length=4000)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("contact record")
+        verbose_name_plural = _("contact records")
+        indexes = [
+            models.Index(fields=["company", "occurred_at"], name="contact_company_when"),
+            models.Index(
+                fields=["return_visit_due"],
+                condition=Q(return_visit_due__isnull=False, return_visit_done_at__isnull=True),
+                name="contact_return_visit_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def return_visit_open(self) -> bool:
+        return self.return_visit_due is not None and self.return_visit_done_at is None
+
+
+def private_storage():
+    """Files only the views that check access may serve: kept outside any public path."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.BUTLER_PRIVATE_FILES, base_url=None)
+
+
+class MessageThread(models.Model):
+    """A conversation between a company's contacts and its butler; it follows the company to a new butler."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="message_threads", verbose_name=_("company")
+    )
+    subject = models.CharField(_("subject"), max_length=120)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    last_message_at = models.DateTimeField(_("last message at"), default=timezone.now)
+    awaiting_window = models.BooleanField(
+        _("awaiting the window"), default=False, help_text=_("The company wrote last and has no answer yet.")
+    )
+    company_read_at = models.DateTimeField(_("read by the company at"), null=True, blank=True)
+    window_read_at = models.DateTimeField(_("read by the window at"), null=True, blank=True)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (working minutes)"), null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        verbose_name = _("message thread")
+        verbose_name_plural = _("message threads")
+        indexes = [
+            models.Index(fields=["company", "last_message_at"], name="thread_company_last"),
+            models.Index(fields=["awaiting_window", "last_message_at"], name="thread_awaiting"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Message(models.Model):
+    thread = models.ForeignKey(
+        MessageThread, on_delete=models.CASCADE, related_name="messages", verbose_name=_("thread")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    from_company = models.BooleanField(_("from the company"))
+    body = models.TextField(_("message"), max_length=4000)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["thread", "created_at"], name="message_thread_when")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Attachment(models.Model):
+    """A PDF or photo sent with a message: stored privately, served only to those who may read the thread."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    file = models.FileField(_("file"), storage=private_storage, upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name

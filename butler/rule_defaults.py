@@ -9,6 +9,8 @@ DEFAULTS = [
     ("expired", "1", True, True, True, True, False, True),
     ("no_contact", "30", False, True, False, False, False, False),
     ("period_ending", "14", False, True, False, True, False, False),
+    ("return_visit", "1,0", False, True, False, True, False, False),
+    ("return_visit_late", "1", False, True, True, True, False, False),
 ]
 
 

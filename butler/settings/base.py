@@ -235,8 +235,9 @@ BUTLER_CARD_PREFIX = env.str("BUTLER_CARD_PREFIX", default="BL")
 BUTLER_INVITATION_DAYS = env.int("BUTLER_INVITATION_DAYS", default=30)
 # A held licence is "renewal due" this many days before its last day to apply for renewal.
 BUTLER_RENEWAL_NOTICE_DAYS = env.int("BUTLER_RENEWAL_NOTICE_DAYS", default=30)
-# The butler gets a task when a company in service has had no contact for this many days.
-BUTLER_NO_CONTACT_DAYS = env.int("BUTLER_NO_CONTACT_DAYS", default=30)
+# Message attachments: kept here, outside every public path, and served only after an access check.
+BUTLER_PRIVATE_FILES = env.path("BUTLER_PRIVATE_FILES", default=str(VAR_DIR / "private"))
+BUTLER_ATTACHMENT_MAX_BYTES = env.int("BUTLER_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 BUTLER_WINDOW_NAME = env.str("BUTLER_WINDOW_NAME", default="")
 BUTLER_SERVICE_HOURS = env.str("BUTLER_SERVICE_HOURS", default="")
 # Base address printed in the card's QR code; the request's own host when empty.

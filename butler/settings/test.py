@@ -16,3 +16,4 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that threads in the concurrency tests share one database and queue for its lock.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-butler.sqlite3")}
+BUTLER_PRIVATE_FILES = VAR_DIR / "test-private"
