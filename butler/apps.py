@@ -7,8 +7,9 @@ class ButlerConfig(AppConfig):
     verbose_name = _("Butler service")
 
     def ready(self) -> None:
-        from butler.reminding import LicenceHandler, PeriodHandler
+        from butler.reminding import ContactHandler, LicenceHandler, PeriodHandler
         from reminders.registry import register
 
         register("licence", LicenceHandler())
         register("period", PeriodHandler())
+        register("contact", ContactHandler())

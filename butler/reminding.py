@@ -15,12 +15,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Prefetch
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from butler import roles
-from butler.models import Butler, ReminderRule, ServicePeriod
+from butler.models import Butler, ContactRecord, ReminderRule, ServicePeriod
 from companies.lifecycle import TO_OBTAIN
 from companies.models import Company, CompanyLicence, Contact, LicenceStatus, ReminderChoice, Trip
 from reminders.models import Channel
@@ -199,11 +199,16 @@ class LicenceHandler:
 
 
 def last_contact_on(period: ServicePeriod):
-    """The last day the window was in touch with the company in this period: its start or its last visit."""
+    """The last day the window was in touch with the company in this period: its start, its last visit
+    to the window for a licence, or the last contact recorded."""
     last_trip = Trip.objects.filter(
         licence__company_id=period.company_id, date__gte=period.start_date
     ).aggregate(last=Max("date"))["last"]
-    return max(filter(None, [period.start_date, last_trip]))
+    last_contact = ContactRecord.objects.filter(company_id=period.company_id).aggregate(
+        last=Max("occurred_at")
+    )["last"]
+    last_contact = timezone.localtime(last_contact).date() if last_contact else None
+    return max(filter(None, [period.start_date, last_trip, last_contact]))
 
 
 def _period_dates(period: ServicePeriod, last_contact=None) -> dict:
@@ -276,6 +281,75 @@ class PeriodHandler:
         return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
 
 
+# --- return visits: butler tasks and escalations --------------------------------------------------------
+
+CONTACT_KINDS = (K.RETURN_VISIT, K.RETURN_VISIT_OVERDUE)
+
+
+def contact_reminders_plan(
+    *, record: ContactRecord, rules: Rules | None = None, audience: Audience | None = None
+) -> Planned:
+    """Plan (or cancel) the return visit of a contact: a task for the butler, an escalation when overdue.
+
+    The task goes to the company's butler in service, else to whoever recorded the contact."""
+    rules = rules or Rules()
+    audience = audience or audience_for(record.company)
+    due_on = record.return_visit_due if record.return_visit_open else None
+    if audience.butler is None:
+        audience = Audience(contacts=audience.contacts, butler=record.recorded_by, managers=audience.managers)
+    created = cancelled = 0
+    for kind in CONTACT_KINDS:
+        rule = rules.get(kind)
+        result = reminder_plan(
+            subject=f"contact:{record.pk}",
+            kind=kind,
+            due_on=due_on if rule else None,
+            offsets=rule.offsets if rule else (),
+            routes=audience.routes(rule) if rule else [],
+            scope=f"company:{record.company_id}",
+            label=f"{record.company.name} · {record.get_channel_display()} {record.occurred_at:%Y-%m-%d}",
+        )
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    return Planned(created, cancelled)
+
+
+class ContactHandler:
+    """Tells the engine about ``contact:<id>`` subjects (return visits)."""
+
+    def _record(self, reminder) -> ContactRecord | None:
+        return (
+            ContactRecord.objects.select_related("company")
+            .filter(pk=int(reminder.subject.split(":", 1)[1]))
+            .first()
+        )
+
+    def no_longer_due(self, reminder) -> str:
+        record = self._record(reminder)
+        if record is None:
+            return gettext_noop("the contact was removed")
+        if not record.return_visit_open or record.return_visit_due != reminder.due_on:
+            return gettext_noop("resolved: the return visit was made")
+        return ""
+
+    def message(self, reminder) -> Message:
+        record = self._record(reminder)
+        values = {"company": record.company.name, "date": reminder.due_on.isoformat()}
+        with translation.override(settings.LANGUAGE_CODE):
+            if reminder.kind == K.RETURN_VISIT:
+                title = _("%(company)s: return visit due on %(date)s") % values
+            else:
+                title = _("%(company)s: the return visit due on %(date)s is overdue") % values
+            body = _("Contact of %(when)s: %(summary)s") % {
+                "when": timezone.localtime(record.occurred_at).strftime("%Y-%m-%d"),
+                "summary": record.summary[:200],
+            }
+        url = reverse("companies:detail", args=[record.company_id])
+        return Message(title=str(title), body=str(body), url=url)
+
+    def phone(self, user) -> str:
+        return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
+
+
 # --- everything of a company, and the periodic reconcile ------------------------------------------------
 
 
@@ -294,6 +368,13 @@ def _companies_with_audience():
             ),
             to_attr="all_licences",
         ),
+        Prefetch(
+            "contact_records",
+            queryset=ContactRecord.objects.filter(return_visit_due__isnull=False).select_related(
+                "company", "recorded_by"
+            ),
+            to_attr="return_visits",
+        ),
     )
 
 
@@ -308,6 +389,9 @@ def _plan_company(company: Company, rules: Rules, staff: list) -> Planned:
         created, cancelled = created + result.created, cancelled + result.cancelled
     for period in company.periods:
         result = period_reminders_plan(period=period, rules=rules, audience=audience)
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    for record in company.return_visits:
+        result = contact_reminders_plan(record=record, rules=rules, audience=audience)
         created, cancelled = created + result.created, cancelled + result.cancelled
     return Planned(created, cancelled)
 

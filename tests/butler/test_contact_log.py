@@ -1,0 +1,94 @@
+"""Every contact recorded; an important one gets a return visit that becomes a butler task and, once
+overdue, an escalation to the manager."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from butler.contacts import contact_record, return_visit_complete
+from companies.models import CompanyLicence
+from reminders.models import Reminder
+from reminders.services import reminders_claim, reminders_deliver
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _tasks(record, kind, **filters):
+    return Reminder.objects.filter(subject=f"contact:{record.pk}", kind=kind, status="pending", **filters)
+
+
+def test_a_return_visit_becomes_a_butler_task_in_working_days(world):
+    # Monday 2 November 2026; three working days later is Thursday the 5th.
+    record = contact_record(
+        actor=world.butler_a.user,
+        company=world.company_a,
+        channel="phone",
+        summary="询问危货运输资质办理条件",
+        return_visit_in=3,
+    )
+    assert record.return_visit_due == date(2026, 11, 5) and record.important
+    task = _tasks(record, "return_visit", channel="in_app")
+    assert set(task.values_list("recipient", flat=True)) == {world.butler_a.user.pk}
+    assert set(task.values_list("offset_days", flat=True)) == {1, 0}
+    late = _tasks(record, "return_visit_late")
+    assert world.manager.pk in set(late.values_list("recipient", flat=True))
+    assert late.first().scheduled_at.astimezone(SHANGHAI).date() == date(2026, 11, 6)
+
+
+def test_completing_the_return_visit_closes_the_task_and_its_escalation(world):
+    record = contact_record(
+        actor=world.butler_a.user,
+        company=world.company_a,
+        channel="visit",
+        summary="材料咨询",
+        return_visit_in=2,
+    )
+    return_visit_complete(actor=world.butler_a.user, record=record, outcome="企业已按要求补齐材料")
+    assert not Reminder.objects.filter(subject=f"contact:{record.pk}", status="pending").exists()
+    with pytest.raises(ValidationError):
+        return_visit_complete(actor=world.butler_a.user, record=record, outcome="again")
+
+
+def test_an_overdue_return_visit_escalates_to_the_manager(world):
+    record = contact_record(
+        actor=world.butler_a.user,
+        company=world.company_a,
+        channel="phone",
+        summary="投诉处理",
+        return_visit_in=1,
+    )
+    late = datetime(2026, 11, 4, 9, 5, tzinfo=SHANGHAI)  # due Tuesday the 3rd, not made
+    for ids in reminders_claim(now=late):
+        reminders_deliver(ids=ids, now=late)
+    notice = world.manager.notices.get()
+    assert "2026-11-03" in notice.title and world.company_a.name in notice.title
+    assert "投诉处理" in notice.body
+
+
+def test_a_contact_moves_the_no_contact_task(world):
+    task = Reminder.objects.filter(subject=f"period:{world.period_a.pk}", kind="no_contact", status="pending")
+    assert task.get().due_on == world.period_a.start_date
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI), tick=True):
+        contact_record(
+            actor=world.butler_a.user, company=world.company_a, channel="wechat", summary="微信答复年审问题"
+        )
+    assert task.get().due_on == date(2026, 11, 20)
+
+
+def test_a_contact_needs_a_summary_a_past_time_and_a_licence_of_its_own_company(world):
+    other = CompanyLicence.objects.filter(company=world.company_b).first()
+    with pytest.raises(ValidationError) as error:
+        contact_record(
+            actor=world.butler_a.user,
+            company=world.company_a,
+            channel="phone",
+            summary="  ",
+            occurred_at=datetime(2026, 11, 2, 9, tzinfo=SHANGHAI) + timedelta(days=3),
+            licence=other,
+            return_visit_in=90,
+        )
+    assert set(error.value.message_dict) == {"summary", "occurred_at", "licence", "return_visit_in"}
+    assert not world.company_a.contact_records.exists()
