@@ -7,9 +7,11 @@ class ButlerConfig(AppConfig):
     verbose_name = _("Butler service")
 
     def ready(self) -> None:
+        from butler.messaging import MessageHandler
         from butler.reminding import ContactHandler, LicenceHandler, PeriodHandler
         from reminders.registry import register
 
         register("licence", LicenceHandler())
         register("period", PeriodHandler())
+        register("message", MessageHandler())
         register("contact", ContactHandler())

@@ -40,6 +40,7 @@ from simple_history.signals import pre_create_historical_record
 
 from butler import roles, services
 from butler.celery import app as celery_app
+from butler.contacts import contact_record, return_visit_complete
 from butler.models import Butler, PortalInvitation, ServicePeriod
 from butler.reminding import reminders_reconcile
 from companies import workdays
@@ -860,11 +861,78 @@ class _Loader:
                     heapq.heappush(queue, (later, order, next(sequence), step))
         self.clock.moment = None
         self.counts["completed"] = services.service_periods_complete_due(today=self.today)
+        self.backdate_closing_notices()
         licence_statuses_refresh(today=self.today)
         if self.counts["companies"]:
             self.backdate_licences(
                 [c.credit_code for c in self.plan.companies if c.credit_code not in existing]
             )
+
+    def backdate_closing_notices(self) -> None:
+        """The closing-rating invitations went out when each period completed, not when the demo loaded."""
+        completed = ServicePeriod.objects.filter(status=ServicePeriod.Status.COMPLETED)
+        for pk, ended_on in completed.values_list("pk", "ended_on"):
+            moment = min(_at(ended_on, COMPLETION_TIME), self.latest())
+            read = moment + timedelta(days=1) if ended_on < self.today - timedelta(days=3) else None
+            notices = Notice.objects.filter(key=f"closing:{pk}")
+            ids = list(notices.values_list("pk", flat=True))
+            notices.update(created_at=moment, read_at=read)
+            Notice.history.filter(id__in=ids).update(history_date=moment, created_at=moment, read_at=read)
+
+    # the contact log
+
+    CONTACTS = [
+        ("phone", "电话咨询道路运输证年审需要准备的材料"),
+        ("phone", "询问新增车辆办理道路运输证的流程"),
+        ("visit", "来窗口咨询从业资格证换证条件"),
+        ("wechat", "微信发送卫星定位装置安装证明的要求"),
+        ("phone", "提醒企业道路运输经营许可证即将到期"),
+        ("on_site", "上门走访，了解企业车辆挂靠整改情况"),
+        ("wechat", "答复驾驶员从业资格证异地转入问题"),
+        ("visit", "陪同企业办理车辆技术等级评定"),
+        ("sms", "短信告知材料已受理"),
+        ("email", "发送一次性告知书电子版"),
+    ]
+    OUTCOMES = [
+        "企业已按要求补齐材料",
+        "企业表示已清楚办理流程",
+        "已办结，企业满意",
+        "企业已预约下周来窗口办理",
+    ]
+
+    def load_contacts(self) -> None:
+        """One to four contacts in each service period, some with a return visit; the return visits of the
+        last days are still open (they show on the butler's Today page), the older ones made."""
+        rng = random.Random(SEED + 5)
+        periods = ServicePeriod.objects.select_related("company", "butler__user").order_by("pk")
+        for period in periods:
+            end = min(period.ended_on or self.today, self.today)
+            span = (end - period.start_date).days
+            for _n in range(rng.randint(1, 4) if span > 2 else 0):
+                day = period.start_date + timedelta(days=rng.randint(1, span - 1))
+                moment = _at(day, time(rng.randint(9, 16), rng.choice((5, 20, 35, 50))))
+                channel, summary = rng.choice(self.CONTACTS)
+                revisit = rng.random() < 0.3
+                self.clock.moment = moment
+                record = contact_record(
+                    actor=period.butler.user,
+                    company=period.company,
+                    channel=channel,
+                    summary=summary,
+                    occurred_at=moment,
+                    return_visit_in=rng.randint(2, 5) if revisit else None,
+                )
+                if record.return_visit_due and record.return_visit_due < self.today - timedelta(days=2):
+                    done = _at(record.return_visit_due, time(15, rng.randint(0, 59)))
+                    self.clock.moment = done
+                    return_visit_complete(
+                        actor=period.butler.user,
+                        record=record,
+                        outcome=rng.choice(self.OUTCOMES),
+                        done_at=done,
+                    )
+                self.counts["contact_records"] += 1
+        self.clock.moment = None
 
     # reminders
 
@@ -1461,6 +1529,7 @@ COUNT_KEYS = (
     "vessels",
     "licences",
     "trips",
+    "contact_records",
     "reminders_sent",
     "reminders_failed",
 )
@@ -1516,6 +1585,7 @@ def load_demo(*, today: date | None = None, stdout=None) -> dict[str, int]:
             loader.load_staff()
             loader.load_companies()
             if loader.counts["companies"]:
+                loader.load_contacts()
                 loader.load_reminders()
     finally:
         celery_app.conf.task_always_eager = was_eager

@@ -269,3 +269,9 @@ class ReminderChoiceForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = ReminderChoice.choices
+
+
+class HandoverForm(forms.Form):
+    note = forms.CharField(
+        label=_("Handover note"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )

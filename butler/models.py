@@ -76,6 +76,14 @@ class ServicePeriod(models.Model):
         verbose_name=_("previous period"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    handover_note = models.TextField(
+        _("handover note"),
+        blank=True,
+        max_length=4000,
+        help_text=_(
+            "What the company should know now the service ends: open matters, next dates, whom to call."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = ServicePeriodQuerySet.as_manager()

@@ -189,6 +189,7 @@ def company_page(company: Company) -> dict:
     from reminders.selectors import reminders_for_scope
 
     return {
+        "log": contact_log(company),
         "reminders": reminders_for_scope(f"company:{company.pk}", limit=8),
         "company": company,
         "measures": licence_measures(company.licences.all()),
@@ -343,3 +344,145 @@ def contact_has_open_invitation(contact: Contact) -> bool:
     return PortalInvitation.objects.filter(
         contact=contact, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).exists()
+
+
+def contact_log(company: Company, *, limit: int = 10) -> list:
+    """The latest contacts with the company, open return visits first."""
+    from butler.models import ContactRecord
+
+    return list(
+        ContactRecord.objects.filter(company=company)
+        .select_related(
+            "recorded_by", "licence__licence_type", "licence__vehicle", "licence__person", "licence__vessel"
+        )
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+@dataclass
+class Today:
+    """What a butler has to act on today across the portfolio, each item one click from its action."""
+
+    at_risk: list
+    return_visits: list
+    unanswered: list
+    not_contacted: list
+    ending: list
+    no_contact_days: int
+
+    @property
+    def count(self) -> int:
+        return sum(
+            len(items)
+            for items in (self.at_risk, self.return_visits, self.unanswered, self.not_contacted, self.ending)
+        )
+
+
+def today_for(butler: Butler, *, today: date | None = None, ending_within: int = 14) -> Today:
+    """The butler's day, in a fixed number of queries whatever the portfolio's size."""
+    from django.db.models import Max, OuterRef, Subquery
+
+    from butler.models import ContactRecord, MessageThread, ReminderRule
+    from companies.models import Trip
+    from companies.selectors import Risk
+
+    today = today or timezone.localdate()
+    rule = ReminderRule.objects.filter(
+        kind=ReminderRule.Kind.NO_CONTACT, licence_type=None, active=True
+    ).first()
+    no_contact_days = min((-offset for offset in rule.offsets), default=30) if rule else 30
+    last_trip = (
+        Trip.objects.filter(licence__company=OuterRef("company"))
+        .values("licence__company")
+        .annotate(last=Max("date"))
+        .values("last")
+    )
+    last_record = (
+        ContactRecord.objects.filter(company=OuterRef("company"))
+        .values("company")
+        .annotate(last=Max("occurred_at"))
+        .values("last")
+    )
+    periods = list(
+        with_lapse_risk(
+            ServicePeriod.objects.active().filter(butler=butler), today=today, prefix="company__licences__"
+        )
+        .annotate(last_trip=Subquery(last_trip), last_record=Subquery(last_record))
+        .select_related("company")
+        .order_by("end_date", "pk")
+    )
+    not_contacted = []
+    for period in periods:
+        record = timezone.localtime(period.last_record).date() if period.last_record else None
+        period.last_contact = max(filter(None, [period.start_date, period.last_trip, record]))
+        period.silent_days = (today - period.last_contact).days
+        if period.silent_days >= no_contact_days:
+            not_contacted.append(period)
+    companies = [period.company_id for period in periods]
+    return Today(
+        at_risk=sorted(
+            (p for p in periods if p.risk_level >= Risk.MEDIUM), key=lambda p: (-p.risk_level, p.end_date)
+        ),
+        return_visits=list(
+            ContactRecord.objects.filter(
+                company_id__in=companies,
+                return_visit_due__lte=today,
+                return_visit_due__isnull=False,
+                return_visit_done_at__isnull=True,
+            )
+            .select_related("company")
+            .order_by("return_visit_due", "pk")
+        ),
+        unanswered=list(
+            MessageThread.objects.filter(company_id__in=companies, awaiting_window=True)
+            .select_related("company")
+            .order_by("last_message_at", "pk")
+        ),
+        not_contacted=sorted(not_contacted, key=lambda p: -p.silent_days),
+        ending=[p for p in periods if (p.end_date - today).days <= ending_within],
+        no_contact_days=no_contact_days,
+    )
+
+
+@dataclass
+class PeriodSummary:
+    period: ServicePeriod
+    obtained: list
+    outstanding: list
+    measures: object
+    contacts: int
+    open_return_visits: list
+    awaiting_threads: int
+
+
+def period_summary(period: ServicePeriod) -> PeriodSummary:
+    """What a service period achieved and what it leaves open, for the summary and the handover."""
+    from butler.models import ContactRecord, MessageThread
+    from companies.lifecycle import PENDING, TO_OBTAIN
+    from companies.models import CompanyLicence
+    from companies.selectors import licence_measures
+
+    end = period.ended_on or period.end_date
+    licences = CompanyLicence.objects.filter(company_id=period.company_id).select_related(
+        "licence_type", "vehicle", "person", "vessel"
+    )
+    in_period = licences.filter(accepted_on__gte=period.start_date, accepted_on__lte=end)
+    return PeriodSummary(
+        period=period,
+        obtained=list(
+            licences.filter(issued_on__gte=period.start_date, issued_on__lte=end).order_by("issued_on")
+        ),
+        outstanding=list(licences.filter(status__in=TO_OBTAIN | PENDING).order_by("obtain_by", "pk")),
+        measures=licence_measures(in_period),
+        contacts=ContactRecord.objects.filter(company_id=period.company_id, period=period).count(),
+        open_return_visits=list(
+            ContactRecord.objects.filter(
+                company_id=period.company_id,
+                return_visit_due__isnull=False,
+                return_visit_done_at__isnull=True,
+            ).order_by("return_visit_due")
+        ),
+        awaiting_threads=MessageThread.objects.filter(
+            company_id=period.company_id, awaiting_window=True
+        ).count(),
+    )

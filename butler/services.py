@@ -277,6 +277,7 @@ def service_periods_complete_due(*, today: date | None = None, batch_size: int =
                 period._history_user = None
                 period.save(update_fields=["status", "ended_on"])
                 _plan_reminders(period.company)
+                _invite_closing_rating(period)
         completed += len(due)
         if len(due) < batch_size:
             return completed
@@ -467,3 +468,41 @@ def reminder_choice_set(*, actor: AbstractBaseUser, contact, channel: str):
     contact.save(update_fields=["reminder_channel"])
     _plan_reminders(contact.company)
     return contact
+
+
+def _invite_closing_rating(period: ServicePeriod) -> None:
+    """At the end of the service the company is asked how it went (an in-app notice until ratings exist)."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from reminders.notices import notice_send
+
+    users = [contact.user for contact in period.company.contacts.select_related("user") if contact.user_id]
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Your butler service has ended: how did it go?")
+        body = _(
+            "Your %(days)d days with your butler %(name)s ended on %(date)s. Tell us how the service went; "
+            "your licence reminders go on as before."
+        ) % {
+            "days": settings.BUTLER_SERVICE_DAYS,
+            "name": period.butler.display_name,
+            "date": period.ended_on,
+        }
+    notice_send(
+        recipients=users,
+        title=str(title),
+        body=str(body),
+        url=reverse("portal:home"),
+        key=f"closing:{period.pk}",
+    )
+
+
+@transaction.atomic
+def handover_note_save(*, actor: AbstractBaseUser, period: ServicePeriod, note: str) -> ServicePeriod:
+    period = ServicePeriod.objects.select_for_update().get(pk=period.pk)
+    if period.handover_note == (note or "").strip():
+        return period  # nothing changed: no history record
+    period.handover_note = (note or "").strip()
+    period._history_user = actor
+    period.save(update_fields=["handover_note"])
+    return period

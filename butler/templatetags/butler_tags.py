@@ -55,6 +55,8 @@ def reminder_kind(value: str) -> str:
     """What a reminder is about, in words: obtain_by → "Deadline to obtain a licence"."""
     from butler.models import ReminderRule
 
+    if value == "message":
+        return _("New message")
     return str(dict(ReminderRule.Kind.choices).get(value, value))
 
 

@@ -20,5 +20,7 @@ urlpatterns = [
     path("manager/", include("butler.urls.manager")),
     path("portal/", include("butler.urls.portal")),
     path("notices/", include("butler.urls.notices")),
+    path("messages/", include("butler.urls.messages")),
+    path("contacts/", include("butler.urls.log")),
     path("admin/", admin.site.urls),
 ]

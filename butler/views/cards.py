@@ -98,3 +98,22 @@ def new_invitation(request, pk: int):
         remember_invitation(response, period, token)
         messages.success(request, _("A new invitation is in the QR code; earlier ones no longer work."))
     return response
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+def summary(request, pk: int):
+    """What the service period achieved and leaves open, with the handover note."""
+    from butler.forms import HandoverForm
+
+    period = access.period_for(request.user, pk)
+    can_write = access.can_serve(request.user, period.company) or period.butler.user_id == request.user.pk
+    form = HandoverForm(request.POST or None, initial={"note": period.handover_note})
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        if form.is_valid():
+            services.handover_note_save(actor=request.user, period=period, note=form.cleaned_data["note"])
+            messages.success(request, _("The handover note is saved."))
+            return redirect("periods:summary", pk=period.pk)
+    context = {"summary": selectors.period_summary(period), "form": form, "can_write": can_write}
+    return render(request, "butler/period_summary.html", context)

@@ -19,6 +19,13 @@ def detail(request, pk: int):
     company = access.company_for(request.user, pk)
     context = selectors.company_page(company)
     context["can_serve"] = access.can_serve(request.user, company)
+    if context["can_serve"]:
+        from butler.contact_forms import ContactRecordForm
+
+        context["log_form"] = ContactRecordForm(company=company)
+    from butler.messaging import company_threads_card
+
+    context["messages_card"] = company_threads_card(company) if context["can_serve"] else None
     return render(request, "butler/company_detail.html", context)
 
 

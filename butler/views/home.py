@@ -10,7 +10,7 @@ def home(request):
     if is_manager(request.user):
         return redirect("manager:periods")
     if is_butler(request.user):
-        return redirect("portfolio:list")
+        return redirect("portfolio:today")
     if is_company(request.user):
         return redirect("portal:home")
     if request.user.is_staff:

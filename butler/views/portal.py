@@ -20,6 +20,9 @@ def home(request):
     if contact is None:
         raise PermissionDenied
     context = {"contact": contact, **selectors.portal_home(contact)}
+    from butler.messaging import COMPANY, unread_count
+
+    context["unread_messages"] = unread_count(contact.company, side=COMPANY)
     if context["period"] is not None:
         butler = context["period"].butler
         context["office_tel"] = tel_uri(butler.office_phone)

@@ -41,3 +41,13 @@ def portfolio(request):
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@role_required(roles.BUTLER)
+def today(request):
+    """The butler's day: what is overdue or due today across the portfolio, each one click from its action."""
+    butler = selectors.butler_for_user(request.user)
+    if butler is None:
+        raise PermissionDenied
+    day = timezone.localdate()
+    return render(request, "butler/today.html", {"day": selectors.today_for(butler, today=day), "today": day})

@@ -12,12 +12,14 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from butler import services
-from butler.models import ServicePeriod
+from butler import messaging, services
+from butler.contacts import contact_record
+from butler.models import Attachment, ServicePeriod
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
 from reminders.models import Notice
@@ -96,6 +98,7 @@ MATRIX = {
         row(LOGIN, 403, 403, 302, 302, 302, 302, 403, 403),
     ),
     ("portfolio:list", "get"): (lambda w: [], BUTLERS),
+    ("portfolio:today", "get"): (lambda w: [], BUTLERS),
     ("companies:detail", "get"): (lambda w: [w.company_a.pk], A_READ),
     ("companies:edit", "get"): (lambda w: [w.company_a.pk], A_WRITE),
     ("companies:edit", "post"): (lambda w: [w.company_a.pk], A_WRITE),
@@ -108,6 +111,11 @@ MATRIX = {
     ("companies:end_early", "get"): (lambda w: [w.company_a.pk], MANAGER),
     ("companies:end_early", "post"): (lambda w: [w.company_a.pk], MANAGER),
     ("periods:card", "get"): (lambda w: [w.period_a.pk], A_READ),
+    ("periods:summary", "get"): (lambda w: [w.period_a.pk], A_READ),
+    ("periods:summary", "post"): (
+        lambda w: [w.period_a.pk],
+        row(LOGIN, 403, 403, 200, 404, 403, 404, 200, 403),
+    ),
     ("periods:new_invitation", "post"): (
         lambda w: [w.period_a.pk],
         row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
@@ -141,6 +149,37 @@ MATRIX = {
     ("notices:index", "get"): (lambda w: [], row(LOGIN, 200, 200, 200, 200, 200, 200, 200, 403)),
     ("notices:open", "get"): (lambda w: [w.notice_a.pk], row(LOGIN, 302, 404, 404, 404, 404, 404, 404, 403)),
     ("notices:read_all", "post"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
+    # Contact log
+    ("log:add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("log:return_visit", "get"): (lambda w: [w.return_visit.pk], A_WRITE),
+    ("log:return_visit", "post"): (lambda w: [w.return_visit.pk], A_WRITE),
+    # Messages: a company's own contacts, its butler in service and the manager; the past butler reads none.
+    ("messages:portal_list", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("messages:portal_new", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("messages:portal_new", "post"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("messages:portal_thread", "get"): (
+        lambda w: [w.thread_a.pk],
+        row(LOGIN, 200, 404, 403, 403, 403, 403, 403, 403),
+    ),
+    ("messages:portal_thread", "post"): (
+        lambda w: [w.thread_a.pk],
+        row(LOGIN, 200, 404, 403, 403, 403, 403, 403, 403),
+    ),
+    ("messages:new", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("messages:new", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("messages:thread", "get"): (
+        lambda w: [w.thread_a.pk],
+        row(LOGIN, 403, 403, 200, 404, 404, 404, 200, 403),
+    ),
+    ("messages:thread", "post"): (
+        lambda w: [w.thread_a.pk],
+        row(LOGIN, 403, 403, 200, 404, 404, 404, 200, 403),
+    ),
+    # The file URL never redirects to sign in: 404 to everyone who may not read the thread.
+    ("messages:attachment", "get"): (
+        lambda w: [w.attachment_a.pk],
+        row(404, 200, 404, 200, 404, 404, 404, 200, 404),
+    ),
     ("admin:index", "get"): (lambda w: [], REDIRECTED),
 }
 
@@ -190,6 +229,17 @@ def matrix_world(world):
     world.missing_a = CompanyLicence.objects.get(company=company, licence_type__code="vehicle_certificate")
     CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
     world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])
+    world.return_visit = contact_record(
+        actor=world.butler_a.user, company=company, channel="phone", summary="回访测试", return_visit_in=3
+    )
+    world.thread_a = messaging.thread_start(
+        actor=world.contact_a,
+        company=company,
+        subject="营业执照照片",
+        body="请看一下",
+        files=[SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(32), content_type="image/png")],
+    )
+    world.attachment_a = Attachment.objects.get(message__thread=world.thread_a)
     world.notice_a = Notice.objects.create(
         recipient=world.contact_a, title="材料缺失", url="/portal/licences/"
     )

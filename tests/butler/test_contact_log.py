@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from butler import services
 from butler.contacts import contact_record, return_visit_complete
 from companies.models import CompanyLicence
 from reminders.models import Reminder
@@ -53,7 +54,7 @@ def test_completing_the_return_visit_closes_the_task_and_its_escalation(world):
 
 
 def test_an_overdue_return_visit_escalates_to_the_manager(world):
-    record = contact_record(
+    contact_record(
         actor=world.butler_a.user,
         company=world.company_a,
         channel="phone",
@@ -92,3 +93,62 @@ def test_a_contact_needs_a_summary_a_past_time_and_a_licence_of_its_own_company(
         )
     assert set(error.value.message_dict) == {"summary", "occurred_at", "licence", "return_visit_in"}
     assert not world.company_a.contact_records.exists()
+
+
+def test_the_butler_records_a_contact_from_the_company_page_in_two_fields(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.butler_a.user)
+    url = reverse("log:add", args=[world.company_a.pk])
+    response = client.post(
+        url, {"channel": "phone", "summary": "电话咨询道路运输证年审"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert (
+        response.content.decode().count("contact-record") == 1
+        and "电话咨询道路运输证年审" in response.content.decode()
+    )
+    record = world.company_a.contact_records.get()
+    assert (record.recorded_by, record.period) == (world.butler_a.user, world.period_a)
+    # A refused entry comes back with its errors and with what was typed.
+    response = client.post(
+        url, {"channel": "phone", "summary": "约定回访", "return_visit_in": "99"}, HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert "约定回访" in page and "is-invalid" in page
+    assert world.company_a.contact_records.count() == 1
+
+
+def test_the_return_visit_is_recorded_on_its_page(client, world):
+    from django.urls import reverse
+
+    record = contact_record(
+        actor=world.butler_a.user,
+        company=world.company_a,
+        channel="visit",
+        summary="材料问题",
+        return_visit_in=2,
+    )
+    client.force_login(world.butler_a.user)
+    url = reverse("log:return_visit", args=[record.pk])
+    assert client.post(url, {"outcome": ""}).status_code == 200
+    assert client.post(url, {"outcome": "企业已补齐"}).status_code == 302
+    record.refresh_from_db()
+    assert not record.return_visit_open and record.return_visit_outcome == "企业已补齐"
+    assert client.get(url).status_code == 404  # nothing left to record
+
+
+def test_a_past_butler_reads_the_log_but_cannot_add_to_it(client, world):
+    from django.urls import reverse
+
+    contact_record(actor=world.butler_a.user, company=world.company_a, channel="phone", summary="首次咨询")
+    services.service_period_transfer(
+        actor=world.manager, period=world.period_a, to_butler=world.butler_b, reason="岗位调整"
+    )
+    client.force_login(world.butler_a.user)
+    page = client.get(reverse("companies:detail", args=[world.company_a.pk])).content.decode()
+    assert "首次咨询" in page and "contact-log-form" not in page
+    response = client.post(
+        reverse("log:add", args=[world.company_a.pk]), {"channel": "phone", "summary": "x"}
+    )
+    assert response.status_code == 403

@@ -48,7 +48,7 @@ def test_company_page_queries_do_not_grow_with_its_history(
         company_update(actor=world.butler_a.user, company=company, address=f"宁波市北仑区明州路{n}号")
         contact_add(actor=world.butler_a.user, company=company, name=f"联系人{n}", mobile=f"136{n:08d}")
     client.force_login(world.butler_a.user)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("companies:detail", args=[company.pk]))
     assert len(response.context["contacts"]) == changes + 1
     assert len(response.context["history"]) >= min(changes * 2, 100)
@@ -81,7 +81,7 @@ def test_company_page_with_transfers_is_bounded(client, world, django_assert_max
             reason=f"调整{n}",
         )
     client.force_login(world.manager)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("companies:detail", args=[world.company_a.pk]))
     assert len(response.context["periods"]) == 9
 

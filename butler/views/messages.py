@@ -1,0 +1,171 @@
+"""Messages between a company and its butler: the portal's side (phone first) and the window's side.
+
+Every thread and file is loaded through ``messaging``'s scoped selectors: 404 for whatever the user may
+not read. Opening a thread marks it read for the reader's side.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from butler import access, messaging, roles
+from butler.forms import add_service_error
+from butler.message_forms import MessageForm, ThreadStartForm
+from butler.views.decorators import role_required
+from companies.phones import tel_uri
+
+STAFF = (roles.BUTLER, roles.MANAGER)
+
+
+def _contact(request):
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    return contact
+
+
+def _butler_context(company) -> dict:
+    """The butler in service with one-tap call links, for the portal's pages."""
+    butler = messaging.current_butler(company)
+    if butler is None:
+        return {"butler": None}
+    return {
+        "butler": butler,
+        "office_tel": tel_uri(butler.office_phone),
+        "mobile_tel": tel_uri(butler.mobile) if butler.mobile else "",
+    }
+
+
+def _files(request) -> list:
+    return request.FILES.getlist("files")
+
+
+# --- the portal -----------------------------------------------------------------------------------------
+
+
+@role_required(roles.COMPANY)
+@require_GET
+def portal_list(request):
+    contact = _contact(request)
+    context = {
+        "contact": contact,
+        "company": contact.company,
+        "threads": messaging.threads_of_company(contact.company, side=messaging.COMPANY),
+        **_butler_context(contact.company),
+    }
+    return render(request, "portal/messages.html", context)
+
+
+@role_required(roles.COMPANY)
+@require_http_methods(["GET", "POST"])
+def portal_new(request):
+    contact = _contact(request)
+    form = ThreadStartForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = messaging.thread_start(
+                actor=request.user,
+                company=contact.company,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                files=_files(request),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return redirect("messages:portal_thread", pk=thread.pk)
+    context = {"form": form, "company": contact.company, **_butler_context(contact.company)}
+    return render(request, "portal/message_new.html", context)
+
+
+@role_required(roles.COMPANY)
+@require_http_methods(["GET", "POST"])
+def portal_thread(request, pk: int):
+    _contact(request)
+    thread = messaging.thread_for(request.user, pk)
+    form, response = _reply(request, thread, "messages:portal_thread")
+    if response is not None:
+        return response
+    context = {
+        "page": messaging.thread_page(thread, side=messaging.COMPANY),
+        "form": form,
+        **_butler_context(thread.company),
+    }
+    return render(request, "portal/message_thread.html", context)
+
+
+# --- the window -----------------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def new(request, pk: int):
+    """The butler or the manager writes to the company first."""
+    company = access.company_for(request.user, pk)
+    if messaging.side_of(request.user, company) != messaging.WINDOW:
+        raise PermissionDenied
+    form = ThreadStartForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = messaging.thread_start(
+                actor=request.user,
+                company=company,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                files=_files(request),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return redirect("messages:thread", pk=thread.pk)
+    return render(request, "butler/message_new.html", {"form": form, "company": company})
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def thread(request, pk: int):
+    thread = messaging.thread_for(request.user, pk)
+    form, response = _reply(request, thread, "messages:thread")
+    if response is not None:
+        return response
+    context = {
+        "page": messaging.thread_page(thread, side=messaging.WINDOW),
+        "company": thread.company,
+        "form": form,
+    }
+    return render(request, "butler/message_thread.html", context)
+
+
+def _reply(request, thread, url_name: str):
+    """Bind and send the reply form; on GET the reader's side has now read the thread."""
+    if request.method != "POST":
+        messaging.thread_read(actor=request.user, thread=thread)
+        return MessageForm(), None
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            messaging.message_send(
+                actor=request.user, thread=thread, body=form.cleaned_data["body"], files=_files(request)
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return form, redirect(url_name, pk=thread.pk)
+    return form, None
+
+
+# --- files ----------------------------------------------------------------------------------------------
+
+
+@require_GET
+def attachment(request, pk: int):
+    """A file of a message, to those who may read the thread; 404 to everyone else, anonymous included."""
+    found = messaging.attachment_for(request.user, pk)
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type=found.content_type, as_attachment=False, filename=found.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,58 @@
+"""At day 180 the period completes; its summary says what was obtained, what is open, and how it went."""
+
+from datetime import date
+
+from django.urls import reverse
+
+from butler import services
+from butler.contacts import contact_record
+from butler.models import ServicePeriod
+from butler.selectors import period_summary
+from companies.models import CompanyLicence, LicenceStatus
+
+S = LicenceStatus
+
+
+def test_the_period_completes_at_day_180_and_the_company_is_asked_how_it_went(world):
+    end = world.period_a.end_date
+    assert (end - world.period_a.start_date).days == 180
+    assert services.service_periods_complete_due(today=end - date.resolution) == 0
+    assert services.service_periods_complete_due(today=end) >= 1
+    period = ServicePeriod.objects.get(pk=world.period_a.pk)
+    assert (period.status, period.ended_on) == (ServicePeriod.Status.COMPLETED, end)
+    notice = world.contact_a.notices.get(key=f"closing:{period.pk}")
+    assert "王丽娜" in notice.body and notice.url == reverse("portal:home")
+    services.service_periods_complete_due(today=end)  # again: nothing more
+    assert world.contact_a.notices.filter(key__startswith="closing:").count() == 1
+
+
+def test_the_summary_counts_what_the_period_did_on_a_known_fixture(client, world):
+    freight = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+    services.licence_step(actor=world.butler_a.user, licence=freight, to=S.APPLIED, on=date(2026, 11, 2))
+    services.trip_add(
+        actor=world.butler_a.user, licence=freight, on=date(2026, 11, 2), purpose="提交申请材料"
+    )
+    services.licence_step(
+        actor=world.butler_a.user,
+        licence=freight,
+        to=S.ISSUED,
+        on=date(2026, 11, 2),
+        certificate_number="A-9",
+    )
+    contact_record(
+        actor=world.butler_a.user, company=world.company_a, channel="phone", summary="回访", return_visit_in=5
+    )
+    summary = period_summary(world.period_a)
+    assert [licence.pk for licence in summary.obtained] == [freight.pk]
+    assert summary.measures.matters == 1 and summary.measures.trips == 1
+    assert summary.contacts == 1 and len(summary.open_return_visits) == 1
+    client.force_login(world.butler_a.user)
+    response = client.post(
+        reverse("periods:summary", args=[world.period_a.pk]), {"note": "营运证 2027 年到期，提前一个月办理"}
+    )
+    assert response.status_code == 302
+    world.period_a.refresh_from_db()
+    assert world.period_a.handover_note.startswith("营运证")
+    page = client.get(reverse("periods:summary", args=[world.period_a.pk])).content.decode()
+    assert str(freight.licence_type) in page
+    assert "period-figures" in page
