@@ -6,6 +6,7 @@ app_name = "companies"
 urlpatterns = [
     path("<int:pk>/", companies.detail, name="detail"),
     path("<int:pk>/edit/", companies.edit, name="edit"),
+    path("<int:pk>/timeline/", companies.timeline, name="timeline"),
     path("<int:pk>/contacts/add/", companies.contact_add, name="contact_add"),
     path("contacts/<int:pk>/edit/", companies.contact_edit, name="contact_edit"),
     path("<int:pk>/transfer/", companies.transfer, name="transfer"),

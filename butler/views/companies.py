@@ -168,3 +168,34 @@ def end_early(request, pk: int):
     return render(
         request, "butler/period_end_early.html", {"form": form, "company": company, "period": period}
     )
+
+
+@role_required(*STAFF)
+def timeline(request, pk: int):
+    """Everything that happened with a company, newest first, filterable by kind, older pages by cursor."""
+    from datetime import datetime
+
+    from butler.timeline import KINDS, company_timeline
+
+    company = access.company_for(request.user, pk)
+    kinds = [kind for kind in request.GET.getlist("kind") if kind in KINDS] or list(KINDS)
+    before = None
+    if request.GET.get("before"):
+        try:
+            before = datetime.fromisoformat(request.GET["before"])
+        except ValueError:
+            before = None
+        if before is not None and before.tzinfo is None:
+            before = None
+    events = company_timeline(company, kinds=kinds, before=before, limit=PAGE)
+    context = {
+        "company": company,
+        "events": events,
+        "kinds": KINDS,
+        "chosen": kinds,
+        "older": events[-1].when.isoformat() if len(events) == PAGE else "",
+    }
+    return render(request, "butler/company_timeline.html", context)
+
+
+PAGE = 50

@@ -101,6 +101,7 @@ MATRIX = {
     ("portfolio:today", "get"): (lambda w: [], BUTLERS),
     ("companies:detail", "get"): (lambda w: [w.company_a.pk], A_READ),
     ("companies:edit", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("companies:timeline", "get"): (lambda w: [w.company_a.pk], A_READ),
     ("companies:edit", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("companies:contact_add", "get"): (lambda w: [w.company_a.pk], A_WRITE),
     ("companies:contact_add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
