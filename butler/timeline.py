@@ -38,8 +38,10 @@ def _name(user) -> str:
     return (user.get_full_name() or user.username) if user else ""
 
 
-def _contacts(company, before, limit):
+def _contacts(company, before, limit, recorded_by=None):
     rows = ContactRecord.objects.filter(company=company, occurred_at__lt=before).select_related("recorded_by")
+    if recorded_by is not None:
+        rows = rows.filter(recorded_by=recorded_by)
     for record in rows.order_by("-occurred_at", "-pk")[:limit]:
         text = record.summary
         if record.return_visit_due:
@@ -117,10 +119,20 @@ SOURCES = {
 }
 
 
-def company_timeline(company, *, kinds=None, before: datetime | None = None, limit: int = 50) -> list[Event]:
-    """The newest ``limit`` events before ``before`` (now by default), of the chosen kinds."""
+def company_timeline(
+    company, *, kinds=None, before: datetime | None = None, limit: int = 50, recorded_by=None
+) -> list[Event]:
+    """The newest ``limit`` events before ``before`` (now by default), of the chosen kinds. With
+    ``recorded_by`` (a butler who served the company before), only the contacts they recorded, no messages."""
     before = before or timezone.now()
     chosen = [kind for kind in (kinds or KINDS) if kind in SOURCES]
-    events = [event for kind in chosen for event in SOURCES[kind](company, before, limit)]
+    if recorded_by is not None:
+        chosen = [kind for kind in chosen if kind != "message"]
+    events = []
+    for kind in chosen:
+        if kind == "contact":
+            events.extend(_contacts(company, before, limit, recorded_by))
+        else:
+            events.extend(SOURCES[kind](company, before, limit))
     events.sort(key=lambda event: event.when, reverse=True)
     return events[:limit]

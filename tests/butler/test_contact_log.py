@@ -152,3 +152,26 @@ def test_a_past_butler_reads_the_log_but_cannot_add_to_it(client, world):
         reverse("log:add", args=[world.company_a.pk]), {"channel": "phone", "summary": "x"}
     )
     assert response.status_code == 403
+
+
+def test_after_a_transfer_the_old_butler_reads_only_the_contacts_they_recorded(client, world):
+    from django.urls import reverse
+
+    contact_record(
+        actor=world.butler_a.user, company=world.company_a, channel="phone", summary="我记录的联系"
+    )
+    services.service_period_transfer(
+        actor=world.manager, period=world.period_a, to_butler=world.butler_b, reason="岗位调整"
+    )
+    contact_record(
+        actor=world.butler_b.user, company=world.company_a, channel="visit", summary="新管家的联系"
+    )
+    client.force_login(world.butler_a.user)
+    page = client.get(reverse("companies:detail", args=[world.company_a.pk])).content.decode()
+    assert "我记录的联系" in page and "新管家的联系" not in page
+    events = client.get(reverse("companies:timeline", args=[world.company_a.pk])).context["events"]
+    texts = [event.text for event in events if event.kind == "contact"]
+    assert texts == ["我记录的联系"]
+    client.force_login(world.butler_b.user)
+    page = client.get(reverse("companies:detail", args=[world.company_a.pk])).content.decode()
+    assert "我记录的联系" in page and "新管家的联系" in page
