@@ -365,6 +365,7 @@ def _notify(message: Message, thread: MessageThread) -> None:
             scope=f"company:{company.pk}",
             label=f"{company.name} · {thread.subject}",
             now=message.created_at,
+            send_at=message.created_at,
         )
 
 

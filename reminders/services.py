@@ -63,6 +63,7 @@ def reminder_plan(
     scope: str = "",
     label: str = "",
     now: datetime | None = None,
+    send_at: datetime | None = None,
 ) -> Planned:
     """Make the pending reminders of ``subject``/``kind`` exactly these. Planning twice creates once.
 
@@ -70,7 +71,9 @@ def reminder_plan(
     — says it person by person instead. Pending reminders that are no longer true (another date, another
     recipient, a resolved subject: ``due_on=None``) are cancelled; reminders already sent stay as they are;
     a cancelled reminder that is true again comes back. A date planned late (its earlier offsets already
-    past) gets one reminder now, not a burst of every missed one.
+    past) gets one reminder now, not a burst of every missed one. Reminders go out at nine in the morning;
+    ``send_at`` sends those of offset 0 at that moment instead (a notice that should not wait, e.g. a
+    message).
     """
     if routes is None:
         channels = tuple(channels)
@@ -120,7 +123,7 @@ def reminder_plan(
             offset_days=offset,
             channel=channel,
             recipient_id=recipient_id,
-            scheduled_at=_scheduled(due_on, offset),
+            scheduled_at=send_at if send_at is not None and offset == 0 else _scheduled(due_on, offset),
             scope=scope,
             label=label[:200],
         )

@@ -78,3 +78,21 @@ def return_visit(request, pk: int):
                 return redirect("portfolio:today")
             return redirect("companies:detail", pk=company.pk)
     return render(request, "butler/return_visit.html", {"form": form, "record": record, "company": company})
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def quick(request, pk: int):
+    """The two-field entry in a portfolio row: the form, then a line saying it is recorded."""
+    company = _servable(request, pk)
+    form = ContactRecordForm(request.POST or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = contacts.contact_record(actor=request.user, company=company, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return render(
+                request, "butler/partials/_contact_quick.html", {"company": company, "record": record}
+            )
+    return render(request, "butler/partials/_contact_quick.html", {"company": company, "form": form})

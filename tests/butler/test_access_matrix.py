@@ -152,6 +152,8 @@ MATRIX = {
     ("notices:read_all", "post"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
     # Contact log
     ("log:add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("log:quick", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("log:quick", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("log:return_visit", "get"): (lambda w: [w.return_visit.pk], A_WRITE),
     ("log:return_visit", "post"): (lambda w: [w.return_visit.pk], A_WRITE),
     # Messages: a company's own contacts, its butler in service and the manager; the past butler reads none.

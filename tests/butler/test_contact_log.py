@@ -175,3 +175,18 @@ def test_after_a_transfer_the_old_butler_reads_only_the_contacts_they_recorded(c
     client.force_login(world.butler_b.user)
     page = client.get(reverse("companies:detail", args=[world.company_a.pk])).content.decode()
     assert "我记录的联系" in page and "新管家的联系" in page
+
+
+def test_a_contact_is_recorded_from_a_portfolio_row(client, world):
+    from django.urls import reverse
+
+    client.force_login(world.butler_a.user)
+    page = client.get(reverse("portfolio:list")).content.decode()
+    url = reverse("log:quick", args=[world.company_a.pk])
+    assert url in page
+    assert 'name="summary"' in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    refused = client.post(url, {"channel": "phone", "summary": ""}, HTTP_HX_REQUEST="true").content.decode()
+    assert "is-invalid" in refused and not world.company_a.contact_records.exists()
+    done = client.post(url, {"channel": "wechat", "summary": "微信答复年审时间"}, HTTP_HX_REQUEST="true")
+    assert "contact-log" in done.content.decode()
+    assert world.company_a.contact_records.get().summary == "微信答复年审时间"

@@ -443,3 +443,16 @@ def test_the_messages_selectors_are_bounded(world, busy, django_assert_max_num_q
     with django_assert_max_num_queries(3):
         assert len(list(messaging.threads_awaiting_window(world.butler_a.user))) == 12
     assert Message.objects.count() == 36
+
+
+def test_a_message_written_before_nine_is_mailed_at_once_not_at_nine(world):
+    import time_machine
+
+    with time_machine.travel(at(2026, 11, 3, 8, 5), tick=False):
+        thread = start(world)
+    planned = Reminder.objects.get(subject=f"message:{thread.messages.get().pk}")
+    assert planned.scheduled_at == at(2026, 11, 3, 8, 5)
+    morning = at(2026, 11, 3, 8, 6)
+    for ids in reminders_claim(now=morning):
+        reminders_deliver(ids=ids, now=morning)
+    assert len(mail.outbox) == 1
