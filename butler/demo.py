@@ -933,6 +933,76 @@ class _Loader:
                     )
                 self.counts["contact_records"] += 1
         self.clock.moment = None
+        self.load_messages(rng)
+
+    QUESTIONS = [
+        (
+            "营业执照照片",
+            "管家您好，营业执照照片这样拍可以吗？",
+            "可以的，照片清晰。下周一带原件到窗口即可。",
+        ),
+        (
+            "道路运输证年审",
+            "我们有两辆车下个月年审，需要提前预约吗？",
+            "不需要预约，带行驶证和技术等级评定结论来窗口办理即可。",
+        ),
+        (
+            "驾驶员从业资格证",
+            "新招的驾驶员从业资格证是外省的，需要转入吗？",
+            "需要办理转籍，我把材料清单发您，备齐后一次办结。",
+        ),
+        (
+            "卫星定位装置",
+            "新车的卫星定位装置安装证明在哪里开？",
+            "由安装单位出具，盖章后上传或带来窗口都可以。",
+        ),
+        (
+            "经营范围变更",
+            "想增加危险货物运输，需要准备什么？",
+            "涉及专用车辆和安全员配备，我明天电话和您详细说。",
+        ),
+    ]
+
+    def load_messages(self, rng: random.Random) -> None:
+        """A dozen companies wrote to their butler in the last weeks; most have their answer, the newest
+        wait for one (they show on the butler's Today page)."""
+        from butler.messaging import message_send, thread_read, thread_start
+
+        periods = [
+            period
+            for period in ServicePeriod.objects.active()
+            .select_related("company", "butler__user")
+            .order_by("pk")
+            if period.company.contacts.filter(user__isnull=False).exists()
+        ]
+        for n, period in enumerate(rng.sample(periods, min(12, len(periods)))):
+            contact = period.company.contacts.filter(user__isnull=False).first()
+            subject, question, answer = rng.choice(self.QUESTIONS)
+            asked = _at(
+                self.day(rng.randint(1, 20) if n >= 3 else 0), time(rng.randint(9, 15), rng.randint(0, 59))
+            )
+            asked = min(asked, self.latest() - timedelta(minutes=5))
+            self.clock.moment = asked
+            thread = thread_start(
+                actor=contact.user, company=period.company, subject=subject, body=question, now=asked
+            )
+            if n >= 3:
+                answered = asked + timedelta(minutes=rng.randint(20, 240))
+                answered = min(answered, self.latest() - timedelta(minutes=1))
+                self.clock.moment = answered
+                thread_read(actor=period.butler.user, thread=thread, now=answered)
+                message_send(actor=period.butler.user, thread=thread, body=answer, now=answered)
+                thread_read(actor=contact.user, thread=thread, now=answered + timedelta(hours=1))
+            for message in thread.messages.all():
+                notices = Notice.objects.filter(key=f"message-{message.pk}")
+                ids = list(notices.values_list("pk", flat=True))
+                read = message.created_at + timedelta(hours=1) if n >= 3 else None
+                notices.update(created_at=message.created_at, read_at=read)
+                Notice.history.filter(id__in=ids).update(
+                    history_date=message.created_at, created_at=message.created_at
+                )
+            self.counts["message_threads"] += 1
+        self.clock.moment = None
 
     # reminders
 
@@ -1530,6 +1600,7 @@ COUNT_KEYS = (
     "licences",
     "trips",
     "contact_records",
+    "message_threads",
     "reminders_sent",
     "reminders_failed",
 )
