@@ -63,6 +63,11 @@ def can_serve(user, company: Company) -> bool:
     )
 
 
+def own_contacts_only(user, company: Company) -> bool:
+    """A butler who served the company before reads only the contacts they recorded (no messages)."""
+    return not can_serve(user, company)
+
+
 def licence_for(user, pk):
     """A licence of a company the user may see, else 404."""
     from companies.models import CompanyLicence

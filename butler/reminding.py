@@ -94,6 +94,27 @@ def audience_for(company: Company, *, staff: list | None = None) -> Audience:
     )
 
 
+def _plan_dates(
+    *, subject: str, dates: dict, rule_for, audience: Audience, scope: str, label: str
+) -> Planned:
+    """Plan every kind of date of one subject by its rule (no rule, or no date: what is pending is
+    cancelled). The one loop behind licences, service periods and return visits."""
+    created = cancelled = 0
+    for kind, due_on in dates.items():
+        rule = rule_for(kind)
+        result = reminder_plan(
+            subject=subject,
+            kind=kind,
+            due_on=due_on if rule else None,
+            offsets=rule.offsets if rule else (),
+            routes=audience.routes(rule) if rule else [],
+            scope=scope,
+            label=label,
+        )
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    return Planned(created, cancelled)
+
+
 # --- licences -----------------------------------------------------------------------------------------
 
 
@@ -114,21 +135,14 @@ def licence_reminders_plan(
 ) -> Planned:
     """Plan (or cancel) the reminders and escalations of every date of this licence. Idempotent."""
     rules = rules or Rules()
-    audience = audience or audience_for(licence.company)
-    created = cancelled = 0
-    for kind, due_on in _licence_dates(licence).items():
-        rule = rules.get(kind, licence.licence_type_id)
-        result = reminder_plan(
-            subject=f"licence:{licence.pk}",
-            kind=kind,
-            due_on=due_on if rule else None,
-            offsets=rule.offsets if rule else (),
-            routes=audience.routes(rule) if rule else [],
-            scope=f"company:{licence.company_id}",
-            label=f"{licence.company.name} · {licence}",
-        )
-        created, cancelled = created + result.created, cancelled + result.cancelled
-    return Planned(created, cancelled)
+    return _plan_dates(
+        subject=f"licence:{licence.pk}",
+        dates=_licence_dates(licence),
+        rule_for=lambda kind: rules.get(kind, licence.licence_type_id),
+        audience=audience or audience_for(licence.company),
+        scope=f"company:{licence.company_id}",
+        label=f"{licence.company.name} · {licence}",
+    )
 
 
 def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
@@ -228,20 +242,14 @@ def period_reminders_plan(
     if audience is None:
         audience = audience_for(period.company)
     audience = Audience(contacts=audience.contacts, butler=period.butler.user, managers=audience.managers)
-    created = cancelled = 0
-    for kind, due_on in _period_dates(period, last_contact).items():
-        rule = rules.get(kind)
-        result = reminder_plan(
-            subject=f"period:{period.pk}",
-            kind=kind,
-            due_on=due_on if rule else None,
-            offsets=rule.offsets if rule else (),
-            routes=audience.routes(rule) if rule else [],
-            scope=f"company:{period.company_id}",
-            label=f"{period.company.name} · {period.card_number}",
-        )
-        created, cancelled = created + result.created, cancelled + result.cancelled
-    return Planned(created, cancelled)
+    return _plan_dates(
+        subject=f"period:{period.pk}",
+        dates=_period_dates(period, last_contact),
+        rule_for=rules.get,
+        audience=audience,
+        scope=f"company:{period.company_id}",
+        label=f"{period.company.name} · {period.card_number}",
+    )
 
 
 class PeriodHandler:
@@ -297,20 +305,14 @@ def contact_reminders_plan(
     due_on = record.return_visit_due if record.return_visit_open else None
     if audience.butler is None:
         audience = Audience(contacts=audience.contacts, butler=record.recorded_by, managers=audience.managers)
-    created = cancelled = 0
-    for kind in CONTACT_KINDS:
-        rule = rules.get(kind)
-        result = reminder_plan(
-            subject=f"contact:{record.pk}",
-            kind=kind,
-            due_on=due_on if rule else None,
-            offsets=rule.offsets if rule else (),
-            routes=audience.routes(rule) if rule else [],
-            scope=f"company:{record.company_id}",
-            label=f"{record.company.name} · {record.get_channel_display()} {record.occurred_at:%Y-%m-%d}",
-        )
-        created, cancelled = created + result.created, cancelled + result.cancelled
-    return Planned(created, cancelled)
+    return _plan_dates(
+        subject=f"contact:{record.pk}",
+        dates=dict.fromkeys(CONTACT_KINDS, due_on),
+        rule_for=rules.get,
+        audience=audience,
+        scope=f"company:{record.company_id}",
+        label=f"{record.company.name} · {record.get_channel_display()} {record.occurred_at:%Y-%m-%d}",
+    )
 
 
 class ContactHandler:

@@ -19,7 +19,7 @@ def detail(request, pk: int):
     company = access.company_for(request.user, pk)
     context = selectors.company_page(company)
     context["can_serve"] = access.can_serve(request.user, company)
-    if not context["can_serve"] and not roles.is_manager(request.user):
+    if access.own_contacts_only(request.user, company):
         # A butler who served the company before reads the contacts they recorded, nothing newer.
         context["log"] = [record for record in context["log"] if record.recorded_by_id == request.user.pk]
     if context["can_serve"]:
@@ -190,7 +190,7 @@ def timeline(request, pk: int):
             before = None
         if before is not None and before.tzinfo is None:
             before = None
-    mine_only = not access.can_serve(request.user, company) and not roles.is_manager(request.user)
+    mine_only = access.own_contacts_only(request.user, company)
     events = company_timeline(
         company, kinds=kinds, before=before, limit=PAGE, recorded_by=request.user if mine_only else None
     )
