@@ -55,7 +55,7 @@ lint: install
 
 # The reminder sweep measured on this machine's PostgreSQL and Redis, in databases of its own (dropped
 # afterwards): writes docs/benchmarks.md and docs/benchmarks.json. BENCH_SCALES (licences; 100k,1m) and
-# BENCH_RUNS (7) choose; about ten minutes with both scales on two cores.
+# BENCH_RUNS (7) choose; about five minutes with both scales on two cores.
 bench: install
 	$(BIN)/python -m bench check
 	$(BIN)/python -m bench reminders --scales $${BENCH_SCALES:-100k,1m} --runs $${BENCH_RUNS:-7}

@@ -63,9 +63,10 @@ def can_serve(user, company: Company) -> bool:
     )
 
 
-def own_contacts_only(user, company: Company) -> bool:
-    """A butler who served the company before reads only the contacts they recorded (no messages)."""
-    return not can_serve(user, company)
+def own_contacts_only(user, company: Company, *, serves: bool | None = None) -> bool:
+    """A butler who served the company before reads only the contacts they recorded (no messages).
+    ``serves``: :func:`can_serve` when the caller already knows it."""
+    return not (can_serve(user, company) if serves is None else serves)
 
 
 def licence_for(user, pk):

@@ -19,7 +19,7 @@ def detail(request, pk: int):
     company = access.company_for(request.user, pk)
     context = selectors.company_page(company)
     context["can_serve"] = access.can_serve(request.user, company)
-    if access.own_contacts_only(request.user, company):
+    if access.own_contacts_only(request.user, company, serves=context["can_serve"]):
         # A butler who served the company before reads the contacts they recorded, nothing newer.
         context["log"] = [record for record in context["log"] if record.recorded_by_id == request.user.pk]
     if context["can_serve"]:
