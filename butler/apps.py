@@ -7,6 +7,7 @@ class ButlerConfig(AppConfig):
     verbose_name = _("Butler service")
 
     def ready(self) -> None:
+        from butler.feedback.reminding import CaseHandler, RatingInvitationHandler
         from butler.messaging import MessageHandler
         from butler.reminding import ContactHandler, LicenceHandler, PeriodHandler
         from reminders.registry import register
@@ -15,3 +16,6 @@ class ButlerConfig(AppConfig):
         register("period", PeriodHandler())
         register("message", MessageHandler())
         register("contact", ContactHandler())
+        register("rate-licence", RatingInvitationHandler())
+        register("rate-period", RatingInvitationHandler())
+        register("case", CaseHandler())

@@ -7,6 +7,10 @@ is still due and what it says.
 - ``licence:<id>`` — the deadline to obtain a licence and the last day to apply for its renewal (reminders
   before), a missed deadline and an expiry without renewal (escalations after).
 - ``period:<id>`` — butler tasks: a company not contacted for a while, a service period about to end.
+- ``contact:<id>`` — return visits promised in the contact log.
+
+Feedback (invitations to rate, audit case deadlines) is planned by ``butler.feedback.reminding`` with the
+same rules and the same loop, and re-planned here with everything else of a company.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from butler import roles
-from butler.models import Butler, ContactRecord, ReminderRule, ServicePeriod
+from butler.models import AuditCase, Butler, ContactRecord, ReminderRule, ServicePeriod
 from companies.lifecycle import TO_OBTAIN
 from companies.models import Company, CompanyLicence, Contact, LicenceStatus, ReminderChoice, Trip
 from reminders.models import Channel
@@ -377,6 +381,11 @@ def _companies_with_audience():
             ),
             to_attr="return_visits",
         ),
+        Prefetch(
+            "audit_cases",
+            queryset=AuditCase.objects.open().select_related("company", "handler"),
+            to_attr="open_cases",
+        ),
     )
 
 
@@ -395,7 +404,19 @@ def _plan_company(company: Company, rules: Rules, staff: list) -> Planned:
     for record in company.return_visits:
         result = contact_reminders_plan(record=record, rules=rules, audience=audience)
         created, cancelled = created + result.created, cancelled + result.cancelled
-    return Planned(created, cancelled)
+    from butler.feedback.reminding import case_reminders_plan, rating_invitations_plan
+
+    for case in company.open_cases:
+        result = case_reminders_plan(case=case, rules=rules, staff=staff)
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    result = rating_invitations_plan(
+        company=company,
+        licences=company.all_licences,
+        periods=company.periods,
+        rules=rules,
+        audience=audience,
+    )
+    return Planned(created + result.created, cancelled + result.cancelled)
 
 
 def company_reminders_plan(*, company: Company) -> Planned:

@@ -11,6 +11,13 @@ DEFAULTS = [
     ("period_ending", "14", False, True, False, True, False, False),
     ("return_visit", "1,0", False, True, False, True, False, False),
     ("return_visit_late", "1", False, True, True, True, False, False),
+    # Rating invitations: on the day and three days later, until rated; the contact's choice of channel.
+    ("rate_matter", "0,3", True, False, False, False, False, False),
+    ("rate_period", "0,3", True, False, False, False, False, False),
+    # Audit cases: the step's handler ("butler" here) and the managers, the day before and on the day;
+    # the managers the day after a step is overdue.
+    ("audit_step", "1,0", False, True, True, True, False, False),
+    ("audit_late", "1", False, False, True, True, False, False),
 ]
 
 

@@ -276,8 +276,7 @@ def service_periods_complete_due(*, today: date | None = None, batch_size: int =
                 period.ended_on = period.end_date
                 period._history_user = None
                 period.save(update_fields=["status", "ended_on"])
-                _plan_reminders(period.company)
-                _invite_closing_rating(period)
+                _plan_reminders(period.company)  # butler tasks stop; the company is invited to rate
         completed += len(due)
         if len(due) < batch_size:
             return completed
@@ -430,6 +429,10 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
     with transaction.atomic():
         licence = licence_transition(actor=actor, licence=licence, to=to, **details)
         licence_reminders_plan(licence=licence)
+        if to == LicenceStatus.ISSUED:
+            from butler.feedback.reminding import licence_invitations_plan
+
+            licence_invitations_plan(licence=licence)
         if to == LicenceStatus.MATERIALS_MISSING:
             recipients = [
                 contact.user for contact in licence.company.contacts.select_related("user") if contact.user
@@ -468,33 +471,6 @@ def reminder_choice_set(*, actor: AbstractBaseUser, contact, channel: str):
     contact.save(update_fields=["reminder_channel"])
     _plan_reminders(contact.company)
     return contact
-
-
-def _invite_closing_rating(period: ServicePeriod) -> None:
-    """At the end of the service the company is asked how it went (an in-app notice until ratings exist)."""
-    from django.urls import reverse
-    from django.utils import translation
-
-    from reminders.notices import notice_send
-
-    users = [contact.user for contact in period.company.contacts.select_related("user") if contact.user_id]
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Your butler service has ended: how did it go?")
-        body = _(
-            "Your %(days)d days with your butler %(name)s ended on %(date)s. Tell us how the service went; "
-            "your licence reminders go on as before."
-        ) % {
-            "days": settings.BUTLER_SERVICE_DAYS,
-            "name": period.butler.display_name,
-            "date": period.ended_on,
-        }
-    notice_send(
-        recipients=users,
-        title=str(title),
-        body=str(body),
-        url=reverse("portal:home"),
-        key=f"closing:{period.pk}",
-    )
 
 
 @transaction.atomic

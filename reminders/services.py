@@ -316,8 +316,13 @@ def reminders_retry(*, ids: Iterable[int], now: datetime | None = None) -> int:
     )
 
 
-def reminders_cancel(*, subject: str, kinds: Iterable[str] | None = None, reason: str = "") -> int:
+def reminders_cancel(
+    *, subject: str, kinds: Iterable[str] | None = None, reason: str = "", recipient=None
+) -> int:
+    """Cancel what is pending for the subject (of these kinds, for this recipient)."""
     pending = Reminder.objects.filter(subject=subject, status=S.PENDING)
+    if recipient is not None:
+        pending = pending.filter(recipient=recipient)
     if kinds is not None:
         pending = pending.filter(kind__in=list(kinds))
     return pending.update(status=S.CANCELLED, reason=reason[:200])

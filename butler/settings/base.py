@@ -242,6 +242,14 @@ BUTLER_WINDOW_NAME = env.str("BUTLER_WINDOW_NAME", default="")
 BUTLER_SERVICE_HOURS = env.str("BUTLER_SERVICE_HOURS", default="")
 # Base address printed in the card's QR code; the request's own host when empty.
 BUTLER_PUBLIC_URL = env.str("BUTLER_PUBLIC_URL", default="").rstrip("/")
+# Feedback: a bad rating is rectified within this many working days of the rating; a matter or a period
+# that ended can be rated (and is invited to be) for this many days.
+BUTLER_AUDIT_RECTIFY_DAYS = env.int("BUTLER_AUDIT_RECTIFY_DAYS", default=15)
+BUTLER_RATING_WINDOW_DAYS = env.int("BUTLER_RATING_WINDOW_DAYS", default=30)
+if not 1 <= BUTLER_AUDIT_RECTIFY_DAYS <= 60 or BUTLER_RATING_WINDOW_DAYS < 1:
+    raise ImproperlyConfigured(
+        "BUTLER_AUDIT_RECTIFY_DAYS is 1 to 60 working days; BUTLER_RATING_WINDOW_DAYS is positive."
+    )
 if BUTLER_SERVICE_DAYS < 1 or BUTLER_INVITATION_DAYS < 1:
     raise ImproperlyConfigured("BUTLER_SERVICE_DAYS and BUTLER_INVITATION_DAYS must be positive.")
 

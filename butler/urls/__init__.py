@@ -22,5 +22,9 @@ urlpatterns = [
     path("notices/", include("butler.urls.notices")),
     path("messages/", include("butler.urls.messages")),
     path("contacts/", include("butler.urls.log")),
+    path("feedback/", include("butler.urls.feedback")),
+    path("audit/", include("butler.urls.audit")),
+    path("manager/dashboard/", include("butler.urls.dashboard")),
+    path("manager/exports/", include("butler.urls.exports")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from butler.contacts import contact_record
 from butler.models import ServicePeriod
 from butler.selectors import period_summary
 from companies.models import CompanyLicence, LicenceStatus
+from reminders.models import Reminder
 
 S = LicenceStatus
 
@@ -20,10 +21,14 @@ def test_the_period_completes_at_day_180_and_the_company_is_asked_how_it_went(wo
     assert services.service_periods_complete_due(today=end) >= 1
     period = ServicePeriod.objects.get(pk=world.period_a.pk)
     assert (period.status, period.ended_on) == (ServicePeriod.Status.COMPLETED, end)
-    notice = world.contact_a.notices.get(key=f"closing:{period.pk}")
-    assert "王丽娜" in notice.body and notice.url == reverse("portal:home")
+    invitations = Reminder.objects.filter(subject=f"rate-period:{period.pk}", recipient=world.contact_a)
+    assert {(r.kind, r.due_on, r.offset_days) for r in invitations} == {
+        ("rate_period", end, 0),
+        ("rate_period", end, -3),
+    }
+    planned = invitations.count()
     services.service_periods_complete_due(today=end)  # again: nothing more
-    assert world.contact_a.notices.filter(key__startswith="closing:").count() == 1
+    assert invitations.count() == planned
 
 
 def test_the_summary_counts_what_the_period_did_on_a_known_fixture(client, world):

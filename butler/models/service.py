@@ -1,4 +1,5 @@
-"""The butler service: window staff as butlers, service periods with their cards, portal invitations."""
+"""The butler service: window staff as butlers, service periods with their cards, portal invitations,
+reminder rules, the contact log and messages."""
 
 from datetime import date
 
@@ -198,9 +199,21 @@ class ReminderRule(models.Model):
         PERIOD_ENDING = "period_ending", _("Service period ending (butler task)")
         RETURN_VISIT = "return_visit", _("Return visit due (butler task)")
         RETURN_VISIT_OVERDUE = "return_visit_late", _("Return visit overdue (escalation)")
+        RATE_MATTER = "rate_matter", _("Invitation to rate a licence just issued")
+        RATE_PERIOD = "rate_period", _("Invitation to rate a service period that ended")
+        AUDIT_STEP = "audit_step", _("Audit case step due (task for its handler and the managers)")
+        AUDIT_OVERDUE = "audit_late", _("Audit case step overdue (escalation)")
 
     LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED)
-    DAYS_AFTER = (Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.NO_CONTACT, Kind.RETURN_VISIT_OVERDUE)
+    DAYS_AFTER = (
+        Kind.OBTAIN_MISSED,
+        Kind.EXPIRED,
+        Kind.NO_CONTACT,
+        Kind.RETURN_VISIT_OVERDUE,
+        Kind.RATE_MATTER,
+        Kind.RATE_PERIOD,
+        Kind.AUDIT_OVERDUE,
+    )
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     licence_type = models.ForeignKey(

@@ -1,0 +1,237 @@
+"""The audit of a bad rating or a suggestion: verify → classify → rectify → return visit → close.
+
+Each step has a deadline in working days and becomes a task (and, when overdue, an escalation) through the
+reminder engine. A named person calls the company back (the call goes into the contact log); the manager
+classifies — valid (rectify by ``BUTLER_AUDIT_RECTIFY_DAYS`` working days from the rating), explained (no
+legal basis), mistaken or malicious (the reason is required and stays in the history) — then a return
+visit asks the company whether it is satisfied, and the manager closes the case.
+
+A butler may call back, record the rectification and the return visit for the companies they serve, but
+never for a case about themselves; classifying and closing are the manager's.
+"""
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from butler import roles
+from butler.access import can_serve
+from butler.contacts import contact_record
+from butler.models import AuditCase, ContactRecord, Rating, Suggestion
+from companies.workdays import add_working_days
+
+Step = AuditCase.Step
+Finding = AuditCase.Finding
+
+# Working days each step may take from the previous one (rectification: the setting, from the rating).
+STEP_DAYS = {Step.VERIFY: 1, Step.CLASSIFY: 2, Step.RETURN_VISIT: 5, Step.CLOSE: 2}
+BUTLER_STEPS = (Step.VERIFY, Step.RECTIFY, Step.RETURN_VISIT)
+NEXT_AFTER_FINDING = {
+    Finding.VALID: Step.RECTIFY,
+    Finding.EXPLAINED: Step.RETURN_VISIT,
+    Finding.MISTAKEN: Step.CLOSE,
+    Finding.MALICIOUS: Step.CLOSE,
+}
+
+
+def may_take(user, case: AuditCase, step: str) -> bool:
+    """May this user take this step of the case (whatever step the case is at)?"""
+    if case.is_closed or not user.is_active:
+        return False
+    if roles.is_manager(user):
+        return True
+    if step not in BUTLER_STEPS or not roles.is_butler(user):
+        return False
+    if case.concerns_id is not None and case.concerns.user_id == user.pk:
+        return False  # never a case about oneself
+    return can_serve(user, case.company)
+
+
+def steps_open_to(user, case: AuditCase) -> list[str]:
+    """The step the case is at, if this user may take it (a list, for templates)."""
+    return [case.step] if not case.is_closed and may_take(user, case, case.step) else []
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _due(start: date, step: str) -> date:
+    return add_working_days(start, STEP_DAYS[step])
+
+
+def _plan(case: AuditCase) -> None:
+    from butler.feedback.reminding import case_reminders_plan
+
+    case_reminders_plan(case=case)
+
+
+@transaction.atomic
+def case_open(
+    *, rating: Rating | None = None, suggestion: Suggestion | None = None, now: datetime | None = None
+) -> AuditCase:
+    """Open the case of a bad rating or a suggestion: to be verified by the next working day, rectified
+    within the setting's working days of the rating."""
+    feedback = rating or suggestion
+    opened = now or feedback.created_at
+    day = _local_day(opened)
+    if rating is not None:
+        concerns = rating.butler
+    else:
+        concerns = suggestion.butler if suggestion.category == Suggestion.Category.ATTITUDE else None
+    case = AuditCase(
+        rating=rating,
+        suggestion=suggestion,
+        company=feedback.company,
+        concerns=concerns,
+        opened_at=opened,
+        step=Step.VERIFY,
+        step_due=_due(day, Step.VERIFY),
+        rectify_due=add_working_days(day, settings.BUTLER_AUDIT_RECTIFY_DAYS),
+    )
+    case.full_clean()
+    case.save()
+    _plan(case)
+    return case
+
+
+def _lock(case: AuditCase, actor: AbstractBaseUser, step: str) -> AuditCase:
+    case = (
+        AuditCase.objects.select_for_update(of=("self",))
+        .select_related("company", "concerns", "rating", "suggestion")
+        .get(pk=case.pk)
+    )
+    if case.step != step:
+        raise ValidationError(
+            _("This step has already been taken; the case is at: %(step)s.")
+            % {"step": case.get_step_display()}
+        )
+    if not may_take(actor, case, step):
+        raise PermissionDenied(_("You may not take this step of the case."))
+    return case
+
+
+def _required(text: str, field: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: message})
+    return text
+
+
+def _moment(value: datetime | None, field: str) -> datetime:
+    now = timezone.now()
+    value = value or now
+    if value > now:
+        raise ValidationError({field: _("This cannot be recorded ahead of time.")})
+    return value
+
+
+def _call(*, actor, case: AuditCase, summary: str, at: datetime) -> ContactRecord:
+    return contact_record(
+        actor=actor,
+        company=case.company,
+        channel=ContactRecord.Channel.PHONE,
+        summary=summary,
+        occurred_at=at,
+        important=True,
+    )
+
+
+def _save(case: AuditCase, actor, fields: list[str]) -> AuditCase:
+    case._history_user = actor
+    case.save(update_fields=[*fields, "step", "step_due"])
+    _plan(case)
+    return case
+
+
+@transaction.atomic
+def case_verify(
+    *, actor: AbstractBaseUser, case: AuditCase, note: str, called_at: datetime | None = None
+) -> AuditCase:
+    """The named person called the company back: what they heard is kept and the call is logged."""
+    case = _lock(case, actor, Step.VERIFY)
+    note = _required(note, "note", _("Say what the company told you on the call."))
+    called_at = _moment(called_at, "called_at")
+    case.verification_call = _call(
+        actor=actor,
+        case=case,
+        summary=_("Call back on case %(case)s: %(note)s") % {"case": case.number, "note": note},
+        at=called_at,
+    )
+    case.handler, case.verified_at, case.verification_note = actor, called_at, note
+    case.step, case.step_due = Step.CLASSIFY, _due(_local_day(called_at), Step.CLASSIFY)
+    return _save(case, actor, ["verification_call", "handler", "verified_at", "verification_note"])
+
+
+@transaction.atomic
+def case_classify(*, actor: AbstractBaseUser, case: AuditCase, finding: str, reason: str = "") -> AuditCase:
+    """The manager classifies the case. Explained, mistaken and malicious need the reason, kept for good."""
+    case = _lock(case, actor, Step.CLASSIFY)
+    if finding not in Finding.values:
+        raise ValidationError({"finding": _("Choose what the verification found.")})
+    reason = (reason or "").strip()
+    if finding != Finding.VALID and not reason:
+        raise ValidationError(
+            {"reason": _("Give the reason for this finding; it stays in the case's history.")}
+        )
+    now = timezone.now()
+    case.finding, case.finding_reason, case.classified_at, case.classified_by = finding, reason, now, actor
+    case.step = NEXT_AFTER_FINDING[finding]
+    case.step_due = case.rectify_due if case.step == Step.RECTIFY else _due(_local_day(now), case.step)
+    return _save(case, actor, ["finding", "finding_reason", "classified_at", "classified_by"])
+
+
+@transaction.atomic
+def case_rectify(
+    *, actor: AbstractBaseUser, case: AuditCase, rectification: str, done_at: datetime | None = None
+) -> AuditCase:
+    """What was put right; then the company is visited again."""
+    case = _lock(case, actor, Step.RECTIFY)
+    case.rectification = _required(rectification, "rectification", _("Say what was put right."))
+    case.rectified_at, case.rectified_by = _moment(done_at, "done_at"), actor
+    case.step, case.step_due = Step.RETURN_VISIT, _due(_local_day(case.rectified_at), Step.RETURN_VISIT)
+    return _save(case, actor, ["rectification", "rectified_at", "rectified_by"])
+
+
+@transaction.atomic
+def case_return_visit(
+    *,
+    actor: AbstractBaseUser,
+    case: AuditCase,
+    satisfaction: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> AuditCase:
+    """The company was asked again whether it is satisfied; the call is logged."""
+    case = _lock(case, actor, Step.RETURN_VISIT)
+    if satisfaction not in AuditCase.Satisfaction.values:
+        raise ValidationError({"satisfaction": _("Choose how satisfied the company is now.")})
+    at = _moment(at, "at")
+    case.return_visit_satisfaction, case.return_visit_note = satisfaction, (note or "").strip()
+    case.return_visit_at = at
+    summary = _("Return visit on case %(case)s: %(satisfaction)s. %(note)s") % {
+        "case": case.number,
+        "satisfaction": AuditCase.Satisfaction(satisfaction).label,
+        "note": case.return_visit_note,
+    }
+    case.return_visit_call = _call(actor=actor, case=case, summary=summary.strip(), at=at)
+    case.step, case.step_due = Step.CLOSE, _due(_local_day(at), Step.CLOSE)
+    return _save(
+        case,
+        actor,
+        ["return_visit_satisfaction", "return_visit_note", "return_visit_at", "return_visit_call"],
+    )
+
+
+@transaction.atomic
+def case_close(*, actor: AbstractBaseUser, case: AuditCase, note: str = "") -> AuditCase:
+    """The manager closes the case: nothing is due any more."""
+    case = _lock(case, actor, Step.CLOSE)
+    case.closing_note, case.closed_at, case.closed_by = (note or "").strip(), timezone.now(), actor
+    case.step, case.step_due = Step.CLOSED, None
+    return _save(case, actor, ["closing_note", "closed_at", "closed_by"])

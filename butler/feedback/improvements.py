@@ -1,0 +1,207 @@
+"""Improvement actions, and the catalogue's material counts over time (the reform's own measure:
+material reduction = 1 − after / before, e.g. 887 → 431 materials).
+
+Counts at a moment come from the catalogue's history: the materials there now, less those added since,
+plus those removed since — so materials seeded before history was kept count as always there.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from butler import roles
+from butler.models import AuditCase, ImprovementAction
+from companies.models import LicenceMaterial, LicenceType
+
+Status = ImprovementAction.Status
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
+
+
+def material_counts_at(moment: datetime | None = None) -> Counter:
+    """Materials per licence type id at a moment (now when None)."""
+    counts = Counter(
+        dict(LicenceMaterial.objects.values_list("licence_type_id").annotate(n=Count("pk")).order_by())
+    )
+    if moment is None:
+        return counts
+    since = LicenceMaterial.history.filter(history_date__gt=moment)
+    for sign, history_type in ((-1, "+"), (1, "-")):
+        changes = (
+            since.filter(history_type=history_type).values_list("licence_type_id").annotate(n=Count("pk"))
+        )
+        for licence_type_id, n in changes.order_by():
+            counts[licence_type_id] += sign * n
+    return +counts  # drop types that had none
+
+
+@dataclass
+class ReductionRow:
+    licence_type: LicenceType
+    before: int
+    after: int
+
+    @property
+    def change(self) -> int:
+        return self.after - self.before
+
+
+@dataclass
+class Reduction:
+    """Materials in the catalogue on a date and now, overall and per licence type that changed."""
+
+    since: date
+    before: int
+    after: int
+    rows: list[ReductionRow] = field(default_factory=list)
+
+    @property
+    def reduction(self) -> float | None:
+        """1 − after / before (the share of materials no longer asked for), None without a baseline."""
+        return None if not self.before else 1 - self.after / self.before
+
+
+def material_reduction(*, since: date) -> Reduction:
+    before, after = material_counts_at(_start_of(since)), material_counts_at()
+    changed = {pk for pk in before.keys() | after.keys() if before[pk] != after[pk]}
+    types = LicenceType.objects.in_bulk(changed)
+    rows = sorted(
+        (ReductionRow(types[pk], before[pk], after[pk]) for pk in changed if pk in types),
+        key=lambda row: (row.change, row.licence_type.position),
+    )
+    return Reduction(since=since, before=sum(before.values()), after=sum(after.values()), rows=rows)
+
+
+def licence_type_counts(action: ImprovementAction) -> tuple[int, int] | None:
+    """The linked licence type's materials the day before the catalogue change and now."""
+    if action.licence_type_id is None or action.changed_on is None:
+        return None
+    before = material_counts_at(_start_of(action.changed_on))[action.licence_type_id]
+    return before, material_counts_at()[action.licence_type_id]
+
+
+def _check(*, actor, title, owner, due_on, licence_type, changed_on, status, outcome, done_on) -> dict:
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("Say in a line what will change.")
+    if owner is None or not owner.is_active or not roles.is_staff_role(owner):
+        errors["owner"] = _("The owner is an active member of the window's staff.")
+    if due_on is None:
+        errors["due_on"] = _("Give the date by which it is done.")
+    if changed_on is not None and licence_type is None:
+        errors["licence_type"] = _("Choose the catalogue entry that changed.")
+    if changed_on is not None and changed_on > timezone.localdate():
+        errors["changed_on"] = _("The catalogue change cannot lie in the future; record it once made.")
+    if status not in Status.values:
+        errors["status"] = _("Choose a status.")
+    if status == Status.DONE and not (outcome or "").strip():
+        errors["outcome"] = _("Say what came of it before marking it done.")
+    if done_on is not None and done_on > timezone.localdate():
+        errors["done_on"] = _("An action cannot be done in the future.")
+    return errors
+
+
+def _manager(actor) -> None:
+    if not roles.is_manager(actor):
+        raise PermissionDenied(_("Only a manager creates or changes improvement actions."))
+
+
+@transaction.atomic
+def improvement_create(
+    *,
+    actor: AbstractBaseUser,
+    title: str,
+    owner,
+    due_on: date | None,
+    description: str = "",
+    cases: list[AuditCase] | tuple = (),
+    licence_type: LicenceType | None = None,
+    changed_on: date | None = None,
+) -> ImprovementAction:
+    """A manager turns one or more cases (or an idea of their own) into a tracked improvement."""
+    _manager(actor)
+    errors = _check(
+        actor=actor,
+        title=title,
+        owner=owner,
+        due_on=due_on,
+        licence_type=licence_type,
+        changed_on=changed_on,
+        status=Status.PLANNED,
+        outcome="",
+        done_on=None,
+    )
+    if errors:
+        raise ValidationError(errors)
+    action = ImprovementAction(
+        title=title.strip(),
+        description=(description or "").strip(),
+        owner=owner,
+        due_on=due_on,
+        licence_type=licence_type,
+        changed_on=changed_on,
+        created_by=actor,
+    )
+    action.full_clean()
+    action._history_user = actor
+    action.save()
+    if cases:
+        action.cases.set(cases)
+    return action
+
+
+@transaction.atomic
+def improvement_update(
+    *,
+    actor: AbstractBaseUser,
+    action: ImprovementAction,
+    status: str,
+    outcome: str = "",
+    owner=None,
+    due_on: date | None = None,
+    licence_type: LicenceType | None = None,
+    changed_on: date | None = None,
+    done_on: date | None = None,
+    cases: list[AuditCase] | None = None,
+) -> ImprovementAction:
+    """Move an action on: its status, outcome, owner, due date and catalogue change."""
+    _manager(actor)
+    action = ImprovementAction.objects.select_for_update().get(pk=action.pk)
+    owner = owner or action.owner
+    due_on = due_on or action.due_on
+    done_on = (done_on or action.done_on or timezone.localdate()) if status == Status.DONE else None
+    errors = _check(
+        actor=actor,
+        title=action.title,
+        owner=owner,
+        due_on=due_on,
+        licence_type=licence_type,
+        changed_on=changed_on,
+        status=status,
+        outcome=outcome,
+        done_on=done_on,
+    )
+    if errors:
+        raise ValidationError(errors)
+    action.status, action.outcome, action.owner, action.due_on = (
+        status,
+        (outcome or "").strip(),
+        owner,
+        due_on,
+    )
+    action.licence_type, action.changed_on, action.done_on = licence_type, changed_on, done_on
+    action.full_clean()
+    action._history_user = actor
+    action.save()
+    if cases is not None:
+        action.cases.set(cases)
+    return action

@@ -1,0 +1,275 @@
+"""Ratings (好差评) and suggestions (意见建议): what a company contact may rate, and giving feedback.
+
+A contact rates a licence when it is issued (a *matter*: a licence the company holds itself or a trip
+permit; the certificates of each vehicle, person or vessel go with the company's matter), the service period
+when it ends (both for ``BUTLER_RATING_WINDOW_DAYS``), and the butler at any time — one rating per matter per
+contact. A bad rating (★1–2) and every suggestion open an audit case at once.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from butler.access import can_serve
+from butler.models import BAD_STARS, Butler, Rating, ServicePeriod, Stars, Suggestion
+from companies.models import Company, CompanyLicence, Contact, LicenceStatus, LicenceType
+from companies.models.catalogue import LicenceScope
+
+RATED_SCOPES = (LicenceScope.COMPANY, LicenceScope.TRIP)
+HELD = (LicenceStatus.ISSUED, LicenceStatus.RENEWAL_DUE, LicenceStatus.RENEWAL_APPLIED)
+ENDED = (ServicePeriod.Status.COMPLETED, ServicePeriod.Status.ENDED_EARLY)
+
+
+def licence_matter_key(licence: CompanyLicence) -> str:
+    """A licence issued again (renewed) is a new matter."""
+    return f"licence:{licence.pk}:{licence.issued_on:%Y-%m-%d}"
+
+
+def period_matter_key(period: ServicePeriod) -> str:
+    return f"period:{period.pk}"
+
+
+def butler_matter_key(period: ServicePeriod) -> str:
+    return f"butler:{period.pk}"
+
+
+def window_start(today: date | None = None) -> date:
+    return (today or timezone.localdate()) - timedelta(days=settings.BUTLER_RATING_WINDOW_DAYS)
+
+
+def rateable_licences(company: Company, *, today: date | None = None):
+    """Licences of the company issued within the rating window, newest first."""
+    return (
+        CompanyLicence.objects.filter(
+            company=company,
+            status__in=HELD,
+            issued_on__gte=window_start(today),
+            licence_type__scope__in=RATED_SCOPES,
+        )
+        .select_related("licence_type")
+        .order_by("-issued_on", "pk")
+    )
+
+
+def rateable_periods(company: Company, *, today: date | None = None):
+    """Service periods of the company that ended (completed or ended early) within the rating window."""
+    return (
+        ServicePeriod.objects.filter(company=company, status__in=ENDED, ended_on__gte=window_start(today))
+        .select_related("butler")
+        .order_by("-ended_on")
+    )
+
+
+def butler_period(company: Company) -> ServicePeriod | None:
+    """The period whose butler the contact rates 'at any time': the one in service, else the latest."""
+    periods = ServicePeriod.objects.filter(company=company).select_related("butler")
+    return periods.active().first() or periods.order_by("-start_date", "-pk").first()
+
+
+@dataclass
+class Rateable:
+    """What one contact may rate now, each with the key that stops a second rating."""
+
+    licences: list = field(default_factory=list)  # CompanyLicence not yet rated by the contact
+    periods: list = field(default_factory=list)  # ServicePeriod ended, not yet rated
+    butler: ServicePeriod | None = None  # the butler's period, if the contact has not rated it
+    rated: set = field(default_factory=set)  # the matter keys the contact rated
+
+    @property
+    def count(self) -> int:
+        return len(self.licences) + len(self.periods) + (1 if self.butler else 0)
+
+
+def rateable_for(contact: Contact, *, today: date | None = None) -> Rateable:
+    rated = set(Rating.objects.filter(contact=contact).values_list("matter_key", flat=True))
+    company = contact.company
+    current = butler_period(company)
+    return Rateable(
+        licences=[
+            licence
+            for licence in rateable_licences(company, today=today)
+            if licence_matter_key(licence) not in rated
+        ],
+        periods=[
+            period
+            for period in rateable_periods(company, today=today)
+            if period_matter_key(period) not in rated
+        ],
+        butler=current if current is not None and butler_matter_key(current) not in rated else None,
+        rated=rated,
+    )
+
+
+def _contact_of(actor: AbstractBaseUser) -> Contact:
+    contact = Contact.objects.select_related("company").filter(user=actor).first()
+    if contact is None:
+        raise PermissionDenied(_("Only a company's own contacts rate its service."))
+    return contact
+
+
+def _stars_valid(value, name: str, *, required: bool, errors: dict) -> int | None:
+    if value in (None, ""):
+        if required:
+            errors[name] = _("Choose from one to five stars.")
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        value = 0
+    if value not in Stars.values:
+        errors[name] = _("Choose from one to five stars.")
+        return None
+    return value
+
+
+@transaction.atomic
+def rating_submit(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    licence: CompanyLicence | None = None,
+    period: ServicePeriod | None = None,
+    overall,
+    efficiency=None,
+    service_level=None,
+    attitude=None,
+    comment: str = "",
+    today: date | None = None,
+) -> Rating:
+    """A company contact rates a matter, a service period or the butler. Once per matter; never changed.
+    A bad rating opens an audit case for the managers at once."""
+    from butler.feedback.cases import case_open
+    from butler.feedback.reminding import invitations_stop
+
+    contact = _contact_of(actor)
+    company = contact.company
+    errors: dict = {}
+    stars = {
+        name: _stars_valid(value, name, required=name == "overall", errors=errors)
+        for name, value in (
+            ("overall", overall),
+            ("efficiency", efficiency),
+            ("service_level", service_level),
+            ("attitude", attitude),
+        )
+    }
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        errors["comment"] = _("Keep the comment within 1,000 characters.")
+    butler: Butler | None = None
+    if kind == Rating.Kind.MATTER:
+        if (
+            licence is None
+            or licence.company_id != company.pk
+            or licence not in rateable_licences(company, today=today)
+        ):
+            raise ValidationError(_("This licence cannot be rated now."))
+        key = licence_matter_key(licence)
+        served = (
+            ServicePeriod.objects.filter(company=company, start_date__lte=licence.issued_on)
+            .select_related("butler")
+            .order_by("-start_date", "-pk")
+            .first()
+        )
+        butler, period = (served.butler if served else None), served
+    elif kind == Rating.Kind.PERIOD:
+        if (
+            period is None
+            or period.company_id != company.pk
+            or period not in rateable_periods(company, today=today)
+        ):
+            raise ValidationError(_("This service period cannot be rated now."))
+        key, butler, licence = period_matter_key(period), period.butler, None
+    elif kind == Rating.Kind.BUTLER:
+        current = butler_period(company)
+        if current is None or (period is not None and period.pk != current.pk):
+            raise ValidationError(_("Your company has no butler to rate."))
+        period, key, butler, licence = current, butler_matter_key(current), current.butler, None
+    else:
+        raise ValidationError(_("Choose what you are rating."))
+    if Rating.objects.filter(contact=contact, matter_key=key).exists():
+        raise ValidationError(_("You have already rated this; a rating cannot be changed."))
+    if errors:
+        raise ValidationError(errors)
+    rating = Rating(
+        kind=kind,
+        company=company,
+        contact=contact,
+        rated_by=actor,
+        butler=butler,
+        period=period,
+        licence=licence,
+        matter_key=key,
+        comment=comment,
+        **stars,
+    )
+    rating.full_clean()
+    rating._history_user = actor
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError as error:  # the same contact rated it at the same moment in another tab
+        raise ValidationError(_("You have already rated this; a rating cannot be changed.")) from error
+    invitations_stop(rating=rating)
+    if rating.overall in BAD_STARS:
+        case_open(rating=rating)
+    return rating
+
+
+@transaction.atomic
+def suggestion_submit(
+    *,
+    actor: AbstractBaseUser,
+    category: str,
+    text: str,
+    company: Company | None = None,
+    contact: Contact | None = None,
+    licence_type: LicenceType | None = None,
+) -> Suggestion:
+    """A suggestion from a company contact on the portal, or one the butler heard and records for the
+    company (``company`` given; the source is kept). Every suggestion opens an audit case."""
+    from butler.feedback.cases import case_open
+
+    own = Contact.objects.select_related("company").filter(user=actor).first()
+    if own is not None:
+        if company is not None and company.pk != own.company_id:
+            raise PermissionDenied
+        company, contact, source = own.company, own, Suggestion.Source.PORTAL
+    else:
+        if company is None or not can_serve(actor, company):
+            raise PermissionDenied(_("Only the company's butler or a manager records its suggestions."))
+        if contact is not None and contact.company_id != company.pk:
+            raise ValidationError({"contact": _("This person is not one of the company's contacts.")})
+        source = Suggestion.Source.BUTLER
+    errors = {}
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = _("Write the suggestion in a sentence or two.")
+    elif len(text) > 2000:
+        errors["text"] = _("Keep the suggestion within 2,000 characters.")
+    if category not in Suggestion.Category.values:
+        errors["category"] = _("Choose what the suggestion is about.")
+    if errors:
+        raise ValidationError(errors)
+    in_service = ServicePeriod.objects.active().filter(company=company).select_related("butler").first()
+    suggestion = Suggestion(
+        company=company,
+        contact=contact,
+        submitted_by=actor,
+        source=source,
+        category=category,
+        text=text,
+        licence_type=licence_type,
+        butler=in_service.butler if in_service else None,
+    )
+    suggestion.full_clean()
+    suggestion._history_user = actor
+    suggestion.save()
+    case_open(suggestion=suggestion)
+    return suggestion
