@@ -7,7 +7,7 @@ contact. A bad rating (★1–2) and every suggestion open an audit case at once
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -140,13 +140,15 @@ def rating_submit(
     service_level=None,
     attitude=None,
     comment: str = "",
-    today: date | None = None,
+    now: datetime | None = None,
 ) -> Rating:
     """A company contact rates a matter, a service period or the butler. Once per matter; never changed.
     A bad rating opens an audit case for the managers at once."""
     from butler.feedback.cases import case_open
     from butler.feedback.reminding import invitations_stop
 
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
     contact = _contact_of(actor)
     company = contact.company
     errors: dict = {}
@@ -207,6 +209,7 @@ def rating_submit(
         licence=licence,
         matter_key=key,
         comment=comment,
+        created_at=now,
         **stars,
     )
     rating.full_clean()
@@ -231,6 +234,7 @@ def suggestion_submit(
     company: Company | None = None,
     contact: Contact | None = None,
     licence_type: LicenceType | None = None,
+    now: datetime | None = None,
 ) -> Suggestion:
     """A suggestion from a company contact on the portal, or one the butler heard and records for the
     company (``company`` given; the source is kept). Every suggestion opens an audit case."""
@@ -267,6 +271,7 @@ def suggestion_submit(
         text=text,
         licence_type=licence_type,
         butler=in_service.butler if in_service else None,
+        created_at=now or timezone.now(),
     )
     suggestion.full_clean()
     suggestion._history_user = actor
