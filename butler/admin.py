@@ -1,9 +1,20 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from butler import roles
-from butler.models import Butler, CardCounter, PortalInvitation, ReminderRule, ServicePeriod
+from butler.models import (
+    AuditCase,
+    Butler,
+    CardCounter,
+    ImprovementAction,
+    PortalInvitation,
+    Rating,
+    ReminderRule,
+    ServicePeriod,
+    Suggestion,
+)
 
 
 @admin.register(Butler)
@@ -65,3 +76,73 @@ class ReminderRuleAdmin(SimpleHistoryAdmin):
         (_("Recipients"), {"fields": ["to_company", "to_butler", "to_manager"]}),
         (_("Channels (always in the app, and)"), {"fields": ["by_email", "by_sms", "statutory"]}),
     ]
+
+
+# --- feedback -------------------------------------------------------------------------------------------
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Shown here with its history, changed nowhere here — not even by a superuser.
+
+    Ratings and suggestions are the company's words and stay as given. Audit cases and improvement actions
+    move only through their pages (the services behind them keep the deadlines, reminders, the contact log
+    and the rules of each step right), so an edit here would bypass all of that."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        opts = self.model._meta
+        return [field.name for field in (*opts.fields, *opts.many_to_many)]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version may be looked at, never restored ("revert" would save it)."""
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["created_at", "company", "kind", "overall", "butler", "contact"]
+    list_filter = ["kind", "overall", "butler"]
+    list_select_related = ["company", "butler", "contact"]
+    search_fields = ["company__name", "=company__credit_code", "comment"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["created_at", "company", "category", "source", "butler"]
+    list_filter = ["category", "source"]
+    list_select_related = ["company", "butler"]
+    search_fields = ["company__name", "=company__credit_code", "text"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AuditCase)
+class AuditCaseAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "company", "step", "step_due", "concerns", "finding", "opened_at"]
+    list_filter = ["step", "finding"]
+    list_select_related = ["company", "concerns"]
+    search_fields = ["company__name", "=company__credit_code"]
+    date_hierarchy = "opened_at"
+
+
+@admin.register(ImprovementAction)
+class ImprovementActionAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["title", "status", "owner", "due_on", "done_on", "licence_type", "changed_on"]
+    list_filter = ["status"]
+    list_select_related = ["owner", "licence_type"]
+    search_fields = ["title", "description", "outcome"]

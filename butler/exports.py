@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMATS = ("csv", "xlsx")
@@ -22,26 +23,45 @@ class _Echo:
         return value
 
 
+# A text cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value):
-    """What a cell holds: local times without the zone (spreadsheets have none), text for the rest."""
+    """What a cell holds: local times without the zone (spreadsheets have none), text for the rest. Text
+    loses the control characters a worksheet cannot hold (pasted text may carry them)."""
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if value is None or isinstance(value, (int, float, date)):
         return value
-    return str(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _csv_value(value):
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # shown as text, never run
+    return value
 
 
 def _csv_rows(headers: Sequence[str], rows: Iterable[Sequence]):
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([str(h) for h in headers])
     for row in rows:
-        values = [_plain(v) for v in row]
-        yield writer.writerow(
-            [
-                "" if v is None else (v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v)
-                for v in values
-            ]
-        )
+        yield writer.writerow([_csv_value(v) for v in row])
+
+
+def _xlsx_cell(sheet, value):
+    value = _plain(value)
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text stays text, even when it starts with "=" (never a formula)
+        return cell
+    return value
 
 
 def table_response(
@@ -61,7 +81,7 @@ def table_response(
         bold.append(cell)
     sheet.append(bold)
     for row in rows:
-        sheet.append([_plain(value) for value in row])
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     spool = SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
     workbook.save(spool)
     spool.seek(0)

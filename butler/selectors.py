@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from butler import roles
@@ -79,7 +79,12 @@ def portal_home(contact: Contact, *, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     periods = list(contact.company.service_periods.select_related("butler"))
     current = next((p for p in periods if p.is_active), None)
-    context = {"company": contact.company, "period": current, "latest": periods[0] if periods else None}
+    context = {
+        "company": contact.company,
+        "period": current,
+        "latest": periods[0] if periods else None,
+        "periods": periods,
+    }
     if current is not None:
         total = current.days_total()
         context["days_left"] = current.days_left(today)
@@ -185,6 +190,11 @@ def company_page(company: Company) -> dict:
     contacts = list(company.contacts.select_related("user"))
     periods = list(company.service_periods.select_related("butler"))
     current = next((p for p in periods if p.is_active), None)
+    # Every business type, marked if the company has it: the profile's badges and the history's names.
+    held = Company.business_types.through.objects.filter(
+        company_id=company.pk, businesstype_id=OuterRef("pk")
+    )
+    types = list(BusinessType.objects.annotate(held=Exists(held)))
     from companies.selectors import lapse_risk, licence_measures
     from reminders.selectors import reminders_for_scope
 
@@ -194,12 +204,43 @@ def company_page(company: Company) -> dict:
         "company": company,
         "measures": licence_measures(company.licences.all()),
         "risk": lapse_risk(company),
-        "business_types": list(company.business_types.all()),
+        "business_types": [t for t in types if t.held],
         "contacts": contacts,
         "periods": periods,
         "current_period": current,
-        "history": company_history(company),
+        "history": company_history(
+            company, types=types, butler_names={p.butler_id: p.butler.display_name for p in periods}
+        ),
+        "feedback": company_feedback(company),
     }
+
+
+@dataclass
+class FeedbackEntry:
+    """A rating or a suggestion on the company page, with its audit case if it has one."""
+
+    when: datetime
+    rating: object = None
+    suggestion: object = None
+
+    @property
+    def case(self):
+        return getattr(self.rating or self.suggestion, "case", None)
+
+
+def company_feedback(company: Company, *, limit: int = 5) -> list[FeedbackEntry]:
+    """The company's latest ratings and suggestions, newest first: two queries."""
+    from butler.models import Rating, Suggestion
+
+    ratings = Rating.objects.filter(company=company).select_related(
+        "contact", "licence__licence_type", "case"
+    )
+    suggestions = Suggestion.objects.filter(company=company).select_related(
+        "contact", "submitted_by__butler", "licence_type", "case"
+    )
+    entries = [FeedbackEntry(r.created_at, rating=r) for r in ratings[:limit]]
+    entries += [FeedbackEntry(s.created_at, suggestion=s) for s in suggestions[:limit]]
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)
 
 
 @dataclass
@@ -226,7 +267,7 @@ def _describe(record, field_name: str, value, names: dict) -> str:
     return str(value)
 
 
-def _entries(records: list, label, skip: set[str], names: dict, extra=None) -> list[HistoryEntry]:
+def history_entries(records: list, label, skip: set[str], names: dict, extra=None) -> list[HistoryEntry]:
     """Turn a model's history rows (oldest first) into entries with field-by-field changes."""
     from django.utils.translation import gettext
 
@@ -300,8 +341,15 @@ def _business_type_change(types: dict):
     return compare
 
 
-def company_history(company: Company, *, limit: int = 100) -> list[HistoryEntry]:
-    """Who changed what, when: the company, its contacts and its service periods, newest first."""
+def company_history(
+    company: Company,
+    *,
+    limit: int = 100,
+    types: list[BusinessType] | None = None,
+    butler_names: dict[int, str] | None = None,
+) -> list[HistoryEntry]:
+    """Who changed what, when: the company, its contacts and its service periods, newest first.
+    ``types`` and ``butler_names``: what the caller already loaded, to spare their queries."""
     from django.utils.translation import gettext
 
     user_fields = ("history_user", "history_user__butler")
@@ -315,19 +363,24 @@ def company_history(company: Company, *, limit: int = 100) -> list[HistoryEntry]
     company_rows = newest(company.history.prefetch_related("historicalcompany_business_types_set"))
     contact_rows = newest(Contact.history.filter(company_id=company.pk))
     period_rows = newest(ServicePeriod.history.filter(company_id=company.pk))
-    butler_ids = {row.butler_id for row in period_rows}
-    names = {(Butler, b.pk): b.display_name for b in Butler.objects.filter(pk__in=butler_ids)}
-    types = {t.pk: t for t in BusinessType.objects.all()}
+    butler_names = dict(butler_names or {})
+    missing = {row.butler_id for row in period_rows} - set(butler_names)
+    if missing:
+        butler_names |= dict(Butler.objects.filter(pk__in=missing).values_list("pk", "display_name"))
+    names = {(Butler, pk): name for pk, name in butler_names.items()}
+    types = {t.pk: t for t in (BusinessType.objects.all() if types is None else types)}
     entries = (
-        _entries(
+        history_entries(
             company_rows,
             lambda r: gettext("Company profile"),
             {"created_at", "business_types"},
             names,
             extra=_business_type_change(types),
         )
-        + _entries(contact_rows, lambda r: gettext("Contact %(name)s") % {"name": r.name}, {"user"}, names)
-        + _entries(
+        + history_entries(
+            contact_rows, lambda r: gettext("Contact %(name)s") % {"name": r.name}, {"user"}, names
+        )
+        + history_entries(
             period_rows,
             lambda r: gettext("Service period %(card)s") % {"card": r.card_number},
             {"created_at", "previous"},

@@ -86,21 +86,29 @@ class Rateable:
         return len(self.licences) + len(self.periods) + (1 if self.butler else 0)
 
 
-def rateable_for(contact: Contact, *, today: date | None = None) -> Rateable:
+def rateable_for(contact: Contact, *, today: date | None = None, periods: list | None = None) -> Rateable:
+    """What the contact may rate now. ``periods``: the company's service periods with their butlers, if the
+    caller has them already (two queries then: the contact's ratings and the licences)."""
     rated = set(Rating.objects.filter(contact=contact).values_list("matter_key", flat=True))
     company = contact.company
-    current = butler_period(company)
+    if periods is None:
+        ended, current = list(rateable_periods(company, today=today)), butler_period(company)
+    else:
+        since = window_start(today)
+        ended = sorted(
+            (p for p in periods if p.status in ENDED and p.ended_on and p.ended_on >= since),
+            key=lambda p: p.ended_on,
+            reverse=True,
+        )
+        latest = sorted(periods, key=lambda p: (p.start_date, p.pk), reverse=True)
+        current = next((p for p in periods if p.is_active), latest[0] if latest else None)
     return Rateable(
         licences=[
             licence
             for licence in rateable_licences(company, today=today)
             if licence_matter_key(licence) not in rated
         ],
-        periods=[
-            period
-            for period in rateable_periods(company, today=today)
-            if period_matter_key(period) not in rated
-        ],
+        periods=[period for period in ended if period_matter_key(period) not in rated],
         butler=current if current is not None and butler_matter_key(current) not in rated else None,
         rated=rated,
     )
@@ -166,11 +174,9 @@ def rating_submit(
         errors["comment"] = _("Keep the comment within 1,000 characters.")
     butler: Butler | None = None
     if kind == Rating.Kind.MATTER:
-        if (
-            licence is None
-            or licence.company_id != company.pk
-            or licence not in rateable_licences(company, today=today)
-        ):
+        # as it is now, whatever copy the caller holds
+        licence = rateable_licences(company, today=today).filter(pk=licence.pk).first() if licence else None
+        if licence is None:
             raise ValidationError(_("This licence cannot be rated now."))
         key = licence_matter_key(licence)
         served = (
@@ -181,11 +187,8 @@ def rating_submit(
         )
         butler, period = (served.butler if served else None), served
     elif kind == Rating.Kind.PERIOD:
-        if (
-            period is None
-            or period.company_id != company.pk
-            or period not in rateable_periods(company, today=today)
-        ):
+        period = rateable_periods(company, today=today).filter(pk=period.pk).first() if period else None
+        if period is None:
             raise ValidationError(_("This service period cannot be rated now."))
         key, butler, licence = period_matter_key(period), period.butler, None
     elif kind == Rating.Kind.BUTLER:

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from butler.views import exports
 
 app_name = "exports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", exports.index, name="index"),
+    path("look-back/", exports.lookback, name="lookback"),
+    path("<str:table>.<str:fmt>", exports.table, name="table"),
+]

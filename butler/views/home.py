@@ -8,7 +8,7 @@ from butler.roles import is_butler, is_company, is_manager
 def home(request):
     """Each role lands on its own page."""
     if is_manager(request.user):
-        return redirect("manager:periods")
+        return redirect("dashboard:index")
     if is_butler(request.user):
         return redirect("portfolio:today")
     if is_company(request.user):

@@ -23,6 +23,9 @@ def home(request):
     from butler.messaging import COMPANY, unread_count
 
     context["unread_messages"] = unread_count(contact.company, side=COMPANY)
+    from butler.feedback.ratings import rateable_for
+
+    context["to_rate"] = rateable_for(contact, periods=context["periods"]).count
     if context["period"] is not None:
         butler = context["period"].butler
         context["office_tel"] = tel_uri(butler.office_phone)

@@ -19,6 +19,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from butler import messaging, services
 from butler.contacts import contact_record
+from butler.feedback.improvements import improvement_create
+from butler.feedback.ratings import suggestion_submit
 from butler.models import Attachment, ServicePeriod
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
@@ -68,6 +70,10 @@ MANAGER = row(LOGIN, 403, 403, 403, 403, 403, 403, 200, 403)
 # Company A's records: its butler and the manager; the past butler reads; other butlers never see them.
 A_READ = row(LOGIN, 403, 403, 200, 404, 200, 404, 200, 403)
 A_WRITE = row(LOGIN, 403, 403, 200, 404, 403, 404, 200, 403)
+COMPANIES = row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)
+COMPANY_A = row(LOGIN, 200, 404, 403, 403, 403, 403, 403, 403)
+# Window staff (an inactive butler keeps the role and sees empty lists).
+STAFF = row(LOGIN, 403, 403, 200, 200, 200, 200, 200, 403)
 
 # (name, method): (arguments from the world, expected status per role)
 MATRIX = {
@@ -183,6 +189,35 @@ MATRIX = {
         lambda w: [w.attachment_a.pk],
         row(404, 200, 404, 200, 404, 404, 404, 200, 404),
     ),
+    # Feedback: a company rates and suggests on the portal; its butler and the manager record suggestions.
+    ("feedback:portal", "get"): (lambda w: [], COMPANIES),
+    ("feedback:suggest", "get"): (lambda w: [], COMPANIES),
+    ("feedback:suggest", "post"): (lambda w: [], COMPANIES),
+    # licence_a is not issued: company A is told it cannot be rated (200); company B never sees it (404).
+    ("feedback:rate", "get"): (lambda w: ["matter", w.licence_a.pk], COMPANY_A),
+    ("feedback:rate", "post"): (lambda w: ["matter", w.licence_a.pk], COMPANY_A),
+    ("feedback:record_suggestion", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("feedback:record_suggestion", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    # The audit is the window's: every butler opens the lists (scoped to their companies), the manager all.
+    ("audit:cases", "get"): (lambda w: [], STAFF),
+    ("audit:ratings", "get"): (lambda w: [], STAFF),
+    ("audit:improvements", "get"): (lambda w: [], STAFF),
+    ("audit:materials", "get"): (lambda w: [], STAFF),
+    ("audit:case", "get"): (lambda w: [w.case_a.pk], A_READ),
+    ("audit:case_step", "post"): (lambda w: [w.case_a.pk, "verify"], A_WRITE),
+    ("audit:improvement_new", "get"): (lambda w: [], MANAGER),
+    ("audit:improvement_new", "post"): (lambda w: [], MANAGER),
+    ("audit:improvement", "get"): (lambda w: [w.improvement.pk], STAFF),
+    ("audit:improvement", "post"): (
+        lambda w: [w.improvement.pk],
+        row(LOGIN, 403, 403, 403, 403, 403, 403, 200, 403),
+    ),
+    ("dashboard:index", "get"): (lambda w: [], MANAGER),
+    ("dashboard:drill", "get"): (lambda w: ["ratings"], MANAGER),
+    ("dashboard:export", "get"): (lambda w: ["csv"], MANAGER),
+    ("exports:index", "get"): (lambda w: [], MANAGER),
+    ("exports:table", "get"): (lambda w: ["companies", "csv"], MANAGER),
+    ("exports:lookback", "get"): (lambda w: [], MANAGER),
     ("admin:index", "get"): (lambda w: [], REDIRECTED),
 }
 
@@ -243,6 +278,14 @@ def matrix_world(world):
         files=[SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(32), content_type="image/png")],
     )
     world.attachment_a = Attachment.objects.get(message__thread=world.thread_a)
+    world.case_a = suggestion_submit(actor=world.contact_a, category="waiting", text="排队时间太长").case
+    world.improvement = improvement_create(
+        actor=world.manager,
+        title="高峰时段增开窗口",
+        owner=world.manager,
+        due_on=date(2026, 12, 31),
+        cases=[world.case_a],
+    )
     world.notice_a = Notice.objects.create(
         recipient=world.contact_a, title="材料缺失", url="/portal/licences/"
     )
