@@ -5,10 +5,13 @@
 completed, transferred, ended early). Each company gets the vehicles, people and vessels its business
 calls for, and its licences at every stage: obtained on time, in preparation, applied, materials
 missing (with the company's in-app notice), renewed, renewal due, one or two lapsed, withdrawn or
-cancelled when the company closed, and the trips the company made for them. Everything goes through
-the real services, so card numbers, invitations, licence plans, due dates and the change history are
-what the product itself would have written; afterwards the history is moved back to the simulated day
-at a plausible office hour.
+cancelled when the company closed, and the trips the company made for them. Then the feedback of the
+past months: ratings (mostly good; the bad ones with their audit cases at every stage), suggestions from
+the portal and recorded by butlers, and two improvement actions, one of which took a material out of
+the licence catalogue. Everything goes through the real services, so card numbers, invitations,
+licence plans, due dates, audit deadlines and the change history are what the product itself would have
+written; the history is dated on the simulated day at a plausible hour. Last, the reminder engine's
+sweeps of every past morning are replayed.
 
 The data is deterministic: one ``random.Random(SEED)`` draws a plan of days *before* ``today``, so
 two runs plan the same companies and the second run finds them all (by credit code) and creates
@@ -41,7 +44,11 @@ from simple_history.signals import pre_create_historical_record
 from butler import roles, services
 from butler.celery import app as celery_app
 from butler.contacts import contact_record, return_visit_complete
-from butler.models import Butler, PortalInvitation, ServicePeriod
+from butler.models import (
+    Butler,
+    PortalInvitation,
+    ServicePeriod,
+)
 from butler.reminding import reminders_reconcile
 from companies import workdays
 from companies.credit_code import ALPHABET, with_check_character
@@ -861,23 +868,11 @@ class _Loader:
                     heapq.heappush(queue, (later, order, next(sequence), step))
         self.clock.moment = None
         self.counts["completed"] = services.service_periods_complete_due(today=self.today)
-        self.backdate_closing_notices()
         licence_statuses_refresh(today=self.today)
         if self.counts["companies"]:
             self.backdate_licences(
                 [c.credit_code for c in self.plan.companies if c.credit_code not in existing]
             )
-
-    def backdate_closing_notices(self) -> None:
-        """The closing-rating invitations went out when each period completed, not when the demo loaded."""
-        completed = ServicePeriod.objects.filter(status=ServicePeriod.Status.COMPLETED)
-        for pk, ended_on in completed.values_list("pk", "ended_on"):
-            moment = min(_at(ended_on, COMPLETION_TIME), self.latest())
-            read = moment + timedelta(days=1) if ended_on < self.today - timedelta(days=3) else None
-            notices = Notice.objects.filter(key=f"closing:{pk}")
-            ids = list(notices.values_list("pk", flat=True))
-            notices.update(created_at=moment, read_at=read)
-            Notice.history.filter(id__in=ids).update(history_date=moment, created_at=moment, read_at=read)
 
     # the contact log
 
@@ -1013,6 +1008,14 @@ class _Loader:
         show as failed). Today's reminders are left to the running product."""
         reminders_reconcile()
         start_of_today = _at(self.today, time(0))
+        # An audit step taken in the afternoon plans the next step's reminder for nine that morning: the
+        # running engine sends it at its next sweep, so the replay sends it when the step was taken.
+        Reminder.objects.filter(
+            subject__startswith="case:",
+            status=Reminder.Status.PENDING,
+            created_at__lt=start_of_today,
+            created_at__gt=models.F("scheduled_at"),
+        ).update(scheduled_at=models.F("created_at"))
         past = Reminder.objects.filter(status=Reminder.Status.PENDING, scheduled_at__lt=start_of_today)
         with _quiet_loggers("reminders"):
             while (
@@ -1601,6 +1604,12 @@ COUNT_KEYS = (
     "trips",
     "contact_records",
     "message_threads",
+    "ratings",
+    "bad_ratings",
+    "suggestions",
+    "cases_open",
+    "cases_closed",
+    "improvements",
     "reminders_sent",
     "reminders_failed",
 )
@@ -1657,6 +1666,9 @@ def load_demo(*, today: date | None = None, stdout=None) -> dict[str, int]:
             loader.load_companies()
             if loader.counts["companies"]:
                 loader.load_contacts()
+                from butler.demo_feedback import FeedbackStory
+
+                FeedbackStory(loader).tell()
                 loader.load_reminders()
     finally:
         celery_app.conf.task_always_eager = was_eager

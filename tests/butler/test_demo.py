@@ -12,12 +12,14 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from butler.demo import DEMO_PASSWORD, load_demo, summary
-from butler.models import ServicePeriod
+from butler.feedback.improvements import licence_type_counts
+from butler.models import BAD_STARS, AuditCase, ImprovementAction, Rating, ServicePeriod, Suggestion
 from companies.credit_code import validate_credit_code
 from companies.models import (
     Company,
     CompanyLicence,
     Contact,
+    LicenceMaterial,
     LicenceScope,
     LicenceStatus,
     Person,
@@ -28,11 +30,14 @@ from companies.models import (
 )
 from companies.phones import validate_mobile
 from companies.plates import validate_plate
+from companies.workdays import add_working_days, is_working_day
 from reminders.models import Notice
 
 TODAY = date(2026, 3, 4)
 LICENCE_MODELS = (Vehicle, Person, Vessel, CompanyLicence, Trip)
+FEEDBACK_MODELS = (Rating, Suggestion, AuditCase, ImprovementAction)
 S = LicenceStatus
+Step, Finding = AuditCase.Step, AuditCase.Finding
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +61,7 @@ def _history_models() -> list:
 def test_second_load_creates_nothing(demo):
     before = _row_counts()
     subjects = {model._meta.label: model.objects.count() for model in LICENCE_MODELS}
+    feedback = {model._meta.label: model.objects.count() for model in FEEDBACK_MODELS}
 
     second = load_demo(today=TODAY)
 
@@ -67,8 +73,17 @@ def test_second_load_creates_nothing(demo):
     )
     assert not any(second.values())
     assert {model._meta.label: model.objects.count() for model in LICENCE_MODELS} == subjects
+    assert all(feedback.values()), feedback
+    assert [demo[key] for key in ("ratings", "suggestions", "improvements")] == [
+        feedback["butler.Rating"],
+        feedback["butler.Suggestion"],
+        feedback["butler.ImprovementAction"],
+    ]
+    assert demo["cases_open"] + demo["cases_closed"] == feedback["butler.AuditCase"]
+    assert {model._meta.label: model.objects.count() for model in FEEDBACK_MODELS} == feedback
     assert _row_counts() == before
     assert "vehicles" in summary(demo) and "trips" in summary(demo)
+    assert "bad ratings" in summary(demo) and "improvements" in summary(demo)
     assert summary(second) == "Demo data already loaded; nothing to create."
 
 
@@ -277,3 +292,150 @@ def test_demo_reminders_went_out_when_they_were_due_and_the_rest_wait(demo):
     notices = Notice.objects.filter(key__startswith="reminder-")
     assert notices.count() == sent.filter(channel="in_app").values("batch", "recipient").distinct().count()
     assert all(timezone.localtime(n.created_at).date() < TODAY for n in notices)
+
+
+# --- feedback ---------------------------------------------------------------------------------------
+
+
+def _end_of_today() -> datetime:
+    return timezone.make_aware(datetime.combine(TODAY, time.max))
+
+
+@pytest.mark.django_db
+def test_demo_ratings_are_mostly_good_from_portal_contacts(demo):
+    ratings = Rating.objects.select_related("contact", "licence", "period")
+    stars = Counter(rating.overall for rating in ratings)
+    total = sum(stars.values())
+
+    assert demo["ratings"] == total and 60 <= total <= 100
+    assert stars[5] >= 0.6 * total
+    assert stars[5] > stars[4] > stars[3] > 0
+    assert demo["bad_ratings"] == stars[1] + stars[2] <= 0.15 * total
+    assert set(Counter(rating.kind for rating in ratings)) == set(Rating.Kind.values)
+    assert sum(1 for rating in ratings if rating.comment) >= total / 4
+    assert sum(1 for rating in ratings if rating.efficiency) >= total / 2
+    for rating in ratings:
+        rated_on = timezone.localtime(rating.created_at).date()
+        assert rating.contact.user_id == rating.rated_by_id
+        assert rating.created_at > rating.rated_by.date_joined
+        assert rating.created_at <= _end_of_today()
+        if rating.kind == Rating.Kind.MATTER:  # a licence just issued, within the rating window
+            window = timedelta(days=settings.BUTLER_RATING_WINDOW_DAYS)
+            assert rating.licence.issued_on <= rated_on <= rating.licence.issued_on + window
+        if rating.kind == Rating.Kind.PERIOD:
+            assert rating.period.ended_on <= rated_on
+
+
+@pytest.mark.django_db
+def test_demo_bad_ratings_have_their_case_at_every_step(demo):
+    cases = AuditCase.objects.filter(rating__isnull=False).select_related("rating", "concerns")
+    steps = Counter(case.step for case in cases)
+    findings = Counter(case.finding for case in cases)
+    closed = [case for case in cases if case.step == Step.CLOSED]
+
+    assert cases.count() == Rating.objects.filter(overall__in=BAD_STARS).count()
+    assert set(steps) == set(Step.values)
+    assert steps[Step.CLOSED] >= 3
+    assert {Finding.VALID, Finding.EXPLAINED, Finding.MISTAKEN, Finding.MALICIOUS} <= set(findings)
+    for case in cases:
+        if case.finding and case.finding != Finding.VALID:
+            assert case.finding_reason and case.classified_by.username == "manager"
+    assert {c.return_visit_satisfaction for c in closed} >= {"satisfied", "basic"}
+    assert any(c.finding == Finding.MALICIOUS for c in closed)
+    # One rectification is overdue: the deadline the manager's dashboard shows at risk.
+    overdue = cases.filter(step=Step.RECTIFY, step_due__lt=TODAY)
+    assert overdue.count() == 1 and cases.filter(step=Step.RECTIFY, step_due__gte=TODAY).exists()
+    assert not cases.exclude(step=Step.RECTIFY).filter(step_due__lt=TODAY).exists()
+
+
+@pytest.mark.django_db
+def test_demo_cases_are_taken_step_by_step_in_the_past_mostly_on_time(demo):
+    cases = AuditCase.objects.select_related("concerns", "handler", "rectified_by", "rating", "suggestion")
+    verified = [case for case in cases if case.verified_at]
+    late = [
+        case
+        for case in verified
+        if timezone.localtime(case.verified_at).date()
+        > add_working_days(timezone.localtime(case.opened_at).date(), 1)
+    ]
+
+    for case in cases:
+        moments = [
+            case.opened_at,
+            case.verified_at,
+            case.classified_at,
+            case.rectified_at,
+            case.return_visit_at,
+            case.closed_at,
+        ]
+        taken = [moment for moment in moments if moment is not None]
+        assert taken == sorted(taken) and taken[-1] <= _end_of_today(), case
+        assert case.opened_at == case.feedback.created_at
+        for moment in taken[1:]:  # office hours of working days (make-up Saturdays included)
+            assert (
+                is_working_day(timezone.localtime(moment).date())
+                and 9 <= timezone.localtime(moment).hour < 18
+            )
+        # Nobody handles a case about themselves.
+        if case.concerns is not None:
+            assert case.concerns.user_id not in (case.handler_id, case.rectified_by_id)
+        history = case.history.order_by("history_date")
+        assert history.first().history_date == case.opened_at
+        assert history.last().history_date == max(taken)
+    assert len(verified) >= 20
+    assert 1 <= len(late) <= 2
+    assert AuditCase.objects.filter(handler__username__startswith="butler").exists()
+
+
+@pytest.mark.django_db
+def test_demo_suggestions_from_the_portal_and_the_butlers(demo):
+    suggestions = Suggestion.objects.select_related("case", "licence_type", "contact")
+    steps = {suggestion.case.step for suggestion in suggestions}
+
+    assert demo["suggestions"] == suggestions.count() >= 12
+    assert {s.source for s in suggestions} == set(Suggestion.Source.values)
+    assert {s.category for s in suggestions} == set(Suggestion.Category.values)
+    assert sum(1 for s in suggestions if s.category == "materials" and s.licence_type) >= 3
+    assert steps == set(Step.values)
+    for suggestion in suggestions:
+        if suggestion.source == Suggestion.Source.PORTAL:
+            assert suggestion.submitted_by_id == suggestion.contact.user_id
+        else:
+            assert suggestion.submitted_by.username.startswith("butler")
+        assert suggestion.created_at <= _end_of_today()
+
+
+@pytest.mark.django_db
+def test_demo_improvements_one_took_a_material_out_of_the_catalogue(demo):
+    done = ImprovementAction.objects.get(status=ImprovementAction.Status.DONE)
+    going = ImprovementAction.objects.get(status=ImprovementAction.Status.IN_PROGRESS)
+    removal = LicenceMaterial.history.get(history_type="-")
+
+    assert ImprovementAction.objects.count() == demo["improvements"] == 2
+    before, after = licence_type_counts(done)
+    assert before == after + 1 == done.licence_type.materials.count() + 1
+    assert removal.licence_type_id == done.licence_type_id
+    assert timezone.localtime(removal.history_date).date() == done.changed_on
+    assert TODAY - timedelta(days=75) <= done.changed_on <= TODAY - timedelta(days=45)
+    assert done.changed_on <= done.done_on < TODAY and done.outcome
+    assert timezone.localtime(done.created_at).date() < done.changed_on
+    assert [c.suggestion.category for c in done.cases.select_related("suggestion")] == ["materials"] * 2
+    assert all(removal.name_zh in c.suggestion.text for c in done.cases.select_related("suggestion"))
+    assert not CompanyLicence.missing_materials.through.objects.filter(licencematerial_id=removal.id).exists()
+    assert going.due_on > TODAY and going.changed_on is None
+    assert {c.suggestion.category for c in going.cases.select_related("suggestion")} == {"waiting"}
+    assert going.cases.count() >= 2
+
+
+@pytest.mark.django_db
+def test_demo_case_reminders_went_out_after_the_case_opened(demo):
+    from reminders.models import Reminder
+
+    sent = Reminder.objects.filter(subject__startswith="case:", status="sent")
+    cases = AuditCase.objects.in_bulk([int(r.subject.split(":")[1]) for r in sent])
+
+    assert sent.exists()
+    for reminder in sent:
+        case = cases[int(reminder.subject.split(":")[1])]
+        assert not case.is_closed and reminder.due_on == case.step_due
+        assert reminder.sent_at > case.opened_at
