@@ -9,6 +9,8 @@ import pytest
 from django.urls import reverse
 
 from butler import services
+from butler.feedback.improvements import improvement_create
+from butler.feedback.ratings import suggestion_submit
 from companies.models import CompanyLicence
 from companies.services import licence_transition
 from tests.conftest import PASSWORD
@@ -54,6 +56,27 @@ PAGES = {
     "notifications": ("company_a", lambda w: reverse("notices:index"), "通知", "Notifications", True),
     "manager-reminders": ("manager", lambda w: reverse("manager:deliveries") + "?status=pending",
                           "提醒发送情况", "Reminder delivery", False),
+    "dashboard": ("manager", lambda w: reverse("dashboard:index"), "服务数据看板", "Service dashboard",
+                  False),
+    "audit-cases": ("manager", lambda w: reverse("audit:cases"), "评价核查", "Feedback audit", False),
+    "audit-case": ("manager", lambda w: reverse("audit:case", args=[w.case.pk]), "变更记录", "Change history",
+                   False),
+    "audit-ratings": ("manager", lambda w: reverse("audit:ratings"), "评价核查", "Feedback audit", False),
+    "improvements": ("manager", lambda w: reverse("audit:improvements"), "评价核查", "Feedback audit", False),
+    "improvement": ("manager", lambda w: reverse("audit:improvement", args=[w.improvement.pk]),
+                    "高峰时段增开窗口", "高峰时段增开窗口", False),
+    "improvement-new": ("manager", lambda w: reverse("audit:improvement_new"), "新建改进措施",
+                        "New improvement action", False),
+    "materials": ("butler_a", lambda w: reverse("audit:materials"), "评价核查", "Feedback audit", False),
+    "exports": ("manager", lambda w: reverse("exports:index"), "导出", "Exports", False),
+    "lookback": ("manager", lambda w: reverse("exports:lookback"), "回头看报告", "Look-back report", False),
+    "portal-feedback": ("company_a", lambda w: reverse("feedback:portal"), "我的评价", "My feedback", True),
+    "rate": ("company_a", lambda w: reverse("feedback:rate", args=["butler", w.period_a.pk]), "评价服务",
+             "Rate the service", True),
+    "suggest": ("company_a", lambda w: reverse("feedback:suggest"), "提出意见建议", "Make a suggestion",
+                True),
+    "record-suggestion": ("butler_a", lambda w: reverse("feedback:record_suggestion", args=[w.company_a.pk]),
+                          "记录意见建议", "Record a suggestion", False),
 }  # fmt: skip
 
 
@@ -77,6 +100,14 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
         on=date(2026, 11, 2),
         materials=list(world.licence.licence_type.materials.all()[:2]),
     )
+    world.case = suggestion_submit(actor=world.contact_a, category="waiting", text="高峰时段排队较久").case
+    world.improvement = improvement_create(
+        actor=world.manager,
+        title="高峰时段增开窗口",
+        owner=world.manager,
+        due_on=date(2026, 12, 31),
+        cases=[world.case],
+    )
     for name, (username, path, heading_zh, heading_en, phone) in PAGES.items():
         context = browser.new_context(
             locale=LANGUAGES[language],
@@ -95,7 +126,8 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
         assert response.status == 200, name
         assert page.locator("html").get_attribute("lang") == language
         heading = heading_zh if language == "zh-hans" else heading_en
-        assert page.get_by_text(heading, exact=True).first.is_visible(), f"{name}: {heading}"
+        shown = page.get_by_text(heading, exact=True).locator("visible=true")  # not a menu's hidden entry
+        assert shown.first.is_visible(), f"{name}: {heading}"
         if name == "card":
             overflow = page.locator(".service-card").evaluate("card => card.scrollHeight - card.clientHeight")
             assert overflow <= 0, f"the card's text runs {overflow}px past its edge"

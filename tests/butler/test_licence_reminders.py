@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from butler import services
+from butler.models import ReminderRule
 from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
@@ -77,6 +78,9 @@ def test_the_sms_is_short_and_the_email_links_to_the_public_address(world, issue
     from django.core import mail
 
     settings.BUTLER_PUBLIC_URL = "https://butler.example.gov.cn"
+    # Only the renewal here: the invitation to rate the licence just issued would have gone in 2026.
+    ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
+    reminders_reconcile()
     later = datetime(2030, 10, 1, 10, 0, tzinfo=SHANGHAI)
     with caplog.at_level(logging.INFO, logger="reminders.sms"):
         for ids in reminders_claim(now=later):

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from butler import services
+from butler.models import ReminderRule
 from companies.models import CompanyLicence, Contact, LicenceStatus
 from reminders.models import Channel, Notice, Reminder
 from reminders.registry import handler_for
@@ -83,6 +84,8 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
 ):
     butler = make_butler("butler_live", "王丽娜")
     company = freight_company(butler.user, 810, heavy=1, drivers=0)
+    # Renewals only: no invitations to rate the licences issued below.
+    ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
     services.first_visit_accept(actor=butler.user, company_id=company.pk)
     contact = company.contacts.get()
     user = give_portal_account(contact, "contact_live")
