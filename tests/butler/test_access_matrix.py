@@ -20,8 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 from butler import messaging, services
 from butler.contacts import contact_record
 from butler.feedback.improvements import improvement_create
-from butler.feedback.ratings import suggestion_submit
-from butler.models import Attachment, ServicePeriod
+from butler.feedback.ratings import rating_submit, suggestion_submit
+from butler.models import Attachment, Rating, ServicePeriod, Suggestion
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
 from reminders.models import Notice
@@ -279,6 +279,7 @@ def matrix_world(world):
     )
     world.attachment_a = Attachment.objects.get(message__thread=world.thread_a)
     world.case_a = suggestion_submit(actor=world.contact_a, category="waiting", text="排队时间太长").case
+    rating_submit(actor=world.contact_a, kind="butler", overall=2, comment="回复太慢")
     world.improvement = improvement_create(
         actor=world.manager,
         title="高峰时段增开窗口",
@@ -311,6 +312,9 @@ def _snapshot():
         list(ServicePeriod.objects.order_by("pk").values_list("pk", "status", "butler_id")),
         list(ServicePeriod.history.values_list("history_id", flat=True)),
         list(CompanyLicence.objects.order_by("pk").values_list("pk", "status")),
+        # Nobody changes a rating or a suggestion, whatever they send to whichever page.
+        list(Rating.objects.order_by("pk").values_list("pk", "overall", "comment", "matter_key")),
+        list(Suggestion.objects.order_by("pk").values_list("pk", "category", "text")),
     )
 
 
@@ -332,4 +336,4 @@ def test_access(client, matrix_world, key, role):
     else:
         assert response.status_code == want, f"{role} {method.upper()} {name}"
     if name != "periods:new_invitation":
-        assert _snapshot() == before, "an empty request changed a service period"
+        assert _snapshot() == before, "an empty request changed a period, a licence or feedback"
