@@ -7,9 +7,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from butler import roles
-from butler.forms import DateInput
+from butler.forms import DateInput, RangeDateField
 from butler.models import AuditCase, Butler, ImprovementAction, Rating, Stars, Suggestion
 from companies.models import LicenceType
 
@@ -35,8 +36,8 @@ class _FilterForm(forms.Form):
         required=False,
         empty_label=_("All butlers"),
     )
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    since = RangeDateField(label=_("From"), required=False, widget=DateInput())
+    until = RangeDateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()
@@ -48,7 +49,7 @@ class _FilterForm(forms.Form):
 class CaseFilterForm(_FilterForm):
     OPEN, AT_RISK, OVERDUE, CLOSED, ALL = "open", "at_risk", "overdue", "closed", "all"
     SHOW = [
-        (OPEN, _("Open")),
+        (OPEN, pgettext_lazy("cases", "Open")),
         (AT_RISK, _("At risk")),
         (OVERDUE, _("Overdue")),
         (CLOSED, _("Closed")),
@@ -284,7 +285,7 @@ class ImprovementUpdateForm(ImprovementForm):
 
 
 class MaterialsForm(forms.Form):
-    since = forms.DateField(label=_("Compare with the catalogue of"), required=False, widget=DateInput())
+    since = RangeDateField(label=_("Compare with the catalogue of"), required=False, widget=DateInput())
 
     def clean_since(self):
         since = self.cleaned_data["since"]

@@ -1199,7 +1199,9 @@ def export_rows(board: Dashboard) -> list[list]:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{formats.number_format(value * 100, 1)}%"
+    from butler.templatetags.butler_tags import percent as shown
+
+    return shown(value)
 
 
 @dataclass

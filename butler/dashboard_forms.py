@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.dashboard import default_range
+from butler.forms import RangeDateField
 from butler.models import Butler
 from companies.models import BusinessType
 
@@ -12,8 +13,8 @@ from companies.models import BusinessType
 class DashboardFilterForm(forms.Form):
     MAX_DAYS = 3 * 366
 
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = RangeDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = RangeDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     butler = forms.ModelChoiceField(
         label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
     )

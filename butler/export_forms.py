@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.export_tables import ExportFilters
-from butler.forms import DateInput
+from butler.forms import DateInput, RangeDateField
 from butler.models import Butler
 from companies.models import BusinessType, LicenceStatus
 
@@ -15,8 +15,8 @@ from companies.models import BusinessType, LicenceStatus
 class ExportFilterForm(forms.Form):
     """One form for every table; each table applies the filters it has (see ``export_tables``)."""
 
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    since = RangeDateField(label=_("From"), required=False, widget=DateInput())
+    until = RangeDateField(label=_("To"), required=False, widget=DateInput())
     butler = forms.ModelChoiceField(
         label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
     )
@@ -61,8 +61,8 @@ class LookBackForm(forms.Form):
 
     MAX_DAYS = 366
 
-    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    since = RangeDateField(label=_("From"), required=False, widget=DateInput())
+    until = RangeDateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,6 @@
 """Forms of the butler service: they check shape and say what is wrong; services do the saving."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -39,6 +39,17 @@ class MobileField(forms.CharField):
 
     def to_python(self, value):
         return normalize_mobile(super().to_python(value))
+
+
+class RangeDateField(forms.DateField):
+    """A date that bounds a list or a report: within 2000–2099, so that a range's end plus a day is a date."""
+
+    FIRST, LAST = date(2000, 1, 1), date(2099, 12, 31)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not self.FIRST <= value <= self.LAST:
+            raise forms.ValidationError(_("Choose a date between 2000 and 2099."), code="out_of_range")
 
 
 class DateInput(forms.DateInput):
@@ -243,10 +254,10 @@ class DeliveryFilterForm(forms.Form):
     MAX_DAYS = 366
 
     status = forms.ChoiceField(label=_("Outcome"), choices=STATUSES, required=False)
-    since = forms.DateField(
+    since = RangeDateField(
         label=_("Scheduled from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    until = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = RangeDateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

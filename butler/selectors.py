@@ -256,12 +256,12 @@ def _describe(record, field_name: str, value, names: dict) -> str:
     from django.utils.translation import gettext
 
     model_field = record.instance_type._meta.get_field(field_name)
-    if getattr(model_field, "choices", None):
-        return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation and value is not None:
-        return names.get((model_field.related_model, value), str(value))
     if value is None or value == "":
         return "—"
+    if getattr(model_field, "choices", None):
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        return names.get((model_field.related_model, value), str(value))
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     return str(value)

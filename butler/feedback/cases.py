@@ -123,12 +123,20 @@ def _required(text: str, field: str, message: str) -> str:
     return text
 
 
-def _moment(value: datetime | None, field: str) -> datetime:
+def _moment(value: datetime | None, field: str, *, not_before: datetime) -> datetime:
+    """When a step was taken: not ahead of time, and not before the step it follows."""
     now = timezone.now()
     value = value or now
     if value > now:
         raise ValidationError({field: _("This cannot be recorded ahead of time.")})
-    return value
+    if value < not_before.replace(second=0, microsecond=0):  # the forms give minutes
+        raise ValidationError(
+            {
+                field: _("This cannot be before the previous step (%(when)s).")
+                % {"when": timezone.localtime(not_before).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
+    return max(value, not_before)
 
 
 def _call(*, actor, case: AuditCase, summary: str, at: datetime) -> ContactRecord:
@@ -156,7 +164,7 @@ def case_verify(
     """The named person called the company back: what they heard is kept and the call is logged."""
     case = _lock(case, actor, Step.VERIFY)
     note = _required(note, "note", _("Say what the company told you on the call."))
-    called_at = _moment(called_at, "called_at")
+    called_at = _moment(called_at, "called_at", not_before=case.opened_at)
     case.verification_call = _call(
         actor=actor,
         case=case,
@@ -193,7 +201,7 @@ def case_rectify(
     """What was put right; then the company is visited again."""
     case = _lock(case, actor, Step.RECTIFY)
     case.rectification = _required(rectification, "rectification", _("Say what was put right."))
-    case.rectified_at, case.rectified_by = _moment(done_at, "done_at"), actor
+    case.rectified_at, case.rectified_by = _moment(done_at, "done_at", not_before=case.classified_at), actor
     case.step, case.step_due = Step.RETURN_VISIT, _due(_local_day(case.rectified_at), Step.RETURN_VISIT)
     return _save(case, actor, ["rectification", "rectified_at", "rectified_by"])
 
@@ -211,7 +219,7 @@ def case_return_visit(
     case = _lock(case, actor, Step.RETURN_VISIT)
     if satisfaction not in AuditCase.Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose how satisfied the company is now.")})
-    at = _moment(at, "at")
+    at = _moment(at, "at", not_before=case.rectified_at or case.classified_at)
     case.return_visit_satisfaction, case.return_visit_note = satisfaction, (note or "").strip()
     case.return_visit_at = at
     summary = _("Return visit on case %(case)s: %(satisfaction)s. %(note)s") % {

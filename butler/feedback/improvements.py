@@ -89,7 +89,9 @@ def licence_type_counts(action: ImprovementAction) -> tuple[int, int] | None:
     return before, material_counts_at()[action.licence_type_id]
 
 
-def _check(*, actor, title, owner, due_on, licence_type, changed_on, status, outcome, done_on) -> dict:
+def _check(
+    *, actor, title, owner, due_on, licence_type, changed_on, status, outcome, done_on, created_on=None
+) -> dict:
     errors = {}
     if not (title or "").strip():
         errors["title"] = _("Say in a line what will change.")
@@ -107,6 +109,10 @@ def _check(*, actor, title, owner, due_on, licence_type, changed_on, status, out
         errors["outcome"] = _("Say what came of it before marking it done.")
     if done_on is not None and done_on > timezone.localdate():
         errors["done_on"] = _("An action cannot be done in the future.")
+    if done_on is not None and created_on is not None and done_on < created_on:
+        errors["done_on"] = _("An action cannot be done before it was created (%(day)s).") % {
+            "day": created_on.isoformat()
+        }
     return errors
 
 
@@ -189,6 +195,7 @@ def improvement_update(
         status=status,
         outcome=outcome,
         done_on=done_on,
+        created_on=timezone.localtime(action.created_at).date(),
     )
     if errors:
         raise ValidationError(errors)

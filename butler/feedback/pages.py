@@ -77,13 +77,16 @@ def due_horizon(today: date) -> tuple[date, date]:
     return calendar.add(today, 1), calendar.add(today, 2)
 
 
-def deadline(on: date | None, today: date, soon: date) -> Due:
+def deadline(on: date | None, today: date, horizon: tuple[date, date]) -> Due:
+    """A step's deadline as the lists colour it: overdue (red), due by the second working day (amber: at
+    risk), later. ``horizon``: :func:`due_horizon` of today."""
+    next_day, at_risk = horizon
     if on is None:
         return Due(on, "")
     if on < today:
         return Due(on, "danger", overdue_days=(today - on).days)
-    if on <= soon:
-        return Due(on, "warning", today=on == today, tomorrow=on != today)
+    if on <= at_risk:
+        return Due(on, "warning", today=on == today, tomorrow=on == next_day)
     return Due(on, "")
 
 
@@ -103,11 +106,12 @@ def cases_filtered(user, data: dict) -> QuerySet:
 
 
 def show_conditions(today: date, at_risk: date) -> dict:
-    """open / at risk (the step is due within two working days, or overdue) / overdue / closed / all."""
+    """open / at risk (the step is due today or within two working days; as on the dashboard) / overdue /
+    closed / all."""
     is_open = ~Q(step=Step.CLOSED)
     return {
         CaseFilterForm.OPEN: is_open,
-        CaseFilterForm.AT_RISK: is_open & Q(step_due__lte=at_risk),
+        CaseFilterForm.AT_RISK: is_open & Q(step_due__gte=today, step_due__lte=at_risk),
         CaseFilterForm.OVERDUE: is_open & Q(step_due__lt=today),
         CaseFilterForm.CLOSED: Q(step=Step.CLOSED),
         CaseFilterForm.ALL: Q(),
@@ -130,9 +134,9 @@ def cases_shown(cases: QuerySet, condition: Q) -> QuerySet:
     )
 
 
-def case_rows(cases, today: date, soon: date) -> list[tuple[AuditCase, Due]]:
+def case_rows(cases, today: date, horizon: tuple[date, date]) -> list[tuple[AuditCase, Due]]:
     """Each case with the urgency of its current step (none once closed)."""
-    return [(case, deadline(None if case.is_closed else case.step_due, today, soon)) for case in cases]
+    return [(case, deadline(None if case.is_closed else case.step_due, today, horizon)) for case in cases]
 
 
 # --- one case -------------------------------------------------------------------------------------------
@@ -335,8 +339,14 @@ def ratings_filtered(user, data: dict) -> QuerySet:
     return _in_range(queryset, "created_at", data.get("since"), data.get("until"))
 
 
+SET_ASIDE = (AuditCase.Finding.MISTAKEN, AuditCase.Finding.MALICIOUS)
+
+
 def rating_distribution(queryset) -> tuple[list[Bar], int]:
-    counts = dict(queryset.order_by().values_list("overall").annotate(n=Count("pk")))
+    """Ratings by stars, as the rates count them: those set aside as mistaken or malicious left out (as on
+    the dashboard)."""
+    counted = queryset.exclude(case__finding__in=SET_ASIDE)
+    counts = dict(counted.order_by().values_list("overall").annotate(n=Count("pk")))
     total = sum(counts.values())
     top = max(counts.values(), default=0) or 1
     bars = [

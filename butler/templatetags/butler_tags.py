@@ -47,7 +47,7 @@ def percent(value) -> str:
         return "—"
     from django.utils.formats import number_format
 
-    return f"{number_format(value * 100, decimal_pos=1)}%"
+    return f"{number_format(round(value * 100, 1), decimal_pos=1)}%"  # rounded: number_format cuts
 
 
 @register.filter

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from butler import roles
@@ -80,7 +81,8 @@ def cases(request):
     data = form.cleaned_data if form.is_valid() else {}
     show = data.get("show") or CaseFilterForm.OPEN
     today = timezone.localdate()
-    soon, at_risk = pages.due_horizon(today)
+    horizon = pages.due_horizon(today)
+    at_risk = horizon[1]
     conditions = pages.show_conditions(today, at_risk)
     scoped = pages.cases_filtered(request.user, data)
     counts = pages.case_counts(scoped, conditions)
@@ -91,7 +93,7 @@ def cases(request):
         "shows": [(key, label, counts[key]) for key, label in CaseFilterForm.SHOW],
         "filters": _without(request, "show", "page"),
         "page": page,
-        "rows": pages.case_rows(page, today, soon),
+        "rows": pages.case_rows(page, today, horizon),
         "querystring": _without(request, "page"),
         "can_create_improvement": roles.is_manager(request.user),
     }
@@ -114,7 +116,7 @@ def _case_page(request, case: AuditCase, *, form=None):
         "what_was_rated": pages.what_was_rated(case.rating) if case.rating_id else "",
         "dimensions": pages.rating_dimensions(case.rating) if case.rating_id else [],
         "timeline": pages.case_timeline(case, records),
-        "due": pages.deadline(case.step_due, today, pages.due_horizon(today)[0]),
+        "due": pages.deadline(case.step_due, today, pages.due_horizon(today)),
         "step_form": form if open_steps else None,
         "who_takes": "" if open_steps else pages.who_takes_step(request.user, case),
         "history": pages.case_history(case, records),
@@ -191,7 +193,7 @@ def improvements(request):
     today = timezone.localdate()
     context = {
         "show": show,
-        "shows": [("open", _("Open")), *ImprovementAction.Status.choices, ("all", _("All"))],
+        "shows": [("open", pgettext("cases", "Open")), *ImprovementAction.Status.choices, ("all", _("All"))],
         "page": page,
         "rows": [(action, pages.is_overdue(action, today)) for action in page],
         "querystring": _without(request, "page"),

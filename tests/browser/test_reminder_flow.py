@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from butler import services
+from butler.models import ReminderRule
+from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_claim, reminders_deliver
@@ -29,6 +31,9 @@ def test_a_renewal_reminder_reaches_the_phone_and_the_manager_retries_a_failure(
         on=date(2026, 11, 2),
         certificate_number="A-7",
     )
+    # Renewals only: the invitation to rate the licence would have gone the day it was issued.
+    ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
+    reminders_reconcile()
     # The morning sixty days before the last day to apply for renewal: the sweep sends.
     morning = datetime.combine(licence.renew_by - timedelta(days=60), time(9, 1), tzinfo=SHANGHAI)
     for ids in reminders_claim(now=morning):

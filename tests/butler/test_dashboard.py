@@ -159,13 +159,15 @@ def scene(world):
                 note="已核实",
                 called_at=case[name].opened_at + timedelta(hours=1),
             )
-        case_classify(actor=manager, case=case["r3"], finding="valid")
+        with time_machine.travel(at(11, 11)):  # classified before it was put right
+            case_classify(actor=manager, case=case["r3"], finding="valid")
         case_rectify(actor=manager, case=case["r3"], rectification="已整改", done_at=at(11, 12))
         case_return_visit(actor=manager, case=case["r3"], satisfaction="satisfied", at=at(11, 13))
         case_close(actor=manager, case=case["r3"])
         case_classify(actor=manager, case=case["r4"], finding="valid")
         case_classify(actor=manager, case=case["r6"], finding="mistaken", reason="评错了事项")
-        case_classify(actor=manager, case=case["r7"], finding="valid")
+        with time_machine.travel(at(11, 17)):
+            case_classify(actor=manager, case=case["r7"], finding="valid")
         AuditCase.objects.filter(pk=case["r7"].pk).update(rectify_due=date(2026, 11, 16))
         case_rectify(actor=manager, case=case["r7"], rectification="已整改", done_at=at(11, 18))
         case_classify(actor=manager, case=case["s3"], finding="explained", reason="法定要求")

@@ -313,3 +313,17 @@ def test_only_a_manager_creates_an_improvement_and_it_needs_a_title_and_a_date(w
     with pytest.raises(ValidationError) as error:
         improvement_create(actor=world.manager, title=" ", owner=world.contact_a, due_on=None)
     assert set(error.value.message_dict) == {"title", "owner", "due_on"}
+
+
+def test_a_step_cannot_be_dated_before_the_step_it_follows(world, bad):
+    with pytest.raises(ValidationError) as error:
+        cases.case_verify(actor=world.manager, case=bad, note="核实", called_at=_at(date(2026, 10, 1)))
+    assert "called_at" in error.value.message_dict
+    case = cases.case_verify(actor=world.manager, case=bad, note="核实")
+    case = cases.case_classify(actor=world.manager, case=case, finding="valid")
+    with pytest.raises(ValidationError) as error:
+        cases.case_rectify(
+            actor=world.manager, case=case, rectification="已整改", done_at=_at(date(2026, 11, 2), 9)
+        )
+    assert "done_at" in error.value.message_dict
+    assert AuditCase.objects.get(pk=case.pk).step == Step.RECTIFY
