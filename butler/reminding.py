@@ -428,9 +428,49 @@ def company_reminders_plan(*, company: Company) -> Planned:
 def reminders_reconcile(*, chunk_size: int = 200) -> Planned:
     """Re-derive every reminder from the data, so that a change made anywhere — the admin, an import, the
     shell, a changed rule — is never missed."""
+    return _reconcile(_companies_with_audience(), chunk_size=chunk_size).planned
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    planned: Planned
+    companies: int
+    last_id: int | None  # the last company re-planned, in id order
+    finished: bool  # no company was left after it
+
+
+def _reconcile(companies, *, chunk_size: int = 200, deadline: float | None = None) -> Reconciled:
+    import time
+
     rules, staff = Rules(), managers()
-    created = cancelled = 0
-    for company in _companies_with_audience().order_by("pk").iterator(chunk_size=chunk_size):
+    created = cancelled = count = 0
+    last_id = None
+    finished = True
+    for company in companies.order_by("pk").iterator(chunk_size=chunk_size):
+        if deadline is not None and time.monotonic() >= deadline:
+            finished = False
+            break
         result = _plan_company(company, rules, staff)
         created, cancelled = created + result.created, cancelled + result.cancelled
-    return Planned(created, cancelled)
+        count, last_id = count + 1, company.pk
+    return Reconciled(Planned(created, cancelled), count, last_id, finished)
+
+
+def reminders_reconcile_changed(*, since) -> Reconciled:
+    """Re-plan the companies whose licences changed since ``since`` (an edit in the admin or the shell
+    moves ``updated_at``): what the services did not plan is caught within the hour."""
+    changed = CompanyLicence.objects.filter(updated_at__gte=since).values("company_id")
+    return _reconcile(_companies_with_audience().filter(pk__in=changed))
+
+
+def reminders_reconcile_slice(*, after_id: int, seconds: float, chunk_size: int = 200) -> Reconciled:
+    """Re-plan companies in id order after ``after_id`` for about ``seconds``: the hourly task walks the
+    whole register slice by slice, so a province-sized register is covered within a day or so while each
+    run stays inside its time limit."""
+    import time
+
+    return _reconcile(
+        _companies_with_audience().filter(pk__gt=after_id),
+        chunk_size=chunk_size,
+        deadline=time.monotonic() + seconds,
+    )

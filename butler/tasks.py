@@ -15,10 +15,33 @@ def complete_due_service_periods() -> int:
     return services.service_periods_complete_due()
 
 
+RECONCILE_CURSOR = "butler:reconcile:after-id"
+RECONCILE_SINCE = "butler:reconcile:since"
+RECONCILE_SLICE_SECONDS = 40 * 60  # well inside the soft limit
+
+
 @shared_task(soft_time_limit=50 * 60, time_limit=55 * 60)
 def reconcile_reminders() -> dict[str, int]:
-    """Hourly: re-derive every reminder from the data (what was planned anywhere else is caught here)."""
-    from butler.reminding import reminders_reconcile
+    """Hourly: re-derive reminders from the data (what was planned anywhere else is caught here) — first the
+    companies whose licences changed since the last run, then the next slice of the whole register, from
+    where the last run stopped (kept in the cache; a lost cursor starts again from the first company)."""
+    from django.core.cache import cache
+    from django.utils import timezone
 
-    result = reminders_reconcile()
-    return {"created": result.created, "cancelled": result.cancelled}
+    from butler.reminding import reminders_reconcile_changed, reminders_reconcile_slice
+
+    started = timezone.now()
+    since = cache.get(RECONCILE_SINCE)
+    changed = reminders_reconcile_changed(since=since) if since is not None else None
+    cache.set(RECONCILE_SINCE, started, timeout=None)
+    after_id = cache.get(RECONCILE_CURSOR) or 0
+    walked = reminders_reconcile_slice(after_id=after_id, seconds=RECONCILE_SLICE_SECONDS)
+    cache.set(RECONCILE_CURSOR, 0 if walked.finished else (walked.last_id or after_id), timeout=None)
+    created = walked.planned.created + (changed.planned.created if changed else 0)
+    cancelled = walked.planned.cancelled + (changed.planned.cancelled if changed else 0)
+    return {
+        "created": created,
+        "cancelled": cancelled,
+        "companies": walked.companies + (changed.companies if changed else 0),
+        "finished": int(walked.finished),
+    }
