@@ -87,14 +87,15 @@ def reminder_plan(
             for channel in set(route_channels)
             for offset in timely
         }
-    rows = Reminder.objects.select_for_update().filter(
-        subject=subject, kind=kind, status__in=[S.PENDING, S.CANCELLED]
-    )
+    # One read of every row of this subject and kind (a handful: its offsets, channels and recipients).
+    rows = Reminder.objects.select_for_update().filter(subject=subject, kind=kind)
     stale, revived, known = [], [], set()
     for pk, status, row_due_on, *key in rows.values_list(
         "pk", "status", "due_on", "offset_days", "channel", "recipient_id"
     ):
         true = row_due_on == due_on and tuple(key) in wanted
+        if row_due_on == due_on:
+            known.add(tuple(key))
         if status == S.PENDING and not true:
             stale.append(pk)
         elif status == S.CANCELLED and true:
@@ -110,11 +111,6 @@ def reminder_plan(
         return Planned(0, len(stale))
     if revived:
         Reminder.objects.filter(pk__in=revived).update(status=S.PENDING, reason="", batch="")
-    known = set(
-        Reminder.objects.filter(subject=subject, kind=kind, due_on=due_on).values_list(
-            "offset_days", "channel", "recipient_id"
-        )
-    )
     new = [
         Reminder(
             subject=subject,
@@ -129,7 +125,8 @@ def reminder_plan(
         )
         for offset, channel, recipient_id in sorted(wanted - known)
     ]
-    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        Reminder.objects.bulk_create(new, ignore_conflicts=True)
     return Planned(len(new) + len(revived), len(stale))
 
 
