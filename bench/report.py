@@ -9,18 +9,25 @@ section::
 
 plus ``data`` (what the figures were measured on), ``checks`` (budgets that compare figures), ``method``
 and ``notes`` (bullet points) and ``plans`` (query plans, shown folded).
+
+The page figures (``pages``), the side-by-side line (``side_by_side``) and the load run (``load``) are
+kept by scale, one section per scale under their key (``{"pages": {"city": {...}, "province": {...}}}``),
+each in a shape of its own (see ``bench.pages`` and ``bench.load``) and rendered by its own function.
 """
 
 import json
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from bench.environment import ROOT
 
 JSON_PATH = ROOT / "docs" / "benchmarks.json"
 MARKDOWN_PATH = ROOT / "docs" / "benchmarks.md"
 FORMAT = 1
+BY_SCALE = ("pages", "side_by_side", "load")
+SCALE_ORDER = ("district", "city", "province")
 
 
 def summary(values: list[float]) -> dict:
@@ -38,7 +45,12 @@ def verdict(value: float, limit: float, unit: str) -> dict:
     met = value <= limit
     margin = abs(value - limit)
     share = margin / limit * 100 if limit else 0.0
-    amount = f"{margin:.2f}" if unit == "×" else f"{margin:,.1f} {unit}"
+    if unit == "×":
+        amount = f"{margin:.2f}"
+    elif isinstance(margin, int):
+        amount = f"{margin:,} {unit}"
+    else:
+        amount = f"{margin:,.1f} {unit}"
     text = f"met, {share:.0f} % under" if met else f"missed by {amount} (+{share:.0f} %)"
     return {"limit": limit, "unit": unit, "met": met, "verdict": text}
 
@@ -57,6 +69,23 @@ def save_section(
     """Replace one section in the JSON (keeping the others) and write the Markdown again from it all."""
     data = load(json_path)
     data["sections"][key] = section
+    data["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    md_path.write_text(render(data))
+
+
+def save_scaled(
+    key: str, scale: str, section: dict, *, json_path: Path = JSON_PATH, md_path: Path = MARKDOWN_PATH
+) -> None:
+    """Replace one scale's section under ``key`` (keeping the other scales and sections); write both files."""
+    data = load(json_path)
+    by_scale = dict(data["sections"].get(key) or {})
+    by_scale[scale] = section
+    data["sections"][key] = {
+        name: by_scale[name]
+        for name in sorted(by_scale, key=lambda n: (SCALE_ORDER.index(n) if n in SCALE_ORDER else 99, n))
+    }
     data["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -122,8 +151,9 @@ def _budget(figure: dict) -> tuple[str, str]:
     return f"≤ {_number(budget['limit'], budget['unit'])}", f"{sign}{budget['verdict']}{sign}"
 
 
-def render_section(section: dict) -> list[str]:
-    lines = [f"## {section['title']}", ""]
+def _head(section: dict, title: str) -> list[str]:
+    """Title, summary, date, command, runtime, the machine and the data: what every section starts with."""
+    lines = [f"## {title}", ""]
     if section.get("summary"):
         lines += [section["summary"], ""]
     lines += [
@@ -147,6 +177,33 @@ def render_section(section: dict) -> list[str]:
             for name, values in section["data"].items()
         ]
         lines += ["### Data", ""] + _table(["Scale", *columns], rows) + [""]
+    return lines
+
+
+def _tail(section: dict) -> list[str]:
+    """Method, notes and query plans: what every section ends with."""
+    lines = []
+    for heading, key in (("Method", "method"), ("Notes", "notes")):
+        if section.get(key):
+            lines += [f"### {heading}", ""] + [f"- {item}" for item in section[key]] + [""]
+    if section.get("plans"):
+        lines += ["### Query plans", ""]
+        for name, plan in section["plans"].items():
+            lines += [
+                f"<details><summary>{name}</summary>",
+                "",
+                "```",
+                plan.rstrip(),
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
+    return lines
+
+
+def render_section(section: dict) -> list[str]:
+    lines = _head(section, section["title"])
     if section.get("figures"):
         rows = []
         for figure in section["figures"]:
@@ -186,23 +243,155 @@ def render_section(section: dict) -> list[str]:
         lines += (
             ["### Budgets across scales", ""] + _table(["Budget", "Measured", "Limit", "Result"], rows) + [""]
         )
-    for heading, key in (("Method", "method"), ("Notes", "notes")):
-        if section.get(key):
-            lines += [f"### {heading}", ""] + [f"- {item}" for item in section[key]] + [""]
-    if section.get("plans"):
-        lines += ["### Query plans", ""]
-        for name, plan in section["plans"].items():
-            lines += [
-                f"<details><summary>{name}</summary>",
-                "",
-                "```",
-                plan.rstrip(),
-                "```",
-                "",
-                "</details>",
-                "",
+    return lines + _tail(section)
+
+
+def _result(budget: dict | None) -> str:
+    if not budget:
+        return "–"
+    return budget["verdict"] if budget["met"] else f"**{budget['verdict']}**"
+
+
+def _limit(budget: dict | None) -> str:
+    return f"≤ {_number(budget['limit'], budget['unit'])}" if budget else "–"
+
+
+def render_pages(section: dict) -> list[str]:
+    lines = _head(section, f"{section['title']} ({section['scale']})")
+    rows = []
+    for figure in section["figures"]:
+        queries = _number(figure["queries"]) + (" (varied)" if figure.get("queries_varied") else "")
+        rows.append(
+            [
+                f"{figure['label']} `{unquote(figure['url'])}`",
+                figure["role"],
+                _number(figure["p50"], "ms"),
+                _number(figure["p95"], "ms"),
+                len(figure["runs"]),
+                _limit(figure["budget"]),
+                _result(figure["budget"]),
+                queries,
+                _number(figure.get("sql_ms"), "ms"),
+                _limit(figure["queries_budget"]),
+                _result(figure["queries_budget"]),
+                figure.get("details", ""),
             ]
-    return lines
+        )
+    header = [
+        "Page",
+        "Opened by",
+        "p50",
+        "p95",
+        "Runs",
+        "p95 budget",
+        "Result",
+        "SQL queries",
+        "In SQL (one run)",
+        "Query budget",
+        "Result",
+        "Details",
+    ]
+    lines += ["### Figures", ""] + _table(header, rows) + [""]
+    measured = [f for f in section["figures"] if not f.get("what_if")]
+    missed = [f for f in measured if not (f["budget"]["met"] and f["queries_budget"]["met"])]
+    lines += [
+        f"**Budgets: {len(measured) - len(missed)} of {len(measured)} pages meet both.**"
+        if missed
+        else f"Budgets: all {len(measured)} pages meet both.",
+        "",
+    ]
+    slow = [
+        [figure["label"], _number(query["ms"], "ms"), f"`{query['sql']}`"]
+        for figure in section["figures"]
+        if not figure.get("what_if")
+        for query in figure.get("slowest", [])[:1]
+    ]
+    if slow:
+        lines += ["### Slowest statement of each page", ""] + _table(["Page", "Time", "SQL"], slow) + [""]
+    return lines + _tail(section)
+
+
+def _times(ratio: float, better: str, worse: str) -> str:
+    """``ratio`` is the peer's figure over ours: above 1 we do better by that factor."""
+    if ratio >= 1:
+        return f"{ratio:,.1f}× {better}"
+    return f"{1 / ratio:,.1f}× {worse}" if ratio else "–"
+
+
+def render_side_by_side(section: dict) -> list[str]:
+    lines = _head(section, f"{section['title']} ({section['scale']})")
+    comparison = section["comparison"]
+    ours, peer, ratio = comparison["ours"], comparison["peer"], comparison["ratio"]
+    rows = [
+        [
+            "Butler (measured here), `/manager/companies/`",
+            f"{comparison['companies']:,}",
+            ours["rows"],
+            f"{_number(ours['p50'], 'ms')} (p95 {_number(ours['p95'], 'ms')})",
+            ours["queries"],
+            _number(ours["ms_per_row"], "ms"),
+        ],
+        [
+            "Peer Django CRM (as quoted in issue 7)",
+            f"{peer['companies']:,}",
+            peer["rows"],
+            _number(peer["ms"], "ms"),
+            f"{peer['queries']}+",
+            _number(peer["ms_per_row"], "ms"),
+        ],
+        [
+            "**Peer ÷ Butler**",
+            "",
+            "",
+            f"**{_times(ratio['time'], 'faster', 'slower')}**",
+            f"**{_times(ratio['queries'], 'fewer', 'more')}**",
+            f"**{_times(ratio['time_per_row'], 'faster', 'slower')}**",
+        ],
+    ]
+    header = ["Company list", "Companies", "Rows on the page", "Server time", "SQL queries", "Time per row"]
+    lines += ["### Side by side", ""] + _table(header, rows) + [""]
+    return lines + _tail(section)
+
+
+def render_load(section: dict) -> list[str]:
+    lines = _head(section, f"{section['title']} ({section['scale']})")
+    weights = section.get("weights", {})
+    rows = [
+        [
+            item["label"],
+            weights.get(item["key"], "–"),
+            f"{item['requests']:,}",
+            _number(item["per_second"]),
+            _number(item["p50"], "ms"),
+            _number(item["p95"], "ms"),
+            item["errors"],
+        ]
+        for item in section["rows"]
+    ]
+    overall = section["overall"]
+    errors = overall["errors"]
+    rows.append(
+        [
+            f"**{overall['label']}**",
+            "",
+            f"**{overall['requests']:,}**",
+            f"**{_number(overall['per_second'])}**",
+            f"**{_number(overall['p50'], 'ms')}**",
+            f"**{_number(overall['p95'], 'ms')}**",
+            f"**{errors}**" + (" (budget 0: met)" if not errors else " (budget 0: **missed**)"),
+        ]
+    )
+    header = ["Page", "Weight in the mix", "Requests", "Requests/s", "p50", "p95", "Errors"]
+    lines += [
+        f"### {section['clients']} clients, {section['seconds']:.0f} s, gunicorn "
+        f"{section['server']['workers']} workers × {section['server']['threads']} threads",
+        "",
+    ]
+    lines += _table(header, rows) + [""]
+    return lines + _tail(section)
+
+
+RENDERERS = {"pages": render_pages, "side_by_side": render_side_by_side, "load": render_load}
 
 
 def render(data: dict) -> str:
@@ -215,6 +404,10 @@ def render(data: dict) -> str:
         "the slowest.",
         "",
     ]
-    for section in data["sections"].values():
-        lines += render_section(section)
+    for key, section in data["sections"].items():
+        if key in BY_SCALE:
+            for by_scale in section.values():
+                lines += RENDERERS[key](by_scale)
+        else:
+            lines += render_section(section)
     return "\n".join(lines).rstrip() + "\n"

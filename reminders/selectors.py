@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Field, Func, Q, Value
+from django.db.models.lookups import LessThan
 
 from reminders.models import Notice, Reminder
 
@@ -113,10 +114,37 @@ FILTERS = {
 }
 
 
-def deliveries(*, status: str, since: datetime, until: datetime):
-    """The reminders of one kind of outcome scheduled in a period, latest first."""
-    return (
-        Reminder.objects.filter(FILTERS[status], scheduled_at__gte=since, scheduled_at__lt=until)
-        .select_related("recipient")
-        .order_by("-scheduled_at", "-pk")
-    )
+class _Row(Func):
+    function = ""
+    template = "(%(expressions)s)"
+    output_field = Field()
+
+
+def _before_row(after: tuple[datetime, int]):
+    """(scheduled_at, id) < after, as one row comparison the planner reads as a single range."""
+    return LessThan(_Row(F("scheduled_at"), F("id")), _Row(*(Value(value) for value in after)))
+
+
+# Each read is of one status, so that it walks the (status, scheduled_at) index backwards and stops after a
+# page; "waiting" is two statuses, read one after the other and merged.
+_READS = {"pending": (Q(status=S.PENDING), Q(status=S.SENDING))}
+
+
+def deliveries(
+    *,
+    status: str,
+    since: datetime,
+    until: datetime,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> list[Reminder]:
+    """Up to ``limit`` reminders of one kind of outcome scheduled in a period, latest first. ``after``: the
+    (scheduled_at, id) of the last reminder of the previous page (keyset: no count, no offset)."""
+    rows: list[Reminder] = []
+    for condition in _READS.get(status, (FILTERS[status],)):
+        reminders = Reminder.objects.filter(condition, scheduled_at__gte=since, scheduled_at__lt=until)
+        if after is not None:
+            reminders = reminders.filter(_before_row(after), scheduled_at__lte=after[0])
+        rows += reminders.select_related("recipient").order_by("-scheduled_at", "-pk")[:limit]
+    rows.sort(key=lambda reminder: (reminder.scheduled_at, reminder.pk), reverse=True)
+    return rows[:limit]

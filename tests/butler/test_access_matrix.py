@@ -144,6 +144,7 @@ MATRIX = {
     ("portal:licences", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("manager:periods", "get"): (lambda w: [], MANAGER),
     ("manager:companies", "get"): (lambda w: [], MANAGER),
+    ("manager:licences", "get"): (lambda w: [], MANAGER),
     ("manager:workload", "get"): (lambda w: [], MANAGER),
     ("portal:home", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("portal:invitation", "get"): (lambda w: [w.invitation_token], EVERYONE),

@@ -1,0 +1,252 @@
+"""``seed_volume``: an empty database filled with a city's or a province's data, valid and usable afterwards.
+
+The volume is written with PostgreSQL's COPY and set-based SQL. On PostgreSQL these tests seed 300
+companies and look at what was written; on SQLite the ``seeded`` fixture asserts instead that the city,
+the province and a custom size are refused with a clear error and nothing is written.
+"""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from butler import roles, services
+from butler.contacts import contact_record
+from butler.demo import DEMO_PASSWORD
+from butler.models import AuditCase, Butler, CardCounter, ContactRecord, Rating, ReminderRule, ServicePeriod
+from butler.rule_defaults import seed_reminder_rules
+from companies.business_types import seed_business_types
+from companies.catalogue_seed import seed_catalogue
+from companies.credit_code import validate_credit_code
+from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceMaterial, LicenceType
+from companies.phones import validate_mobile, validate_phone
+from companies.plates import validate_plate
+from companies.services import company_register, licence_statuses_refresh
+from reminders.models import Reminder
+from tests.conftest import registration
+
+pytestmark = pytest.mark.django_db(transaction=True)  # COPY, replica role and index rebuilds commit
+
+COMPANIES = 300
+
+
+def _catalogue() -> None:
+    """What the migrations wrote (transactional tests flush it)."""
+    seed_business_types(BusinessType)
+    seed_catalogue(LicenceType, LicenceMaterial, BusinessType)
+    seed_reminder_rules(ReminderRule)
+
+
+def _seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_volume", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded():
+    """300 companies seeded on PostgreSQL (the command's output); on SQLite the refusal, and None."""
+    _catalogue()
+    if connection.vendor != "postgresql":
+        for args in (["--scale", "city"], ["--scale", "province"], ["--companies", str(COMPANIES)]):
+            with pytest.raises(CommandError, match="needs PostgreSQL"):
+                _seed(*args)
+        assert not Company.objects.exists()
+        assert not get_user_model().objects.exists()
+        return None
+    return _seed("--companies", str(COMPANIES))
+
+
+def _busy_butler() -> Butler:
+    return Butler.objects.get(user__username="butler1")
+
+
+def test_output_names_every_table_with_its_rows_and_time(seeded):
+    if seeded is None:  # SQLite: the fixture asserted the refusal
+        return
+    assert f"Seeded {COMPANIES} companies in" in seeded
+    for table in ("companies_company", "companies_companylicence", "reminders_reminder", "butler_rating"):
+        assert any(table in line and line.rstrip().endswith(" s") for line in seeded.splitlines())
+    assert "(ANALYZE)" in seeded
+
+
+def test_companies_have_valid_unique_credit_codes_contacts_and_one_period_each(seeded):
+    if seeded is None:
+        return
+    companies = list(Company.objects.all())
+    assert len(companies) == COMPANIES
+    codes = [company.credit_code for company in companies]
+    assert len(set(codes)) == COMPANIES
+    for code in codes:
+        validate_credit_code(code)  # the check character is right
+        assert code[2:6] == "3302"  # Ningbo
+    assert len({company.name for company in companies}) == COMPANIES
+    assert all(company.name.endswith("有限公司") for company in companies)
+    primaries = Contact.objects.filter(is_primary=True)
+    assert primaries.count() == COMPANIES
+    for contact in Contact.objects.all():
+        validate_mobile(contact.mobile)
+    assert Company.objects.annotate(n=Count("service_periods")).filter(~Q(n=1)).count() == 0
+    periods = ServicePeriod.objects.all()
+    assert len({period.card_number for period in periods}) == COMPANIES
+    active = periods.filter(status=ServicePeriod.Status.ACTIVE).count()
+    assert COMPANIES * 0.2 < active < COMPANIES * 0.5  # about one third in service, the rest completed
+    assert periods.filter(status=ServicePeriod.Status.COMPLETED).count() == COMPANIES - active
+    counters = dict(CardCounter.objects.values_list("year", "last"))
+    assert sum(counters.values()) == COMPANIES
+
+
+def test_staff_and_portal_accounts_hold_their_roles_and_the_demo_password(seeded):
+    if seeded is None:
+        return
+    users = get_user_model().objects
+    manager = users.get(username="manager")
+    assert list(manager.groups.values_list("name", flat=True)) == [roles.MANAGER]
+    butlers = Butler.objects.select_related("user")
+    assert butlers.count() == 3
+    for butler in butlers:
+        assert roles.is_butler(butler.user)
+        validate_phone(butler.office_phone)
+        validate_mobile(butler.mobile)
+    portal = users.filter(groups__name=roles.COMPANY)
+    assert COMPANIES * 0.4 < portal.count() < COMPANIES * 0.8
+    assert Contact.objects.filter(user__in=portal, is_primary=True).count() == portal.count()
+    assert portal.first().check_password(DEMO_PASSWORD)
+
+
+def test_the_busiest_butler_and_the_largest_fleet_are_there(seeded):
+    if seeded is None:
+        return
+    busy = _busy_butler()
+    in_service = Counter(
+        ServicePeriod.objects.active().values_list("butler_id", flat=True)
+    )  # the busiest portfolio
+    assert in_service.most_common(1)[0][0] == busy.pk
+    big = Company.objects.annotate(n=Count("licences")).order_by("-n").first()
+    assert big.n >= 500
+    assert ServicePeriod.objects.active().get(company=big).butler == busy
+    sizes = Counter(Company.objects.annotate(n=Count("licences")).values_list("n", flat=True))
+    small = sum(count for size, count in sizes.items() if 1 <= size <= 10)
+    assert small > COMPANIES / 2  # most companies are small
+    licences = CompanyLicence.objects.count()
+    assert COMPANIES * 8 < licences < COMPANIES * 14
+    for vehicle in big.vehicles.all()[:50]:
+        validate_plate(vehicle.plate)
+        assert vehicle.plate.startswith("浙B")
+
+
+def test_licences_spread_over_statuses_and_dates_with_reminders(seeded):
+    if seeded is None:
+        return
+    statuses = Counter(CompanyLicence.objects.values_list("status", flat=True))
+    for status in ("issued", "renewal_due", "renewal_applied", "expired", "required", "applied", "missing"):
+        assert statuses[status] > 0, status
+    assert statuses["issued"] > sum(statuses.values()) / 2
+    months = {
+        d.month for d in CompanyLicence.objects.exclude(renew_by=None).values_list("renew_by", flat=True)
+    }
+    assert len(months) == 12  # renewals fall due all through the year
+    assert CompanyLicence.objects.filter(expires_on=None).exists()
+    licence = CompanyLicence.objects.filter(status="issued", renew_by__isnull=False, company_id=1).first()
+    reminders = Reminder.objects.filter(subject=f"licence:{licence.pk}", kind="renew_by")
+    assert {r.offset_days for r in reminders} == {60, 30, 7, 1}
+    assert {r.scope for r in reminders} == {"company:1"}
+    assert Counter(Reminder.objects.values_list("status", flat=True)).keys() >= {"sent", "pending"}
+
+
+def test_ratings_mostly_five_stars_and_every_bad_one_has_its_audit_case(seeded):
+    if seeded is None:
+        return
+    ratings = Rating.objects.all()
+    assert COMPANIES / 5 < ratings.count() < COMPANIES / 2
+    stars = Counter(ratings.values_list("overall", flat=True))
+    assert stars[5] > ratings.count() / 2
+    bad = ratings.filter(overall__lte=2)
+    assert AuditCase.objects.filter(rating__in=bad).count() == bad.count()
+    assert ContactRecord.objects.count() >= COMPANIES
+
+
+def test_every_foreign_key_holds_though_the_load_ran_without_their_triggers(seeded):
+    if seeded is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, fa.attname "
+            "FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1] "
+            "WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace"
+        )
+        orphans = []
+        for table, column, target, key in cursor.fetchall():
+            cursor.execute(
+                f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {target} f WHERE f.{key} = t.{column})"
+            )
+            if count := cursor.fetchone()[0]:
+                orphans.append((table, column, count))
+    assert orphans == []
+
+
+def test_the_products_own_jobs_find_nothing_to_catch_up_after_seeding(seeded):
+    if seeded is None:
+        return
+    assert licence_statuses_refresh() == {"expired": 0, "renewal_due": 0}
+    assert services.service_periods_complete_due() == 0
+    assert not Reminder.objects.pending_due(timezone.now()).exists()  # a sweep sends nothing at once
+    assert not Reminder.objects.filter(scheduled_at__gt=timezone.now(), status="sent").exists()
+
+
+def test_the_product_inserts_normally_after_seeding(seeded):
+    if seeded is None:
+        return
+    manager = get_user_model().objects.get(username="manager")
+    before = Company.objects.order_by("-pk").values_list("pk", flat=True).first()
+    data = registration(900_001)
+    assert not Company.objects.filter(credit_code=data.credit_code).exists()
+    company = company_register(actor=manager, registration=data).company
+    assert company.pk > before
+    assert company.licences.exists()
+    busy = _busy_butler()
+    visit = services.first_visit_accept(actor=busy.user, company_id=company.pk)
+    assert visit.created
+    year = visit.period.start_date.year
+    assert visit.period.card_number == f"BL-{year}-{CardCounter.objects.get(year=year).last:04d}"
+    record = contact_record(actor=busy.user, company=company, channel="phone", summary="电话确认材料")
+    assert record.pk > ContactRecord.objects.exclude(pk=record.pk).order_by("-pk").first().pk
+    assert Reminder.objects.filter(scope=f"company:{company.pk}").exists()  # planned, ids from the sequence
+
+
+def test_refuses_a_database_that_holds_a_company_and_writes_nothing():
+    _catalogue()
+    manager = get_user_model().objects.create_user("someone")
+    company_register(actor=manager, registration=registration(7))
+    users = get_user_model().objects.count()
+    for args in (["--companies", "5"], ["--scale", "city"], ["--scale", "district"]):
+        with pytest.raises(CommandError, match="Nothing written: the database holds 1 company already"):
+            _seed(*args)
+    assert Company.objects.count() == 1
+    assert get_user_model().objects.count() == users
+
+
+@pytest.mark.parametrize(
+    ("username", "paths"),
+    [
+        ("manager", ["/manager/dashboard/", "/manager/companies/", "/companies/1/"]),
+        ("butler1", ["/portfolio/", "/portfolio/today/", "/companies/1/", "/companies/1/timeline/"]),
+        ("company000001", ["/portal/licences/", "/portal/reminders/", "/portal/"]),
+    ],
+)
+def test_pages_render_for_the_manager_the_busiest_butler_and_a_portal_user(seeded, client, username, paths):
+    if seeded is None:
+        return
+    client.force_login(get_user_model().objects.get(username=username))
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    big = Company.objects.get(pk=1)
+    assert big.name in client.get(paths[-1]).content.decode()
