@@ -1,11 +1,13 @@
 """Forms of the contact log: two fields to fill, the rest when it matters."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from butler.contacts import MAX_RETURN_VISIT_DAYS
 from butler.models import ContactRecord
 from companies.models import CompanyLicence
+from companies.models import LicenceStatus as S
 
 
 class ContactRecordForm(forms.Form):
@@ -35,8 +37,15 @@ class ContactRecordForm(forms.Form):
     def __init__(self, *args, company=None, **kwargs):
         super().__init__(*args, **kwargs)
         if company is not None:
-            self.fields["licence"].queryset = CompanyLicence.objects.filter(company=company).select_related(
-                "licence_type", "vehicle", "person", "vessel"
+            # The company's own licences, and those of its vehicles, people and vessels that still need
+            # something — not the hundreds of certificates of a large fleet that are in order.
+            settled = [S.ISSUED, S.NOT_REQUIRED, S.WITHDRAWN, S.CANCELLED]
+            self.fields["licence"].queryset = (
+                CompanyLicence.objects.filter(company=company)
+                .filter(
+                    Q(vehicle__isnull=True, person__isnull=True, vessel__isnull=True) | ~Q(status__in=settled)
+                )
+                .select_related("licence_type", "vehicle", "person", "vessel")
             )
 
 

@@ -119,6 +119,9 @@ class CompanyLicence(models.Model):
             models.Index(fields=["status", "obtain_by"], name="licence_status_obtain_by"),
             models.Index(fields=["status", "renew_by"], name="licence_status_renew_by"),
             models.Index(fields=["company", "status"], name="licence_company_status"),
+            # The dashboard's figures of a date range: licences obtained, issued in it.
+            models.Index(fields=["first_issued_on"], name="licence_first_issued"),
+            models.Index(fields=["issued_on"], name="licence_issued"),
         ]
 
     def __str__(self) -> str:

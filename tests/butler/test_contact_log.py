@@ -190,3 +190,27 @@ def test_a_contact_is_recorded_from_a_portfolio_row(client, world):
     done = client.post(url, {"channel": "wechat", "summary": "微信答复年审时间"}, HTTP_HX_REQUEST="true")
     assert "contact-log" in done.content.decode()
     assert world.company_a.contact_records.get().summary == "微信答复年审时间"
+
+
+def test_the_licence_choice_leaves_out_fleet_certificates_that_are_in_order(world):
+    from butler.contact_forms import ContactRecordForm
+    from companies.services import vehicle_add
+
+    for n in range(3):
+        vehicle_add(
+            actor=world.butler_a.user,
+            company=world.company_a,
+            plate=f"浙B5432{n}",
+            vehicle_type="truck",
+            total_mass_kg=18000,
+        )
+    certificates = CompanyLicence.objects.filter(company=world.company_a, vehicle__isnull=False)
+    in_order, missing = certificates[0], certificates[1]
+    CompanyLicence.objects.filter(pk=in_order.pk).update(status="issued")
+    CompanyLicence.objects.filter(pk=missing.pk).update(status="missing")
+    offered = set(ContactRecordForm(company=world.company_a).fields["licence"].queryset)
+    company_own = CompanyLicence.objects.get(
+        company=world.company_a, licence_type__code="road_freight_licence"
+    )
+    assert company_own in offered and missing in offered
+    assert in_order not in offered
