@@ -58,6 +58,7 @@ from butler.demo import (
     SURNAMES,
     TRADE_NAMES,
     VESSEL_NAMES,
+    _Loader,
 )
 from butler.models import (
     AuditCase,
@@ -183,19 +184,9 @@ PROFILE_SHARES = {
 }
 PROFILE_WORDS = {codes: [word for word, _english in words] for codes, _count, words in PROFILES}
 
-CONTACT_NOTES = [
-    ("phone", "电话咨询道路运输证年审需要准备的材料"),
-    ("phone", "询问新增车辆办理道路运输证的流程"),
-    ("visit", "来窗口咨询从业资格证换证条件"),
-    ("wechat", "微信发送卫星定位装置安装证明的要求"),
-    ("phone", "提醒企业道路运输经营许可证即将到期"),
-    ("on_site", "上门走访，了解企业车辆挂靠整改情况"),
-    ("wechat", "答复驾驶员从业资格证异地转入问题"),
-    ("visit", "陪同企业办理车辆技术等级评定"),
-    ("sms", "短信告知材料已受理"),
-    ("email", "发送一次性告知书电子版"),
-]
-OUTCOMES = ["企业已按要求补齐材料", "企业表示已清楚办理流程", "已办结，企业满意", "企业已预约下周来窗口办理"]
+# The demo's contact log, drawn from again here.
+CONTACT_NOTES = _Loader.CONTACTS
+OUTCOMES = _Loader.OUTCOMES
 QUESTIONS = [
     ("营业执照照片", "管家您好，营业执照照片这样拍可以吗？",
      "可以的，照片清晰。下周一带原件到窗口即可。"),
