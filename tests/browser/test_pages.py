@@ -56,6 +56,7 @@ PAGES = {
     "notifications": ("company_a", lambda w: reverse("notices:index"), "通知", "Notifications", True),
     "manager-reminders": ("manager", lambda w: reverse("manager:deliveries") + "?status=pending",
                           "提醒发送情况", "Reminder delivery", False),
+    "manager-licences": ("manager", lambda w: reverse("manager:licences"), "证照", "Licences", False),
     "dashboard": ("manager", lambda w: reverse("dashboard:index"), "服务数据看板", "Service dashboard",
                   False),
     "audit-cases": ("manager", lambda w: reverse("audit:cases"), "评价核查", "Feedback audit", False),
