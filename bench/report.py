@@ -332,7 +332,7 @@ def render_side_by_side(section: dict) -> list[str]:
             _number(ours["ms_per_row"], "ms"),
         ],
         [
-            "Peer Django CRM (as quoted in issue 7)",
+            "Peer Django CRM (published figure)",
             f"{peer['companies']:,}",
             peer["rows"],
             _number(peer["ms"], "ms"),

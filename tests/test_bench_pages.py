@@ -147,6 +147,6 @@ def test_the_page_side_by_side_and_load_sections_are_kept_by_scale_beside_the_re
     assert "**Budgets: 1 of 2 pages meet both.**" in markdown
     assert "- Licence list filtered by status and due month: not measured" in markdown
     assert "**12.0× faster**" in markdown and "**30.0× fewer**" in markdown
-    assert "| Peer Django CRM (as quoted in issue 7) | 20,000 | 100 | 300 ms | 300+ | 3.00 ms |" in markdown
+    assert "| Peer Django CRM (published figure) | 20,000 | 100 | 300 ms | 300+ | 3.00 ms |" in markdown
     assert "| Today (busiest butler) | 3 | 600 | 10 | 80 ms | 200 ms | 0 |" in markdown
     assert "(budget 0: **missed**)" in markdown
