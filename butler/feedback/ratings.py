@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,6 +113,50 @@ def rateable_for(contact: Contact, *, today: date | None = None, periods: list |
         butler=current if current is not None and butler_matter_key(current) not in rated else None,
         rated=rated,
     )
+
+
+@dataclass
+class Target:
+    """What the contact is about to rate, and whether they may rate it now."""
+
+    kind: str
+    licence: CompanyLicence | None = None
+    period: ServicePeriod | None = None
+    rateable: bool = False
+    rated: Rating | None = None
+
+
+def rating_target(contact: Contact, kind: str, pk: int) -> Target:
+    """The company's own licence or period (404 otherwise), and whether it can be rated now."""
+    company = contact.company
+    if kind == Rating.Kind.MATTER:
+        licence = (
+            CompanyLicence.objects.filter(company=company, pk=pk)
+            .select_related("licence_type", "vehicle", "person", "vessel")
+            .first()
+        )
+        if licence is None:
+            raise Http404
+        target = Target(kind, licence=licence)
+        target.rateable = rateable_licences(company).filter(pk=licence.pk).exists()
+        key = licence_matter_key(licence) if licence.issued_on else None
+    elif kind in (Rating.Kind.PERIOD, Rating.Kind.BUTLER):
+        period = ServicePeriod.objects.filter(company=company, pk=pk).select_related("butler").first()
+        if period is None:
+            raise Http404
+        target = Target(kind, period=period)
+        if kind == Rating.Kind.PERIOD:
+            target.rateable = rateable_periods(company).filter(pk=period.pk).exists()
+            key = period_matter_key(period)
+        else:
+            current = butler_period(company)
+            target.rateable = current is not None and current.pk == period.pk
+            key = butler_matter_key(period)
+    else:
+        raise Http404
+    if key is not None:
+        target.rated = Rating.objects.filter(contact=contact, matter_key=key).first()
+    return target
 
 
 def _contact_of(actor: AbstractBaseUser) -> Contact:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,9 +20,8 @@ from butler.feedback import ratings
 from butler.feedback.selectors import ratings_visible_to, suggestions_visible_to
 from butler.feedback_forms import DIMENSIONS, RatingForm, RecordedSuggestionForm, SuggestionForm
 from butler.forms import add_service_error
-from butler.models import BAD_STARS, AuditCase, Rating, ServicePeriod, Stars
+from butler.models import BAD_STARS, AuditCase, Stars
 from butler.views.decorators import role_required
-from companies.models import CompanyLicence
 
 STAFF = (roles.BUTLER, roles.MANAGER)
 Step = AuditCase.Step
@@ -107,56 +105,12 @@ def portal(request):
     return render(request, "portal/feedback.html", context)
 
 
-@dataclass
-class Target:
-    """What the contact is about to rate, and whether they may rate it now."""
-
-    kind: str
-    licence: CompanyLicence | None = None
-    period: ServicePeriod | None = None
-    rateable: bool = False
-    rated: Rating | None = None
-
-
-def _target(contact, kind: str, pk: int) -> Target:
-    """The company's own licence or period (404 otherwise), and whether it can be rated now."""
-    company = contact.company
-    if kind == Rating.Kind.MATTER:
-        licence = (
-            CompanyLicence.objects.filter(company=company, pk=pk)
-            .select_related("licence_type", "vehicle", "person", "vessel")
-            .first()
-        )
-        if licence is None:
-            raise Http404
-        target = Target(kind, licence=licence)
-        target.rateable = ratings.rateable_licences(company).filter(pk=licence.pk).exists()
-        key = ratings.licence_matter_key(licence) if licence.issued_on else None
-    elif kind in (Rating.Kind.PERIOD, Rating.Kind.BUTLER):
-        period = ServicePeriod.objects.filter(company=company, pk=pk).select_related("butler").first()
-        if period is None:
-            raise Http404
-        target = Target(kind, period=period)
-        if kind == Rating.Kind.PERIOD:
-            target.rateable = ratings.rateable_periods(company).filter(pk=period.pk).exists()
-            key = ratings.period_matter_key(period)
-        else:
-            current = ratings.butler_period(company)
-            target.rateable = current is not None and current.pk == period.pk
-            key = ratings.butler_matter_key(period)
-    else:
-        raise Http404
-    if key is not None:
-        target.rated = Rating.objects.filter(contact=contact, matter_key=key).first()
-    return target
-
-
 @role_required(roles.COMPANY)
 @require_http_methods(["GET", "POST"])
 def rate(request, kind: str, pk: int):
     """Rate a licence just issued, a service period that ended, or the butler: once, never changed."""
     contact = _contact(request)
-    target = _target(contact, kind, pk)
+    target = ratings.rating_target(contact, kind, pk)
     context = {
         "contact": contact,
         "target": target,

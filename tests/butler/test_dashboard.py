@@ -619,7 +619,6 @@ def test_the_dashboard_costs_the_same_queries_for_ten_or_ten_thousand_companies(
     assert response.context["board"].in_service >= 10_010
     assert response.context["board"].ratings >= 2_000
     large, large_filtered = page_queries(client, page), page_queries(client, filtered)
-    print("dashboard queries", small, small_filtered, large, large_filtered)
     assert (small, small_filtered) == (large, large_filtered)
 
 
@@ -639,6 +638,5 @@ def test_a_list_behind_a_figure_costs_the_same_queries_for_any_number_of_rows(wo
     small = [page_queries(client, url) for url in urls]
     bulk_world(world, 300, start=10)
     large = [page_queries(client, url) for url in urls]
-    print("drill queries", small, large)
     assert small == large
     assert max(large) <= 12
