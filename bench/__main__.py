@@ -1,4 +1,4 @@
-"""``python -m bench check | reminders | pages | load | delivery | report`` (see ``--help``)."""
+"""``python -m bench check | reminders | pages | load | delivery | soak | report`` (see ``--help``)."""
 
 import argparse
 import os
@@ -73,6 +73,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     delivery.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_DELIVERY_WORKERS") or 1))
     delivery.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_DELIVERY_RUNS") or 3))
+    soak = commands.add_parser(
+        "soak",
+        help="the page mix against gunicorn for a long while with reminders flowing, and the memory of "
+        "every gunicorn and Celery process (bench/soak.py)",
+    )
+    soak.add_argument(
+        "--scale",
+        default=os.environ.get("SOAK_SCALE") or "city",
+        help="a seed_volume scale; default $SOAK_SCALE or city",
+    )
+    soak.add_argument(
+        "--seconds",
+        type=float,
+        default=float(os.environ.get("SOAK_SECONDS") or 600),
+        help="length of the soak; default $SOAK_SECONDS or 600",
+    )
+    soak.add_argument(
+        "--clients", type=int, default=int(os.environ.get("SOAK_CLIENTS") or 4), help="concurrent clients"
+    )
+    soak.add_argument("--keep-db", action="store_true", help="leave the seeded database in place")
+    soak.add_argument(
+        "--database", help="soak this existing, seeded database (its name starts with $BENCH_DATABASE)"
+    )
+    soak.add_argument(
+        "--no-write", action="store_true", help="print the figures without writing docs/benchmarks.*"
+    )
     commands.add_parser("report", help="write docs/benchmarks.md again from docs/benchmarks.json")
     args = parser.parse_args(argv)
 
@@ -92,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command in ("pages", "load"):
         return _pages(parser, args, environment, argv)
+    if args.command == "soak":
+        return _soak(parser, args, environment, argv)
     if args.command == "delivery":
         from bench import delivery as delivery_bench
 
@@ -212,6 +240,42 @@ def _pages(parser, args, environment, argv: list[str]) -> int:
         if not args.no_write:
             _log(f"{scale}: wrote {report.JSON_PATH} and {report.MARKDOWN_PATH}")
     return 0
+
+
+def _soak(parser, args, environment, argv: list[str]) -> int:
+    from bench import pages
+
+    if args.scale not in pages.SCALES:
+        parser.error(f"--scale: one of {', '.join(pages.SCALES)}")
+    if args.seconds <= 0:
+        parser.error("--seconds: more than 0")
+    from bench import soak
+
+    os.environ.update({**pages.static_env(), **soak.PLAIN_HTTP})
+    database = args.database or environment.database_for(args.scale)
+    django_setup(environment, database)
+    _log("Collecting the static files (the manifest the pages read with DEBUG off)")
+    pages.collect_static(environment, database)
+    started = time.perf_counter()
+    with pages.prepared(environment, args.scale, database=args.database, keep_db=args.keep_db, log=_log) as (
+        database,
+        _seeding,
+    ):
+        section = soak.run(
+            scale=args.scale,
+            seconds=args.seconds,
+            clients=args.clients,
+            environment=environment,
+            database=database,
+            log=_log,
+        )
+    section["command"] = _command(argv).replace("make bench", "make soak")
+    section["runtime_seconds"] = round(time.perf_counter() - started, 1)  # seeding included
+    _log("\n".join(report.RENDERERS["soak"](section)))
+    if not args.no_write:
+        report.save_scaled("soak", args.scale, section)
+        _log(f"Wrote {report.JSON_PATH} and {report.MARKDOWN_PATH}")
+    return 0 if not section["overall"]["errors"] else 1
 
 
 if __name__ == "__main__":

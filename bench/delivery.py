@@ -248,7 +248,7 @@ def generate_people(recipients: int, *, today, log) -> None:
             for label in ("auth.User", "companies.Company", "companies.Contact", "companies.CompanyLicence"):
                 table = apps.get_model(label)._meta.db_table
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - model table names
                 )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")

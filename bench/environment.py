@@ -58,6 +58,8 @@ class Environment:
             "SECRET_KEY": "bench-" + "x" * 50,
             "ALLOWED_HOSTS": "localhost",
             "LOG_LEVEL": "WARNING",
+            # Plain HTTP on loopback, no TLS proxy in front: production would redirect every page to HTTPS.
+            "SECURE_SSL_REDIRECT": "0",
         }
 
 

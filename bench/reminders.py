@@ -69,7 +69,7 @@ def _insert(model_label: str, values: dict[str, str], source: str, params: dict)
         expressions.append(expression)
     # Only the benchmark's own SQL fragments and the model's names go into the statement; values are params.
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - our own fragments
         f"SELECT {', '.join(expressions)} FROM {source}"
     )
     with connection.cursor() as cursor:
@@ -281,7 +281,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
             ):
                 table = apps.get_model(model_label)._meta.db_table
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - model table names
                 )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_due")

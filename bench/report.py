@@ -26,7 +26,7 @@ from bench.environment import ROOT
 JSON_PATH = ROOT / "docs" / "benchmarks.json"
 MARKDOWN_PATH = ROOT / "docs" / "benchmarks.md"
 FORMAT = 1
-BY_SCALE = ("pages", "side_by_side", "load")
+BY_SCALE = ("pages", "side_by_side", "load", "soak")
 SCALE_ORDER = ("district", "city", "province")
 
 
@@ -391,7 +391,106 @@ def render_load(section: dict) -> list[str]:
     return lines + _tail(section)
 
 
-RENDERERS = {"pages": render_pages, "side_by_side": render_side_by_side, "load": render_load}
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:,.0f} minutes" if seconds >= 120 else f"{seconds:,.0f} s"
+
+
+def _megabytes(value) -> str:
+    return "–" if value is None else f"{value:,.1f} MB"
+
+
+def render_soak(section: dict) -> list[str]:
+    """The soak (``bench.soak``): the load as in ``render_load`` plus p99, the reminders delivered meanwhile,
+    and each process's memory with its slope."""
+    lines = _head(section, f"{section['title']} ({section['scale']})")
+    overall, delivery = section["overall"], section["delivery"]
+    errors = overall["errors"]
+    rows = [
+        [
+            item["label"],
+            f"{item['requests']:,}",
+            _number(item["per_second"]),
+            _number(item["p50"], "ms"),
+            _number(item["p95"], "ms"),
+            _number(item["p99"], "ms"),
+            item["errors"],
+        ]
+        for item in section["rows"]
+    ]
+    rows.append(
+        [
+            f"**{overall['label']}**",
+            f"**{overall['requests']:,}**",
+            f"**{_number(overall['per_second'])}**",
+            f"**{_number(overall['p50'], 'ms')}**",
+            f"**{_number(overall['p95'], 'ms')}**",
+            f"**{_number(overall['p99'], 'ms')}**",
+            f"**{errors}**" + (" (budget 0: met)" if not errors else " (budget 0: **missed**)"),
+        ]
+    )
+    lines += [
+        f"### {section['clients']} clients, {_duration(section['seconds'])}, gunicorn "
+        f"{section['server']['workers']} workers × {section['server']['threads']} threads",
+        "",
+    ]
+    lines += _table(["Page", "Requests", "Requests/s", "p50", "p95", "p99", "Errors"], rows) + [""]
+    by_channel = delivery["sent_by_channel"]
+    unfinished = delivery["planned"] - delivery["sent"]
+    lines += ["### Reminders delivered meanwhile", ""]
+    lines += _table(
+        [
+            "Planned",
+            "Sent",
+            "In the app",
+            "E-mail (at the SMTP sink)",
+            "SMS (at the gateway)",
+            "Not sent",
+            "Due → sent p50",
+            "p95",
+        ],
+        [
+            [
+                f"{delivery['planned']:,}",
+                f"{delivery['sent']:,}",
+                f"{by_channel.get('in_app', 0):,}",
+                f"{by_channel.get('email', 0):,} ({delivery['at_smtp_sink']:,})",
+                f"{by_channel.get('sms', 0):,} ({delivery['at_sms_gateway']:,})",
+                f"{unfinished:,}" if not unfinished else f"**{unfinished:,}** {delivery['by_status']}",
+                _number(delivery["latency_p50_s"], "s"),
+                _number(delivery["latency_p95_s"], "s"),
+            ]
+        ],
+    ) + [""]
+    limit = section["flat_limit_mb_per_10_min"]
+    memory_rows = [
+        [
+            row["process"],
+            row["pid"],
+            row["samples"],
+            _megabytes(row["start_mb"]),
+            _megabytes(row["end_mb"]),
+            _megabytes(row["max_mb"]),
+            "–" if row["slope_mb_per_10_min"] is None else f"{row['slope_mb_per_10_min']:+.2f} MB",
+        ]
+        for row in section["memory"]
+    ]
+    verdict = (
+        f"Memory flat: every process under {limit:.0f} MB per 10 minutes."
+        if section["memory_flat"]
+        else f"**Memory not flat: a process grew {limit:.0f} MB or more per 10 minutes.**"
+    )
+    lines += ["### Memory (resident set)", ""]
+    lines += _table(["Process", "pid", "Samples", "Start", "End", "Max", "Slope per 10 min"], memory_rows)
+    lines += ["", verdict, ""]
+    return lines + _tail(section)
+
+
+RENDERERS = {
+    "pages": render_pages,
+    "side_by_side": render_side_by_side,
+    "load": render_load,
+    "soak": render_soak,
+}
 
 
 def render(data: dict) -> str:

@@ -53,14 +53,16 @@ def contact_for(user, pk) -> Contact:
     return contact
 
 
-def can_serve(user, company: Company) -> bool:
-    """May this user change the company's records? Its manager or its butler in service."""
+def can_serve(user, company: Company, *, periods: list[ServicePeriod] | None = None) -> bool:
+    """May this user change the company's records? Its manager or its butler in service.
+    ``periods``: all the company's service periods with their butlers, when the caller has loaded them."""
     if is_manager(user):
         return True
-    return (
-        is_butler(user)
-        and company.service_periods.active().filter(butler__user=user, butler__active=True).exists()
-    )
+    if not is_butler(user):
+        return False
+    if periods is not None:
+        return any(p.is_active and p.butler.user_id == user.pk and p.butler.active for p in periods)
+    return company.service_periods.active().filter(butler__user=user, butler__active=True).exists()
 
 
 def own_contacts_only(user, company: Company, *, serves: bool | None = None) -> bool:

@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from butler import roles
 from butler.models import (
@@ -15,6 +16,8 @@ from butler.models import (
     ServicePeriod,
     Suggestion,
 )
+from butler.security.sessions import user_sessions_end
+from reminders.history_admin import SimpleHistoryAdmin
 
 
 @admin.register(Butler)
@@ -27,6 +30,22 @@ class ButlerAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         roles.add_role(obj.user, roles.BUTLER)
+        if change and "active" in form.changed_data and not obj.active:
+            # A deactivated butler is signed out everywhere at once.
+            user_sessions_end(user=obj.user, reason="butler_deactivated")
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin; switching a user off (``is_active``) also ends their open sessions."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_sessions_end(user=obj, reason="user_deactivated")
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserAdmin)
 
 
 @admin.register(ServicePeriod)

@@ -19,3 +19,13 @@ class ButlerConfig(AppConfig):
         register("rate-licence", RatingInvitationHandler())
         register("rate-period", RatingInvitationHandler())
         register("case", CaseHandler())
+
+        # Sign-in protection: request ids in every log record, the access trail, Celery tasks' ids.
+        from celery.signals import task_postrun, task_prerun
+
+        from butler.security import audit, request_context
+
+        request_context.install_record_factory()
+        audit.connect()
+        task_prerun.connect(request_context.task_started, dispatch_uid="butler.security.task_started")
+        task_postrun.connect(request_context.task_finished, dispatch_uid="butler.security.task_finished")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from butler import roles
-from butler.forms import DateInput, RangeDateField
+from butler.forms import DateInput, IdChoicesField, RangeDateField
 from butler.models import AuditCase, Butler, ImprovementAction, Rating, Stars, Suggestion
 from companies.models import LicenceType
 
@@ -174,7 +174,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return (butler.display_name if butler else "") or user.get_full_name() or user.username
 
 
-class CaseChoiceField(forms.ModelMultipleChoiceField):
+class CaseChoiceField(IdChoicesField):
     def label_from_instance(self, case) -> str:
         if case.rating_id:
             brief = f"★{case.rating.overall}"

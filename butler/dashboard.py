@@ -12,10 +12,15 @@ filter means depends on the record:
 - licences and message threads: the butler who served the company on the day that counts (issued,
   lapsed, thread started); threads awaiting an answer now: the butler serving the company now;
 - reminders: those about companies the butler served at some time in the range.
+
+Without a butler chosen, the licence and reminder figures of the range's past days are read from the daily
+figures (``DashboardDay``, kept by ``butler.dashboard_days`` for the whole window and for each business type)
+and only today is counted live, so the page stays fast with millions of licences and reminders; with a butler,
+only that butler's companies are read. The other tables are small enough to count live.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -36,7 +41,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Concat, TruncDate, TruncMonth, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.functional import Promise
@@ -44,7 +49,17 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from butler.messaging import OFFICE_HOURS
-from butler.models import BAD_STARS, AuditCase, Butler, MessageThread, Rating, ServicePeriod, Suggestion
+from butler.models import (
+    BAD_STARS,
+    AuditCase,
+    Butler,
+    DashboardDay,
+    MessageThread,
+    Rating,
+    ServicePeriod,
+    Suggestion,
+)
+from butler.models.figures import FIGURES as DAY_FIGURES
 from companies.models import Company, CompanyLicence, LicenceStatus, Trip
 from companies.workdays import add_working_days
 from reminders.models import Reminder
@@ -131,6 +146,19 @@ class Scope:
         )
         return Exists(periods)
 
+    def served_some_time(self, company: str = "company_id") -> Q:
+        """Records of companies the chosen butler served at some time in the range (a subquery of their
+        periods): a record served on a day of the range is one of them, so this narrows the rows read to
+        the butler's companies before each row's day is checked."""
+        if not self.butler_id:
+            return Q()
+        periods = ServicePeriod.objects.filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=self.since),
+            butler_id=self.butler_id,
+            start_date__lte=self.until,
+        )
+        return Q(**{f"{company}__in": periods.values("company_id")})
+
     def served_in_range(self) -> Q:
         """Companies (as the outer row) the chosen butler served at some time in the range."""
         if not self.butler_id:
@@ -195,7 +223,7 @@ def _licences(scope: Scope) -> _Source:
     # Only licences with one of the figures' dates in the range (indexed), not the whole register.
     dated = scope.days("first_issued_on") | scope.days("issued_on") | scope.days("expires_on")
     rows, served = _flagged(
-        CompanyLicence.objects.filter(scope.of_business_type())
+        CompanyLicence.objects.filter(scope.of_business_type(), scope.served_some_time())
         .filter(dated)
         .annotate(has_trip=has_trip, trip_count=Subquery(trips, output_field=IntegerField())),
         served_first=scope.served_on("company_id", "first_issued_on"),
@@ -218,17 +246,19 @@ def _licences(scope: Scope) -> _Source:
 
 
 def _ratings(scope: Scope) -> _Source:
-    set_aside = Exists(AuditCase.objects.filter(rating_id=OuterRef("pk"), finding__in=SET_ASIDE))
-    rows = Rating.objects.filter(scope.of_business_type()).annotate(set_aside=set_aside)
+    # A rating's case (one at most) is joined once, so every condition reads its finding from the row.
+    set_aside = Q(case__finding__in=SET_ASIDE)
+    in_range = scope.moments("created_at")
+    # Every figure is about ratings in the range: only those rows are read (indexed by time).
+    rows = Rating.objects.filter(in_range, scope.of_business_type())
     if scope.butler_id:
         rows = rows.filter(butler_id=scope.butler_id)
-    in_range = scope.moments("created_at")
-    kept = in_range & Q(set_aside=False)
+    kept = in_range & ~set_aside
     conditions = {
         "ratings": kept,
         "ratings_bad": kept & Q(overall__in=BAD_STARS),
         "ratings_good": kept & Q(overall__in=GOOD_STARS),
-        "ratings_set_aside": in_range & Q(set_aside=True),
+        "ratings_set_aside": in_range & set_aside,
     }
     for stars in range(1, 6):
         conditions[f"stars_{stars}"] = kept & Q(overall=stars)
@@ -289,8 +319,11 @@ def _threads(scope: Scope) -> _Source:
 
 def _reminders(scope: Scope) -> QuerySet:
     """Reminders scheduled in the range, as the delivery page counts them (``delivery_counts``); with a
-    butler or business type, only those about the filtered companies (``company:<id>`` scopes)."""
-    rows = Reminder.objects.filter(scope.moments("scheduled_at"))
+    butler or business type, only those about the filtered companies (``company:<id>`` scopes). Only sent
+    and failed ones: every figure counts one or the other, and the (status, time) index finds just them."""
+    rows = Reminder.objects.filter(
+        scope.moments("scheduled_at"), status__in=(Reminder.Status.SENT, Reminder.Status.FAILED)
+    )
     if scope.butler_id or scope.business_type_id:
         companies = (
             Company.objects.filter(scope.of_business_type("pk"), scope.served_in_range())
@@ -447,6 +480,26 @@ class Dashboard:
         return sum(row.count for row in self.suggestions)
 
 
+def closed_days(scope: Scope) -> tuple[dict[str, int] | None, date | None]:
+    """The figures of the range's past days added up from their rows (the whole window's, or the chosen
+    business type's), and the last day they cover — or ``(None, None)`` when the range is counted live: a
+    butler is chosen, the range has no past day, or a past day has no row."""
+    if scope.butler_id:
+        return None, None
+    last = min(scope.until, scope.today - timedelta(days=1))
+    if scope.since > last:
+        return None, None
+    rows = DashboardDay.objects.filter(day__range=(scope.since, last))
+    if scope.business_type_id:
+        rows = rows.filter(business_type_id=scope.business_type_id)
+    else:
+        rows = rows.filter(business_type__isnull=True)
+    totals = rows.aggregate(days=Count("pk"), **{figure: Sum(figure, default=0) for figure in DAY_FIGURES})
+    if totals.pop("days") != (last - scope.since).days + 1:
+        return None, None
+    return totals, last
+
+
 def dashboard_figures(
     *,
     since: date,
@@ -457,8 +510,12 @@ def dashboard_figures(
 ) -> Dashboard:
     """Every figure of the dashboard under the filters, in a fixed number of queries."""
     scope = Scope(since, until, butler_id, business_type_id, today or timezone.localdate())
+    # The past days' licence and reminder figures from the daily figures where they cover the range; only the
+    # rest of the range (today, and any later day) is counted live.
+    past, last_past = closed_days(scope)
+    live = replace(scope, since=last_past + timedelta(days=1)) if past else scope
     period_source = _periods(scope)
-    licence_source = _licences(scope)
+    licence_source = _licences(live)
     rating_source = _ratings(scope)
     case_source = _cases(scope)
     thread_source = _threads(scope)
@@ -466,7 +523,12 @@ def dashboard_figures(
     in_range = suggestion_source.conditions["suggestions"]
     counted = _aggregate_together(
         {
-            "periods": (period_source.rows, _counts(period_source)),
+            # Each of the two read through its own index (the active periods, the start dates in range).
+            "in_service": (
+                period_source.rows.filter(period_source.conditions["in_service"]),
+                {"in_service": Count("pk")},
+            ),
+            "cards": (period_source.rows.filter(period_source.conditions["cards"]), {"cards": Count("pk")}),
             "licences": (
                 licence_source.rows,
                 _counts(
@@ -475,11 +537,13 @@ def dashboard_figures(
                 ),
             ),
             "reminders": (
-                _reminders(scope),
+                _reminders(live),
+                # Counted on scheduled_at: PostgreSQL reads them from its (scheduled_at) INCLUDE (status,
+                # late) index alone.
                 {
-                    "sent": Count("pk", filter=Q(status=Reminder.Status.SENT)),
-                    "late": Count("pk", filter=Q(status=Reminder.Status.SENT, late=True)),
-                    "failed": Count("pk", filter=Q(status=Reminder.Status.FAILED)),
+                    "sent": Count("scheduled_at", filter=Q(status=Reminder.Status.SENT)),
+                    "late": Count("scheduled_at", filter=Q(status=Reminder.Status.SENT, late=True)),
+                    "failed": Count("scheduled_at", filter=Q(status=Reminder.Status.FAILED)),
                 },
             ),
             "ratings": (
@@ -505,7 +569,16 @@ def dashboard_figures(
             ),
         }
     )
-    periods, licences, reminders = counted["periods"], counted["licences"], counted["reminders"]
+    periods = counted["in_service"] | counted["cards"]
+    licences, reminders = counted["licences"], counted["reminders"]
+    if past:
+        for name in ("obtained", "on_time", "late", "lapsed"):
+            licences[name] += past[f"licences_{name}"]
+        licences["issued"] += past["matters"]
+        licences["trips"] += past["trips"]
+        licences["zero_trip"] += past["zero_trip"]
+        for name in ("sent", "late", "failed"):
+            reminders[name] += past[f"reminders_{name}"]
     ratings, cases, threads = counted["ratings"], counted["cases"], counted["threads"]
     series, unit = _series(scope)
     return Dashboard(
@@ -562,51 +635,81 @@ def _median_response(source: _Source, answered: int) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _count_of(rows: QuerySet) -> Coalesce:
-    """A correlated subquery counting ``rows`` (which refer to the outer row with ``OuterRef``)."""
-    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def workload_first(rows: list[WorkloadRow], limit: int) -> list[WorkloadRow]:
+    """The ``limit`` butlers who most need a look: threads awaiting an answer, then open audit cases, then
+    companies in service (a province has hundreds of butlers; the export lists every one)."""
+    ranked = sorted(rows, key=lambda w: (-w.awaiting, -w.open_cases, -w.in_service, w.butler.display_name))
+    return ranked[:limit]
 
 
 def butler_workload(scope: Scope) -> list[WorkloadRow]:
     """Per active butler: companies in service, open audit cases about those companies, threads of those
-    companies awaiting an answer, and ratings of the butler in the range (count and average), in one query.
+    companies awaiting an answer, and ratings of the butler in the range (count and average).
+
+    Two queries whatever the number of butlers: the butlers, and the four counts grouped by butler, stacked
+    (``UNION ALL``) and told apart by a tag. Each count is grouped over its own rows once (a case or a thread
+    finds the butler serving its company through the one active period), not recounted per butler.
     """
-    serving = ServicePeriod.objects.active().filter(
-        butler_id=OuterRef(OuterRef("pk")), company_id=OuterRef("company_id")
-    )
-    kept = ~Exists(AuditCase.objects.filter(rating_id=OuterRef("pk"), finding__in=SET_ASIDE))
-    ratings = Rating.objects.filter(
-        kept, scope.moments("created_at"), scope.of_business_type(), butler_id=OuterRef("pk")
-    )
     butlers = Butler.objects.filter(active=True)
     if scope.butler_id:
         butlers = butlers.filter(pk=scope.butler_id)
-    butlers = butlers.annotate(
-        in_service=_count_of(
-            ServicePeriod.objects.active().filter(scope.of_business_type(), butler_id=OuterRef("pk"))
-        ),
-        open_cases=_count_of(AuditCase.objects.open().filter(Exists(serving), scope.of_business_type())),
-        awaiting=_count_of(
-            MessageThread.objects.filter(Exists(serving), scope.of_business_type(), awaiting_window=True)
-        ),
-        rating_count=_count_of(ratings),
-        rating_avg=Subquery(
-            ratings.order_by().annotate(a=Func(F("overall"), function="AVG")).values("a"),
-            output_field=FloatField(),
-        ),
-    ).order_by("display_name", "pk")
-    return [
-        WorkloadRow(
-            b,
-            b.in_service,
-            b.open_cases,
-            b.awaiting,
-            b.rating_count,
-            float(b.rating_avg) if b.rating_avg is not None else None,
+    serving = Subquery(
+        ServicePeriod.objects.active().filter(company_id=OuterRef("company_id")).values("butler_id")[:1]
+    )
+    none = Cast(Value(None), output_field=FloatField())
+
+    def grouped(rows: QuerySet, tag: str, butler, average=none) -> QuerySet:
+        return (
+            rows.annotate(tally=Value(tag), tallied_butler=butler)
+            .order_by()
+            .values("tally", "tallied_butler")
+            .annotate(n=Count("pk"), average=average)
+            .values_list("tally", "tallied_butler", "n", "average")
         )
-        for b in butlers
+
+    kept = ~Exists(AuditCase.objects.filter(rating_id=OuterRef("pk"), finding__in=SET_ASIDE))
+    parts = [
+        grouped(
+            ServicePeriod.objects.active().filter(scope.of_business_type()), "in_service", F("butler_id")
+        ),
+        grouped(AuditCase.objects.open().filter(scope.of_business_type()), "open_cases", serving),
+        grouped(
+            MessageThread.objects.filter(scope.of_business_type(), awaiting_window=True), "awaiting", serving
+        ),
+        grouped(
+            Rating.objects.filter(kept, scope.moments("created_at"), scope.of_business_type()),
+            "ratings",
+            F("butler_id"),
+            Cast(Avg("overall"), output_field=FloatField()),
+        ),
     ]
+    counts: dict[str, dict[int, tuple[int, float | None]]] = {
+        "in_service": {},
+        "open_cases": {},
+        "awaiting": {},
+        "ratings": {},
+    }
+    for tally, butler_id, n, average in parts[0].union(*parts[1:], all=True):
+        if butler_id is not None:
+            counts[tally][butler_id] = (n, average)
+
+    def count(tally: str, butler_id: int) -> int:
+        return counts[tally].get(butler_id, (0, None))[0]
+
+    rows = []
+    for butler in butlers.order_by("display_name", "pk"):
+        ratings, average = counts["ratings"].get(butler.pk, (0, None))
+        rows.append(
+            WorkloadRow(
+                butler,
+                count("in_service", butler.pk),
+                count("open_cases", butler.pk),
+                count("awaiting", butler.pk),
+                ratings,
+                float(average) if average is not None else None,
+            )
+        )
+    return rows
 
 
 def series_unit(since: date, until: date) -> str:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.dashboard import default_range
-from butler.forms import RangeDateField
+from butler.forms import QuickSelect, RangeDateField
 from butler.models import Butler
 from companies.models import BusinessType
 
@@ -16,7 +16,11 @@ class DashboardFilterForm(forms.Form):
     since = RangeDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = RangeDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     butler = forms.ModelChoiceField(
-        label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
+        label=_("Butler"),
+        queryset=Butler.objects.all(),
+        required=False,
+        empty_label=_("All butlers"),
+        widget=QuickSelect,  # a province has hundreds of butlers
     )
     business_type = forms.ModelChoiceField(
         label=_("Business type"),

@@ -1,12 +1,17 @@
 """Forms of the butler service: they check shape and say what is wrong; services do the saving."""
 
+import logging
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from butler.models import Butler
@@ -14,6 +19,31 @@ from companies.credit_code import normalize_credit_code, region_code, validate_c
 from companies.models import BusinessType, Company, Contact, District
 from companies.phones import normalize_mobile, validate_mobile
 from companies.services import Registration
+
+security_log = logging.getLogger("butler.security")
+
+# The largest key a row can have (64 bits): a larger id names nothing, and SQLite cannot even bind it.
+MAX_ID = 2**63 - 1
+
+
+def ids_from(values) -> list[int]:
+    """The ids in ``values`` (``?cases=1,2`` or ``?cases=1&cases=2``); text, other scripts' digits and
+    numbers no row can have are left out."""
+    parts = (part.strip() for value in values for part in value.split(","))
+    return [int(part) for part in parts if part.isascii() and part.isdigit() and int(part) <= MAX_ID]
+
+
+class IdChoicesField(forms.ModelMultipleChoiceField):
+    """Choices by id that refuses an id no row can have as an invalid choice, before asking the database."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip()
+            if text.isascii() and text.isdigit() and int(text) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 class CreditCodeField(forms.CharField):
@@ -52,6 +82,33 @@ class RangeDateField(forms.DateField):
             raise forms.ValidationError(_("Choose a date between 2000 and 2099."), code="out_of_range")
 
 
+SELECTED = mark_safe(" selected")  # noqa: S308 - a constant attribute, no user text
+
+
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python instead of one included template each: a list of
+    hundreds of butlers renders in about a millisecond instead of a fifth of a second."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    "" if option["value"] is None else option["value"],
+                    SELECTED if option["selected"] else "",
+                    option["label"],
+                )
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -82,6 +139,7 @@ class CompanyProfileForm(forms.ModelForm):
             "status",
         ]
         widgets = {"registered_on": DateInput(), "business_types": forms.CheckboxSelectMultiple}
+        field_classes = {"business_types": IdChoicesField}
 
     def profile(self) -> dict:
         """The profile as ``company_update`` takes it."""
@@ -162,6 +220,52 @@ class ContactForm(forms.ModelForm):
         """The service hands the primary role over; the database keeps it to one per company."""
 
 
+class ContactEditForm(ContactForm):
+    """A contact changed by their butler or the manager. The mobile number and the e-mail address are where
+    the contact signs in and receives password-reset links, so changing either asks the person making the
+    change for their own password again: a session left open at the window cannot hand an account over."""
+
+    SIGN_IN_FIELDS = ("mobile", "email")
+
+    password = forms.CharField(
+        label=_("Your password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change the mobile number or the e-mail address."),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(name in self.changed_data for name in self.SIGN_IN_FIELDS):
+            password = cleaned.get("password") or ""
+            if not password:
+                self.add_error(
+                    "password", _("Type your password to change the mobile number or the e-mail address.")
+                )
+            elif not self.actor.check_password(password):
+                security_log.warning(
+                    "password re-check failed",
+                    extra={
+                        "event": "reauth_failed",
+                        "username": self.actor.get_username(),
+                        "user_id": self.actor.pk,
+                    },
+                )
+                self.add_error(
+                    "password", _("This is not your password. Type the password you sign in with.")
+                )
+        return cleaned
+
+    def contact_fields(self) -> dict:
+        """What the contact service takes: everything but the password."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "password"}
+
+
 class TransferForm(forms.Form):
     to_butler = forms.ModelChoiceField(label=_("New butler"), queryset=Butler.objects.none())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
@@ -229,6 +333,10 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or mobile number")
         self.fields["username"].widget.attrs["autofocus"] = True
+        # Django sets the field's length after building it, so only the browser held to it: what is longer
+        # than any username is refused here, before the sign-in (and the lockout's record of it) is tried.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from butler.forms import DateInput, MobileField
+from butler.forms import DateInput, IdChoicesField, MobileField
 from companies.lifecycle import targets
 from companies.models import (
     LicenceChannel,
@@ -55,7 +55,7 @@ class LicenceStepForm(forms.Form):
         required=False,
         help_text=_("Leave empty to use the catalogue's validity."),
     )
-    materials = forms.ModelMultipleChoiceField(
+    materials = IdChoicesField(
         label=_("Missing materials"),
         queryset=LicenceMaterial.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -176,11 +176,16 @@ class LicenceHandler:
     """Tells the engine about ``licence:<id>`` subjects."""
 
     def _licence(self, reminder) -> CompanyLicence | None:
-        return (
-            CompanyLicence.objects.select_related("licence_type", "company", "vehicle", "person", "vessel")
-            .filter(pk=int(reminder.subject.split(":", 1)[1]))
-            .first()
-        )
+        """The reminder's licence, read once per reminder: the engine asks whether it is still due, then for
+        its message, one right after the other."""
+        if "_licence" not in reminder.__dict__:
+            related = ("licence_type", "company", "vehicle", "person", "vessel")
+            reminder.__dict__["_licence"] = (
+                CompanyLicence.objects.select_related(*related)
+                .filter(pk=int(reminder.subject.split(":", 1)[1]))
+                .first()
+            )
+        return reminder.__dict__["_licence"]
 
     def no_longer_due(self, reminder) -> str:
         licence = self._licence(reminder)

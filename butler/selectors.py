@@ -8,26 +8,35 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, Field, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThan
+from django.http import Http404
 from django.utils import timezone
 
 from butler import roles
 from butler.models import Butler, PortalInvitation, ServicePeriod
 from companies.credit_code import ALPHABET as CODE_ALPHABET
 from companies.credit_code import normalize_credit_code, validate_credit_code
-from companies.models import BusinessType, Company, CompanyLicence, Contact
+from companies.models import Company, CompanyLicence, Contact
 from companies.selectors import with_lapse_risk
 
 FIRST_VISIT_RESULTS = 20
 
 
-def butler_for_user(user) -> Butler | None:
-    """The butler profile of a signed-in butler, read once per request."""
+def butler_for_user(user, *, among=()) -> Butler | None:
+    """The butler profile of a signed-in butler, read once per request (``among``: butlers the caller has
+    loaded already, where it is taken from without a query). The page header's ``user.butler`` reads the
+    same answer: no query there either."""
+    profile = Butler._meta.get_field("user").remote_field
     if not roles.is_butler(user):
+        if user.is_authenticated and not profile.is_cached(user):
+            profile.set_cached_value(user, None)
         return None
     cached = getattr(user, "_butler_profile", False)
     if cached is False:
-        cached = Butler.objects.filter(user=user).first()
+        cached = next((b for b in among if b.user_id == user.pk), None) or (
+            Butler.objects.filter(user=user).first()
+        )
         user._butler_profile = cached
+        profile.set_cached_value(user, cached)
     return cached
 
 
@@ -232,8 +241,9 @@ PORTFOLIO_SORTS = {
 
 
 def _with_company(periods: QuerySet) -> QuerySet:
-    return periods.select_related("company", "butler").prefetch_related(
-        "company__business_types",
+    # Not the butler: these are one butler's periods, and 300 copies of them cost more than they tell.
+    return periods.select_related("company").prefetch_related(
+        Prefetch("company__business_types", to_attr="business_type_list"),
         Prefetch(
             "company__contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts"
         ),
@@ -300,31 +310,56 @@ def butler_workload(*, today: date | None = None, ending_within_days: int = 30) 
     return [Workload(b, b.in_service, b.ending_soon, b.cards_issued, b.completed) for b in butlers]
 
 
+def _with_page_figures(companies: QuerySet) -> QuerySet:
+    """The company page's figures and business types, read with the company: no query of their own."""
+    from companies.selectors import business_types_text, with_licence_figures
+
+    links = Company.business_types.through.objects.all()
+    return with_licence_figures(companies).annotate(
+        business_types_text=business_types_text(links, owner="company")
+    )
+
+
+def company_for_page(user, pk: int) -> Company:
+    """The company of the company page if the user may see it (else 404), read together with its licence
+    figures, its business types and the user's unread notices (the bell): one query where there were six."""
+    from butler.access import companies_visible_to
+    from reminders.selectors import unread_count_expression
+
+    company = (
+        _with_page_figures(companies_visible_to(user).filter(pk=pk))
+        .annotate(viewer_unread_notices=unread_count_expression(user))
+        .first()
+    )
+    if company is None:
+        raise Http404
+    return company
+
+
 def company_page(company: Company) -> dict:
-    """Everything the company page shows, loaded in a fixed number of queries."""
+    """Everything the company page shows, loaded in a fixed number of queries (one more for a company not read
+    by :func:`company_for_page`: its figures)."""
+    from companies.selectors import business_types_from_text, licence_figures
+    from reminders.selectors import reminders_for_scope
+
+    if not hasattr(company, "figure_matters"):
+        company = _with_page_figures(Company.objects.filter(pk=company.pk)).get()
     contacts = list(company.contacts.select_related("user"))
     periods = list(company.service_periods.select_related("butler"))
     current = next((p for p in periods if p.is_active), None)
-    # Every business type, marked if the company has it: the profile's badges and the history's names.
-    held = Company.business_types.through.objects.filter(
-        company_id=company.pk, businesstype_id=OuterRef("pk")
-    )
-    types = list(BusinessType.objects.annotate(held=Exists(held)))
-    from companies.selectors import lapse_risk, licence_measures
-    from reminders.selectors import reminders_for_scope
-
+    measures, risk = licence_figures(company)
     return {
         "log": contact_log(company),
         "reminders": reminders_for_scope(f"company:{company.pk}", limit=8),
         "company": company,
-        "measures": licence_measures(company.licences.all()),
-        "risk": lapse_risk(company),
-        "business_types": [t for t in types if t.held],
+        "measures": measures,
+        "risk": risk,
+        "business_types": business_types_from_text(company.business_types_text),
         "contacts": contacts,
         "periods": periods,
         "current_period": current,
         "history": company_history(
-            company, types=types, butler_names={p.butler_id: p.butler.display_name for p in periods}
+            company, butler_names={p.butler_id: p.butler.display_name for p in periods}
         ),
         "feedback": company_feedback(company),
     }
@@ -439,33 +474,34 @@ def _same_act(previous, record) -> bool:
     )
 
 
-def _business_type_change(types: dict):
+def _business_type_change(previous, record) -> list[tuple[str, str, str]]:
+    """The business types before and after a change of the company profile, if they changed."""
     from django.utils.translation import gettext
 
-    def compare(previous, record) -> list[tuple[str, str, str]]:
-        before = {row.businesstype_id for row in previous.historicalcompany_business_types_set.all()}
-        after = {row.businesstype_id for row in record.historicalcompany_business_types_set.all()}
-        if before == after:
-            return []
+    from companies.selectors import business_types_from_text
 
-        def show(ids):
-            return ", ".join(sorted(types[i].name for i in ids if i in types)) or "—"
+    before = business_types_from_text(previous.business_types_text)
+    after = business_types_from_text(record.business_types_text)
+    if {t.pk for t in before} == {t.pk for t in after}:
+        return []
 
-        return [(gettext("business types"), show(before), show(after))]
+    def show(types):
+        return ", ".join(sorted(t.name for t in types)) or "—"
 
-    return compare
+    return [(gettext("business types"), show(before), show(after))]
 
 
 def company_history(
     company: Company,
     *,
     limit: int = 100,
-    types: list[BusinessType] | None = None,
     butler_names: dict[int, str] | None = None,
 ) -> list[HistoryEntry]:
     """Who changed what, when: the company, its contacts and its service periods, newest first.
-    ``types`` and ``butler_names``: what the caller already loaded, to spare their queries."""
+    ``butler_names``: what the caller already loaded, to spare a query. Three queries."""
     from django.utils.translation import gettext
+
+    from companies.selectors import business_types_text
 
     user_fields = ("history_user", "history_user__butler")
     window = 2 * limit  # the newest rows of each kind, with room for the rows their changes compare to
@@ -475,7 +511,11 @@ def company_history(
             reversed(rows.select_related(*user_fields).order_by("-history_date", "-history_id")[:window])
         )
 
-    company_rows = newest(company.history.prefetch_related("historicalcompany_business_types_set"))
+    # The rows django-simple-history keeps of each record's business types.
+    type_links = company.history.model.business_types.model._default_manager.all()
+    company_rows = newest(
+        company.history.annotate(business_types_text=business_types_text(type_links, owner="history"))
+    )
     contact_rows = newest(Contact.history.filter(company_id=company.pk))
     period_rows = newest(ServicePeriod.history.filter(company_id=company.pk))
     butler_names = dict(butler_names or {})
@@ -483,14 +523,13 @@ def company_history(
     if missing:
         butler_names |= dict(Butler.objects.filter(pk__in=missing).values_list("pk", "display_name"))
     names = {(Butler, pk): name for pk, name in butler_names.items()}
-    types = {t.pk: t for t in (BusinessType.objects.all() if types is None else types)}
     entries = (
         history_entries(
             company_rows,
             lambda r: gettext("Company profile"),
             {"created_at", "business_types"},
             names,
-            extra=_business_type_change(types),
+            extra=_business_type_change,
         )
         + history_entries(
             contact_rows, lambda r: gettext("Contact %(name)s") % {"name": r.name}, {"user"}, names

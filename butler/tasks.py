@@ -2,12 +2,20 @@
 
 from celery import shared_task
 
-from butler import services
+from butler import health, services
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, soft_time_limit=50, time_limit=60)
 def notify_company_of_transfer(period_id: int) -> int:
     return services.transfer_notify_company(period_id=period_id)
+
+
+@shared_task(soft_time_limit=30 * 60, time_limit=35 * 60)
+def refresh_dashboard_days() -> int:
+    """Hourly: the dashboard's daily figures of the last weeks again (every missing day the first time)."""
+    from butler.dashboard_days import dashboard_days_refresh
+
+    return dashboard_days_refresh().days
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
@@ -45,3 +53,9 @@ def reconcile_reminders() -> dict[str, int]:
         "companies": walked.companies + (changed.companies if changed else 0),
         "finished": int(walked.finished),
     }
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
+def record_heartbeat() -> None:
+    """Every minute (beat): record that a worker completed a task, for the tasks check of ``/healthz``."""
+    health.heartbeat_record()

@@ -632,7 +632,7 @@ class _Writer:
     def base(self, model: type[models.Model]) -> int:
         """The largest id in the table: rows written with explicit ids come after it."""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {model._meta.db_table}")  # noqa: S608
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {model._meta.db_table}")  # noqa: S608 - a model's own table name
             return cursor.fetchone()[0]
 
     def moment(self, day: date, minute: int) -> datetime:
@@ -915,18 +915,18 @@ class _Writer:
         ]
         if vehicle_type:
             sources.append(
-                f"SELECT v.company_id, {vehicle_type.pk}, 'vehicle:' || v.id, v.id, NULL, NULL, v.id "  # noqa: S608
+                f"SELECT v.company_id, {vehicle_type.pk}, 'vehicle:' || v.id, v.id, NULL, NULL, v.id "  # noqa: S608 - a primary key
                 "FROM companies_vehicle v JOIN seed_plan sp ON sp.id = v.company_id "
                 "WHERE v.vehicle_type <> 'training'"
             )
         if person_type:
             sources.append(
-                f"SELECT pe.company_id, {person_type.pk}, 'person:' || pe.id, NULL, pe.id, NULL, pe.id "  # noqa: S608
+                f"SELECT pe.company_id, {person_type.pk}, 'person:' || pe.id, NULL, pe.id, NULL, pe.id "  # noqa: S608 - a primary key
                 "FROM companies_person pe JOIN seed_plan sp ON sp.id = pe.company_id"
             )
         if vessel_type:
             sources.append(
-                f"SELECT ve.company_id, {vessel_type.pk}, 'vessel:' || ve.id, NULL, NULL, ve.id, ve.id "  # noqa: S608
+                f"SELECT ve.company_id, {vessel_type.pk}, 'vessel:' || ve.id, NULL, NULL, ve.id, ve.id "  # noqa: S608 - a primary key
                 "FROM companies_vessel ve JOIN seed_plan sp ON sp.id = ve.company_id"
             )
         key = "s.company_id * 1000003 + s.sid * 31 + s.type_id"
@@ -1320,7 +1320,7 @@ class _Writer:
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our own table names
                     f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                 )
 

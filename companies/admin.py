@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from companies.models import (
     BusinessType,
@@ -17,6 +16,7 @@ from companies.models import (
     Vessel,
 )
 from companies.services import licence_due_dates_recompute
+from reminders.history_admin import SimpleHistoryAdmin
 
 
 @admin.register(BusinessType)

@@ -3,12 +3,28 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from companies import workdays
 from companies.lifecycle import HELD, PENDING, TO_OBTAIN
-from companies.models import CompanyLicence, LicenceMaterial, LicenceScope, LicenceStatus
+from companies.models import BusinessType, CompanyLicence, LicenceMaterial, LicenceScope, LicenceStatus
 
 S = LicenceStatus
 SOON_DAYS = 30
@@ -120,6 +136,15 @@ def risk_filters(today: date, prefix: str = "licences__") -> dict[str, Q]:
     }
 
 
+# Which counts of at-risk licences make which level, highest first: read by the SQL and the Python below.
+RISK_RULES = ((Risk.HIGH, ("overdue",)), (Risk.MEDIUM, ("renewal", "late")), (Risk.LOW, ("soon",)))
+
+
+def risk_level_of(counts: dict[str, int]) -> int:
+    """The :class:`Risk` level of counts of licences meeting each of :func:`risk_filters`' conditions."""
+    return next((level for level, names in RISK_RULES if any(counts[name] for name in names)), Risk.NONE)
+
+
 def with_lapse_risk(queryset: QuerySet, *, today: date | None = None, prefix: str = "licences__") -> QuerySet:
     """Annotate ``risk_overdue``, ``risk_renewal``, ``risk_late`` and ``risk_level`` (see :class:`Risk`)."""
     today = today or timezone.localdate()
@@ -131,15 +156,13 @@ def with_lapse_risk(queryset: QuerySet, *, today: date | None = None, prefix: st
             for name, condition in conditions.items()
         }
     )
-    return counted.annotate(
-        risk_level=Case(
-            When(risk_overdue__gt=0, then=Value(Risk.HIGH)),
-            When(Q(risk_renewal__gt=0) | Q(risk_late__gt=0), then=Value(Risk.MEDIUM)),
-            When(risk_soon__gt=0, then=Value(Risk.LOW)),
-            default=Value(Risk.NONE),
-            output_field=IntegerField(),
-        )
-    )
+    whens = []
+    for level, names in RISK_RULES:
+        condition = Q()
+        for name in names:
+            condition |= Q(**{f"risk_{name}__gt": 0})
+        whens.append(When(condition, then=Value(level)))
+    return counted.annotate(risk_level=Case(*whens, default=Value(Risk.NONE), output_field=IntegerField()))
 
 
 def lapse_risk(company, *, today: date | None = None) -> int:
@@ -158,63 +181,97 @@ class Measures:
     zero_trip_share: float | None
     obtained_with_deadline: int
     obtained_before_deadline_share: float | None
-    issued_after_acceptance: int
+    # None when asked for without the working days (:func:`licence_figures`).
+    issued_after_acceptance: int | None
     average_working_days_to_issue: float | None
     within_committed_share: float | None
 
 
-def licence_measures(licences: QuerySet) -> Measures:
-    """The reform's measures over a set of licences (a company's, a butler's, the window's)."""
-    today = timezone.localdate()
-    rows = list(
-        licences.filter(accepted_on__isnull=False)
-        .annotate(trip_count=Count("trips"))
-        .values("trip_count", "accepted_on", "issued_on", "obtain_by", "licence_type__committed_limit_days")
-    )
-    matters = len(rows)
-    trips = sum(row["trip_count"] for row in rows)
+def _measure_counts(today: date, prefix: str = "") -> dict[str, Count]:
+    """The reform's counts over a set of licences (reached by ``prefix``), as aggregates of one query: the
+    licences joined to their trips."""
+
+    def q(**lookups) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    licence = prefix.removesuffix("__") or "pk"
+    accepted = q(accepted_on__isnull=False)
     # Every licence with a deadline that has been met or has passed: issued in time, issued late, or not yet.
-    with_deadline = list(
-        licences.filter(obtain_by__isnull=False)
-        .filter(Q(first_issued_on__isnull=False) | Q(obtain_by__lt=today))
-        .values("first_issued_on", "obtain_by")
-    )
-    issued = [row for row in rows if row["issued_on"] and row["issued_on"] >= row["accepted_on"]]
-    calendar = (
-        workdays.Calendar.for_dates(
+    with_deadline = q(obtain_by__isnull=False) & (q(first_issued_on__isnull=False) | q(obtain_by__lt=today))
+    return {
+        "matters": Count(licence, filter=accepted, distinct=True),
+        "trips_made": Count(f"{prefix}trips", filter=accepted),
+        "zero_trip": Count(licence, filter=accepted & q(trips__isnull=True), distinct=True),
+        "with_deadline": Count(licence, filter=with_deadline, distinct=True),
+        "before_deadline": Count(
+            licence, filter=with_deadline & q(first_issued_on__lte=F(f"{prefix}obtain_by")), distinct=True
+        ),
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _measures(counts: dict, issued: list[dict] | None) -> Measures:
+    matters = counts["matters"]
+    durations, committed = [], []
+    if issued:
+        calendar = workdays.Calendar.for_dates(
             min(r["accepted_on"] for r in issued), max(r["issued_on"] for r in issued)
         )
-        if issued
-        else None
-    )
-    durations = [calendar.count(row["accepted_on"], row["issued_on"]) for row in issued] if calendar else []
-    committed = [
-        (days, row["licence_type__committed_limit_days"])
-        for days, row in zip(durations, issued, strict=True)
-        if row["licence_type__committed_limit_days"]
-    ]
+        durations = [calendar.count(row["accepted_on"], row["issued_on"]) for row in issued]
+        committed = [
+            (days, row["licence_type__committed_limit_days"])
+            for days, row in zip(durations, issued, strict=True)
+            if row["licence_type__committed_limit_days"]
+        ]
     return Measures(
         matters=matters,
-        trips=trips,
-        trips_per_matter=trips / matters if matters else None,
-        zero_trip_share=sum(1 for row in rows if row["trip_count"] == 0) / matters if matters else None,
-        obtained_with_deadline=len(with_deadline),
-        obtained_before_deadline_share=(
-            sum(
-                1
-                for row in with_deadline
-                if row["first_issued_on"] and row["first_issued_on"] <= row["obtain_by"]
-            )
-            / len(with_deadline)
-            if with_deadline
-            else None
-        ),
-        issued_after_acceptance=len(issued),
+        trips=counts["trips_made"],
+        trips_per_matter=_share(counts["trips_made"], matters),
+        zero_trip_share=_share(counts["zero_trip"], matters),
+        obtained_with_deadline=counts["with_deadline"],
+        obtained_before_deadline_share=_share(counts["before_deadline"], counts["with_deadline"]),
+        issued_after_acceptance=None if issued is None else len(issued),
         average_working_days_to_issue=sum(durations) / len(durations) if durations else None,
-        within_committed_share=(
-            sum(1 for days, limit in committed if days <= limit) / len(committed) if committed else None
-        ),
+        within_committed_share=_share(sum(1 for days, limit in committed if days <= limit), len(committed)),
     )
+
+
+def licence_measures(licences: QuerySet) -> Measures:
+    """The reform's measures over a set of licences (a company's, a butler's, the window's): two queries."""
+    counts = licences.aggregate(**_measure_counts(timezone.localdate()))
+    issued = list(
+        licences.filter(accepted_on__isnull=False, issued_on__gte=F("accepted_on")).values(
+            "accepted_on", "issued_on", "licence_type__committed_limit_days"
+        )
+    )
+    return _measures(counts, issued)
+
+
+def with_licence_figures(
+    queryset: QuerySet, *, today: date | None = None, prefix: str = "licences__"
+) -> QuerySet:
+    """Annotate what :func:`licence_figures` reads: the reform's counts and the lapse risk's counts over the
+    licences each row reaches by ``prefix`` — the company page's figures in the query of its company."""
+    today = today or timezone.localdate()
+    licence = prefix.removesuffix("__")
+    risk = {
+        f"risk_{name}": Count(licence, filter=condition, distinct=True)
+        for name, condition in risk_filters(today, prefix).items()
+    }
+    return queryset.annotate(
+        **{f"figure_{name}": count for name, count in _measure_counts(today, prefix).items()}, **risk
+    )
+
+
+def licence_figures(row) -> tuple[Measures, int]:
+    """The reform's counts (not the working days from acceptance to issue) and the lapse risk (a
+    :class:`Risk` level) of a row annotated by :func:`with_licence_figures`."""
+    counts = {name: getattr(row, f"figure_{name}") for name in _measure_counts(date.min)}
+    level = risk_level_of({name: getattr(row, f"risk_{name}") for name in risk_filters(date.min, "")})
+    return _measures(counts, None), level
 
 
 def unconfirmed_years_of(items) -> list[int]:
@@ -233,3 +290,50 @@ def unconfirmed_years_of(items) -> list[int]:
     if not spans:
         return []
     return workdays.unconfirmed_years(min(start for start, _end in spans), max(end for _start, end in spans))
+
+
+# --- business types read with the row that holds them ------------------------------------------------------
+# A company's types (or a history record's) come as one text column of the company's (the record's) own
+# query rather than in a query of their own: each type as its fields joined by a unit separator, the types
+# joined by a record separator — characters no name contains.
+_UNIT, _RECORD = "\x1f", "\x1e"
+_TYPE_FIELDS = ("id", "code", "position", "name_zh", "name_en")
+
+
+class _JoinedText(Aggregate):
+    """The texts of a group joined by ``_RECORD``, in no particular order (GROUP_CONCAT on SQLite,
+    STRING_AGG on PostgreSQL)."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value(_RECORD), **extra)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
+def business_types_text(links: QuerySet, *, owner: str) -> Subquery:
+    """An annotation: the business types of each row, read from ``links`` (rows of a company–type relation,
+    the company's own or a history record's) whose ``owner`` field points at that row. Read it back with
+    :func:`business_types_from_text`."""
+    parts = []
+    for name in _TYPE_FIELDS:
+        value = F(f"businesstype__{name}")
+        parts += [Cast(value, CharField()) if name in ("id", "position") else value, Value(_UNIT)]
+    element = Concat(*parts[:-1], output_field=TextField())
+    grouped = links.filter(**{owner: OuterRef("pk")}).order_by().values(owner)
+    return Subquery(grouped.annotate(text=_JoinedText(element)).values("text"), output_field=TextField())
+
+
+def business_types_from_text(text: str | None) -> list[BusinessType]:
+    """The business types of :func:`business_types_text`, in the catalogue's order."""
+    types = []
+    for item in (text or "").split(_RECORD):
+        if item:
+            pk, code, position, name_zh, name_en = item.split(_UNIT)
+            types.append(
+                BusinessType(pk=int(pk), code=code, position=int(position), name_zh=name_zh, name_en=name_en)
+            )
+    return sorted(types, key=lambda t: (t.position, t.code))

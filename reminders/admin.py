@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from reminders.history_admin import SimpleHistoryAdmin
 from reminders.models import Notice, Reminder
 
 

@@ -3,6 +3,7 @@
 Everything is built through the product's own services, as a user would build it.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.test import override_settings
 
 from butler import roles, services
 from butler.models import Butler, ReminderRule, ServicePeriod
@@ -101,6 +103,11 @@ def frozen_clock():
 
 @pytest.fixture
 def world(db, frozen_clock) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The shared world, for fixtures of any scope (the database must be open and the clock frozen)."""
     manager = make_user("manager", roles.MANAGER, email="manager@window.example")
     butler_a = make_butler("butler_a", "王丽娜")
     butler_b = make_butler("butler_b", "张伟")
@@ -114,3 +121,15 @@ def world(db, frozen_clock) -> World:
     return World(
         manager, butler_a, butler_b, company_a, company_b, period_a, period_b, contact_a, contact_b, outsider
     )
+
+
+# --- abuse limits (butler/limits.py) ---------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def fresh_abuse_limits():
+    """Each test counts its abuse limits afresh: the counters are kept under a key prefix of its own.
+
+    The same as emptying the cache between tests, but safe when the cache is a Redis that parallel test
+    processes share (emptying it would wipe theirs too); the old counters expire with their window.
+    """
+    with override_settings(RATELIMIT_CACHE_PREFIX=f"rl:{uuid.uuid4().hex}:"):
+        yield

@@ -1,6 +1,7 @@
 """Settings come from the environment and refuse to start on dangerous values."""
 
 import os
+import secrets
 import subprocess
 import sys
 
@@ -85,3 +86,94 @@ def test_every_task_has_a_time_limit_and_the_broker_outlives_the_longest():
     longest = max(task.time_limit or app.conf.task_time_limit for task in ours.values())
     if settings.CELERY_BROKER_URL.startswith("redis"):
         assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > longest
+
+
+def _deploy_check(**env) -> subprocess.CompletedProcess:
+    """``manage.py check --deploy`` on the base settings with a production environment and no servers."""
+    production = {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "butler.example",
+        "BEHIND_TLS_PROXY": "1",
+        "DJANGO_SETTINGS_MODULE": "butler.settings.base",
+    }
+    # Not the run's own settings, nor the browser tests' leave to call the ORM from Playwright's loop.
+    inherited = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", *production}
+    environment = {k: v for k, v in os.environ.items() if k not in inherited}
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [
+            sys.executable,
+            str(settings.BASE_DIR / "manage.py"),
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**environment, **production, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = _deploy_check()
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_deploy_checks_pass_when_the_proxy_redirects_to_https_itself():
+    result = _deploy_check(SECURE_SSL_REDIRECT="0")
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_deploy_checks_fail_with_debug_on():
+    result = _deploy_check(DEBUG="1")
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr
+
+
+def test_the_deploy_checks_fail_without_hsts():
+    result = _deploy_check(SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr
+
+
+def test_logs_are_json_in_production_and_text_when_debugging():
+    assert _setting("LOG_FORMAT", DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="butler.example") == "json"
+    assert _setting("LOG_FORMAT", DEBUG="1") == "text"
+    assert _setting("LOG_FORMAT", DEBUG="1", LOG_FORMAT="json") == "json"
+
+
+def test_secure_defaults_in_production_and_plain_http_when_debugging():
+    production = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "butler.example"}
+    assert _setting("SECURE_SSL_REDIRECT", **production) == "True"
+    assert _setting("SECURE_HSTS_SECONDS", **production) == str(365 * 24 * 3600)
+    assert _setting("SECURE_HSTS_PRELOAD", **production) == "False"
+    assert _setting("CSRF_COOKIE_HTTPONLY", **production) == "True"
+    # Behind the proxy its X-Forwarded-For names the client; without it only the connection does.
+    assert "HTTP_X_FORWARDED_FOR" in _setting(
+        "AXES_IPWARE_META_PRECEDENCE_ORDER", BEHIND_TLS_PROXY="1", **production
+    )
+    assert "HTTP_X_FORWARDED_FOR" not in _setting("AXES_IPWARE_META_PRECEDENCE_ORDER", **production)
+    # `make run`: DEBUG on, plain http on localhost.
+    assert _setting("SECURE_SSL_REDIRECT", DEBUG="1") == "False"
+    assert _setting("SECURE_HSTS_SECONDS", DEBUG="1") == "0"
+
+
+def _setting(name: str, **env) -> str:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "LOG_FORMAT", "BEHIND_TLS_PROXY"}
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", f"import butler.settings.base as s; print(s.{name})"],
+        cwd=settings.BASE_DIR / "tests",
+        env={**environment, **env, "PYTHONPATH": str(settings.BASE_DIR)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

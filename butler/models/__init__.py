@@ -1,5 +1,5 @@
 """The butler service's records: staff and service periods (``service``), feedback and its audit
-(``feedback``)."""
+(``feedback``), the dashboard's daily figures (``figures``) and the workers' heartbeat (``health``)."""
 
 from butler.models.feedback import (
     BAD_STARS,
@@ -10,6 +10,8 @@ from butler.models.feedback import (
     Stars,
     Suggestion,
 )
+from butler.models.figures import DashboardDay
+from butler.models.health import TaskHeartbeat
 from butler.models.service import (
     Attachment,
     Butler,
@@ -24,6 +26,7 @@ from butler.models.service import (
     private_storage,
     validate_offsets,
 )
+from butler.models.sessions import UserSession
 
 __all__ = [
     "BAD_STARS",
@@ -32,6 +35,7 @@ __all__ = [
     "Butler",
     "CardCounter",
     "ContactRecord",
+    "DashboardDay",
     "FeedbackImmutable",
     "ImprovementAction",
     "Message",
@@ -43,6 +47,8 @@ __all__ = [
     "ServicePeriodQuerySet",
     "Stars",
     "Suggestion",
+    "TaskHeartbeat",
+    "UserSession",
     "private_storage",
     "validate_offsets",
 ]

@@ -104,7 +104,11 @@ class ServicePeriod(models.Model):
                 name="period_ended_on_matches_status",
             ),
         ]
-        indexes = [models.Index(fields=["butler", "status", "end_date"], name="period_butler_status_end")]
+        indexes = [
+            models.Index(fields=["butler", "status", "end_date"], name="period_butler_status_end"),
+            # Cards issued in a date range (the dashboard, its series), without reading every period.
+            models.Index(fields=["start_date"], name="period_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.card_number} {self.company}"

@@ -6,7 +6,8 @@ an SQLite file in ``var/`` and a Celery broker kept on the file system. Producti
 e-mail settings. A ``.env`` file beside ``manage.py`` is read when present.
 """
 
-from datetime import time
+import re
+from datetime import time, timedelta
 from pathlib import Path
 
 import environ
@@ -25,7 +26,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-local-development-key-only-used-with-debug-on"  # noqa: S105
+    SECRET_KEY = "insecure-local-development-key-only-used-with-debug-on"  # noqa: S105 - DEBUG on only
 
 # With DEBUG on (local use only) any host may reach the server, e.g. a phone on the LAN scanning a card.
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A view failing because the database is out of reach answers 503 with its own page (butler/outage.py).
+    "butler.outage.DatabaseOutageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -114,7 +117,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Django's rule, with its message in the product's catalogue (Django 5.2's Chinese one lacks it).
+    {"NAME": "butler.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -186,6 +190,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A delivery cancelled halfway when the broker connection drops could send an e-mail twice: let it finish
+# (the default until Celery 6, pinned here).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TIMEZONE = TIME_ZONE
@@ -202,10 +209,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "butler.tasks.reconcile_reminders",
         "schedule": 60 * 60,
     },
+    "refresh-dashboard-days": {
+        "task": "butler.tasks.refresh_dashboard_days",
+        "schedule": 60 * 60,
+    },
     "sweep-reminders": {
         "task": "reminders.tasks.sweep_reminders",
         "schedule": 60,
     },
+}
+# Health (/healthz): every minute a worker records that it completed a task; the check fails when the last
+# completion is older than BUTLER_HEALTH_TASK_MINUTES. A heartbeat still queued after that long is dropped
+# unrun: workers that were stuck for hours do not come back to a pile of stale heartbeats.
+BUTLER_HEALTH_TASK_MINUTES = env.int("BUTLER_HEALTH_TASK_MINUTES", default=10)
+if BUTLER_HEALTH_TASK_MINUTES < 2:
+    raise ImproperlyConfigured("BUTLER_HEALTH_TASK_MINUTES is at least 2 (the heartbeat runs every minute).")
+CELERY_BEAT_SCHEDULE["record-heartbeat"] = {
+    "task": "butler.tasks.record_heartbeat",
+    "schedule": 60,
+    "options": {"expires": BUTLER_HEALTH_TASK_MINUTES * 60},
 }
 BUTLER_SMS_BACKEND = env.str("BUTLER_SMS_BACKEND", default="log")
 BUTLER_SMS_URL = env.str("BUTLER_SMS_URL", default="")
@@ -264,9 +286,151 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 
+# --- Content Security Policy (django-csp) ---------------------------------------------------------------
+# Only the site's own scripts, styles and fonts; images also as data: URIs; no inline script or style, no
+# eval, never inside a frame. CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only
+# (the browser reports, blocks nothing) for an administrator trying a change; CSP_REPORT_URI receives reports.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+_SELF, _NONE = "'self'", "'none'"
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "frame-ancestors": [_NONE],
+        "form-action": [_SELF],
+        "base-uri": [_SELF],
+        "object-src": [_NONE],
+        "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = None, _CSP_POLICY
+else:
+    CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY, None
+
+# --- Abuse limits (butler/limits.py, django-ratelimit) ---------------------------------------------------
+# "count/period" (s, m, h, d; e.g. 20/h), per person and per client address, counted in the cache (Redis in
+# production, so shared by every web process). The client address is read like django-axes reads it.
+_LIMIT_DEFAULTS = {
+    ("message", "user"): ("BUTLER_LIMIT_MESSAGES_PER_USER", "20/h"),
+    ("message", "address"): ("BUTLER_LIMIT_MESSAGES_PER_ADDRESS", "60/h"),
+    ("invitation", "user"): ("BUTLER_LIMIT_INVITATIONS_PER_USER", "20/h"),
+    ("invitation", "address"): ("BUTLER_LIMIT_INVITATIONS_PER_ADDRESS", "100/h"),
+    ("activation", "invitation"): ("BUTLER_LIMIT_ACTIVATIONS_PER_INVITATION", "10/h"),
+    ("activation", "address"): ("BUTLER_LIMIT_ACTIVATIONS_PER_ADDRESS", "30/h"),
+    ("password_reset", "email"): ("BUTLER_LIMIT_PASSWORD_RESETS_PER_EMAIL", "5/h"),
+    ("password_reset", "address"): ("BUTLER_LIMIT_PASSWORD_RESETS_PER_ADDRESS", "20/h"),
+}
+BUTLER_LIMITS: dict[str, dict[str, str]] = {}
+for (_action, _per), (_variable, _default) in _LIMIT_DEFAULTS.items():
+    _rate = env.str(_variable, default=_default).strip()
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", _rate):
+        raise ImproperlyConfigured(f"{_variable} is a count and a period such as 20/h (s, m, h or d).")
+    BUTLER_LIMITS.setdefault(_action, {})[_per] = _rate
+
+# --- Deploy security, sign-in lockout, sessions, request ids and logs (butler/security/) -----------------
+# `manage.py check --deploy --fail-level WARNING` passes in production (`make deploy-check`). Behind the TLS
+# proxy (BEHIND_TLS_PROXY=1) Django trusts its X-Forwarded-Proto; every plain-HTTP request is redirected to
+# HTTPS unless SECURE_SSL_REDIRECT=0 says the proxy does it (then the check's reminder is silenced). /healthz
+# answers over plain HTTP too, for a monitor probing the web process directly.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading commits the whole domain to HTTPS in every browser for years: an administrator's deliberate step.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: htmx sends the token from the page (hx-headers in templates/base.html).
+CSRF_COOKIE_HTTPONLY = True
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_SSL_REDIRECT and not DEBUG:
+    SILENCED_SYSTEM_CHECKS.append("security.W008")  # the proxy redirects plain HTTP itself
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")  # preload is opt-in, see above
+
+# Sessions that know their user (deactivation ends them at once), and how long they last: staff idle 30
+# minutes and at most 12 hours; company contacts on their phones idle 7 days and at most 30 days.
+SESSION_ENGINE = "butler.security.session_store"
+BUTLER_STAFF_SESSION_IDLE_MINUTES = env.int("BUTLER_STAFF_SESSION_IDLE_MINUTES", default=30)
+BUTLER_STAFF_SESSION_MAX_HOURS = env.int("BUTLER_STAFF_SESSION_MAX_HOURS", default=12)
+BUTLER_PORTAL_SESSION_IDLE_DAYS = env.int("BUTLER_PORTAL_SESSION_IDLE_DAYS", default=7)
+BUTLER_PORTAL_SESSION_MAX_DAYS = env.int("BUTLER_PORTAL_SESSION_MAX_DAYS", default=30)
+if (
+    min(BUTLER_STAFF_SESSION_IDLE_MINUTES, BUTLER_PORTAL_SESSION_IDLE_DAYS) < 1
+    or BUTLER_STAFF_SESSION_IDLE_MINUTES > BUTLER_STAFF_SESSION_MAX_HOURS * 60
+    or BUTLER_PORTAL_SESSION_IDLE_DAYS > BUTLER_PORTAL_SESSION_MAX_DAYS
+):
+    raise ImproperlyConfigured("Session limits are positive, and the idle limit is within the absolute one.")
+
+# Sign-in lockout (django-axes, database handler): BUTLER_SIGNIN_FAILURE_LIMIT wrong passwords for one
+# username (or mobile) from one address lock that pair out for BUTLER_SIGNIN_COOLOFF_MINUTES. Behind the
+# proxy the client's address is read from X-Forwarded-For: AXES_IPWARE_PROXY_COUNT is the number of proxies
+# in front of the one that talks to Django (0: nginx alone; its right-most entry is the client).
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS.insert(0, "butler.security.signin.LockoutBackend")
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("BUTLER_SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("BUTLER_SIGNIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "butler.security.signin.attempted_username"
+AXES_LOCKOUT_CALLABLE = "butler.security.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # the butler.security log says what happened
+# Trying again while locked out does not move the time the page gave.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if BEHIND_TLS_PROXY else ["REMOTE_ADDR"],
+)
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) if BEHIND_TLS_PROXY else None
+# Count from the right of X-Forwarded-For (what our proxies appended), whatever a client put on its left.
+IPWARE_STRICT = False
+if AXES_FAILURE_LIMIT < 1 or timedelta(minutes=1) > AXES_COOLOFF_TIME:
+    raise ImproperlyConfigured("BUTLER_SIGNIN_FAILURE_LIMIT and BUTLER_SIGNIN_COOLOFF_MINUTES are positive.")
+
+# The request id first (every response carries it), the session limits once the user and messages are
+# known, the access log of refusals, and axes last (it turns a lockout into its page).
+MIDDLEWARE.insert(0, "butler.security.request_context.RequestIdMiddleware")
+MIDDLEWARE += [
+    "butler.security.sessions.SessionTimeoutMiddleware",
+    "butler.security.audit.RefusedAccessLogMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+# Logs: JSON lines (LOG_FORMAT=json, the default with DEBUG off) with timestamp, level, logger, message,
+# request_id, user and the extras of each event; plain text (LOG_FORMAT=text) with DEBUG on. Access events
+# go to the logger butler.security.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+# Celery workers keep this configuration (their lines carry the task's id as request_id); LOG_LEVEL applies.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT is json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "butler.security.request_context.RequestContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{levelname}{name}{message}{request_id}{user}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(user)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from butler.portfolio import days_left as period_days_left
 from companies.phones import tel_uri
 
 register = template.Library()
@@ -15,18 +16,7 @@ def tel(value: str) -> str:
 
 @register.inclusion_tag("butler/partials/_days_left.html")
 def days_left(period, today=None):
-    today = today or timezone.localdate()
-    left = period.days_left(today)
-    if not period.is_active:
-        tone = "secondary"
-    elif left <= 14:
-        tone = "danger"
-    elif left <= 30:
-        tone = "warning"
-    else:
-        tone = "success"
-    percent = round(100 * left / period.days_total()) if period.days_total() else 0
-    return {"left": left, "tone": tone, "percent": percent, "active": period.is_active}
+    return vars(period_days_left(period, today or timezone.localdate()))
 
 
 @register.inclusion_tag("butler/partials/_status.html")

@@ -31,7 +31,7 @@ from butler.feedback import cases as case_services
 from butler.feedback import improvements as improvement_services
 from butler.feedback import pages
 from butler.feedback.selectors import case_for, improvement_for
-from butler.forms import add_service_error
+from butler.forms import add_service_error, ids_from
 from butler.models import AuditCase, ImprovementAction
 from butler.views.decorators import role_required
 
@@ -68,7 +68,7 @@ def _without(request, *names: str) -> str:
 
 def _ids(values) -> list[int]:
     """``?cases=1,2`` or ``?cases=1&cases=2``."""
-    return [int(part) for value in values for part in value.split(",") if part.strip().isdigit()]
+    return ids_from(values)
 
 
 # --- the list of cases ----------------------------------------------------------------------------------

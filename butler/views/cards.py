@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from butler import access, roles, selectors, services
+from butler import access, limits, roles, selectors, services
 from butler.views.decorators import role_required
 
 COOKIE_SALT = "card-invitation"
@@ -90,6 +90,11 @@ def new_invitation(request, pk: int):
     if primary is None:
         messages.error(request, _("The company has no primary contact to invite."))
         return response
+    refusal = limits.invitation_attempt(request)
+    if refusal is not None:
+        # The card as it was, with the refusal on top; nothing is issued and the QR code is unchanged.
+        messages.error(request, refusal.message)
+        return limits.refused(card(request, pk=period.pk), refusal)
     try:
         _invitation, token = services.invitation_issue(actor=request.user, contact=primary)
     except ValidationError as error:

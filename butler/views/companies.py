@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from butler import access, roles, selectors, services
-from butler.forms import CompanyProfileForm, ContactForm, EndEarlyForm, TransferForm, add_service_error
+from butler.forms import (
+    CompanyProfileForm,
+    ContactEditForm,
+    ContactForm,
+    EndEarlyForm,
+    TransferForm,
+    add_service_error,
+)
 from butler.views.decorators import role_required
 from companies import services as company_services
 
@@ -16,9 +23,12 @@ STAFF = (roles.BUTLER, roles.MANAGER)
 
 @role_required(*STAFF)
 def detail(request, pk: int):
-    company = access.company_for(request.user, pk)
+    company = selectors.company_for_page(request.user, pk)
     context = selectors.company_page(company)
-    context["can_serve"] = access.can_serve(request.user, company)
+    context["unread_notices"] = company.viewer_unread_notices
+    periods = context["periods"]
+    context["can_serve"] = access.can_serve(request.user, company, periods=periods)
+    selectors.butler_for_user(request.user, among=[period.butler for period in periods])
     if access.own_contacts_only(request.user, company, serves=context["can_serve"]):
         # A butler who served the company before reads the contacts they recorded, nothing newer.
         context["log"] = [record for record in context["log"] if record.recorded_by_id == request.user.pk]
@@ -87,14 +97,14 @@ def contact_add(request, pk: int):
 def contact_edit(request, pk: int):
     contact = access.contact_for(request.user, pk)
     company = _servable(request, contact.company_id)
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactEditForm(request.POST or None, instance=contact, actor=request.user)
     if request.method == "POST" and form.is_valid():
         contact.refresh_from_db()
         try:
             services.company_change(
                 company=company,
                 change=lambda: company_services.contact_update(
-                    actor=request.user, contact=contact, **form.cleaned_data
+                    actor=request.user, contact=contact, **form.contact_fields()
                 ),
             )
         except ValidationError as error:

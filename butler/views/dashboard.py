@@ -14,6 +14,7 @@ from butler.models import Suggestion
 from butler.views.decorators import role_required
 
 PAGE_SIZE = 50
+WORKLOAD_ROWS = 20  # the butlers shown on the page; the export has them all
 FILTER_FIELDS = ("since", "until", "butler", "business_type")
 HEADLINE = ("in_service", "cards", "on_time_rate", "satisfaction_rate", "return_visit_rate", "cases_at_risk")
 # The groups of figures below the headline, in this order, and how wide each is on a wide screen.
@@ -97,6 +98,7 @@ def index(request):
         "suggestions_chart": suggestions,
         "series_chart": series,
         "query": query,
+        "workload": dashboard.workload_first(board.workload, WORKLOAD_ROWS),
     }
     return render(request, "butler/dashboard.html", context)
 

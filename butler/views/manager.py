@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from butler import roles, selectors
-from butler.forms import CompanyFilterForm, DeliveryFilterForm, PeriodFilterForm
+from butler.forms import CompanyFilterForm, DeliveryFilterForm, PeriodFilterForm, ids_from
 from butler.models import Butler
 from butler.views.decorators import role_required
 from companies.lifecycle import HELD, TO_OBTAIN
@@ -246,6 +246,9 @@ def deliveries(request):
     for name, value in (("since", today - timedelta(days=30)), ("until", today), ("status", "failed")):
         if not params.get(name):
             params[name] = str(value)
+    # The outcome comes from the tabs, never typed: an unknown one shows the failed, keeping the dates chosen.
+    if params.get("status") not in dict(DeliveryFilterForm.STATUSES):
+        params["status"] = "failed"
     form = DeliveryFilterForm(params)
     valid = form.is_valid()
     data = form.cleaned_data
@@ -277,7 +280,7 @@ def deliveries(request):
 @role_required(roles.MANAGER)
 @require_POST
 def deliveries_retry(request):
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
+    ids = ids_from(request.POST.getlist("ids"))
     retried = reminders_retry(ids=ids)
     if retried:
         messages.success(

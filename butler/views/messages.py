@@ -4,12 +4,13 @@ Every thread and file is loaded through ``messaging``'s scoped selectors: 404 fo
 not read. Opening a thread marks it read for the reader's side.
 """
 
+from csp.decorators import csp_exempt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from butler import access, messaging, roles
+from butler import access, limits, messaging, roles
 from butler.forms import add_service_error
 from butler.message_forms import MessageForm, ThreadStartForm
 from butler.views.decorators import role_required
@@ -62,21 +63,26 @@ def portal_list(request):
 def portal_new(request):
     contact = _contact(request)
     form = ThreadStartForm(request.POST or None, request.FILES or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
-        try:
-            thread = messaging.thread_start(
-                actor=request.user,
-                company=contact.company,
-                subject=form.cleaned_data["subject"],
-                body=form.cleaned_data["body"],
-                files=_files(request),
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
+        refusal = limits.message_attempt(request)
+        if refusal is not None:
+            form.add_error(None, refusal.message)
         else:
-            return redirect("messages:portal_thread", pk=thread.pk)
+            try:
+                thread = messaging.thread_start(
+                    actor=request.user,
+                    company=contact.company,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    files=_files(request),
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                return redirect("messages:portal_thread", pk=thread.pk)
     context = {"form": form, "company": contact.company, **_butler_context(contact.company)}
-    return render(request, "portal/message_new.html", context)
+    return limits.refused(render(request, "portal/message_new.html", context), refusal)
 
 
 @role_required(roles.COMPANY)
@@ -84,7 +90,7 @@ def portal_new(request):
 def portal_thread(request, pk: int):
     _contact(request)
     thread = messaging.thread_for(request.user, pk)
-    form, response = _reply(request, thread, "messages:portal_thread")
+    form, response, refusal = _reply(request, thread, "messages:portal_thread", limited=True)
     if response is not None:
         return response
     context = {
@@ -92,7 +98,7 @@ def portal_thread(request, pk: int):
         "form": form,
         **_butler_context(thread.company),
     }
-    return render(request, "portal/message_thread.html", context)
+    return limits.refused(render(request, "portal/message_thread.html", context), refusal)
 
 
 # --- the window -----------------------------------------------------------------------------------------
@@ -126,7 +132,7 @@ def new(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def thread(request, pk: int):
     thread = messaging.thread_for(request.user, pk)
-    form, response = _reply(request, thread, "messages:thread")
+    form, response, _refusal = _reply(request, thread, "messages:thread")
     if response is not None:
         return response
     context = {
@@ -137,13 +143,20 @@ def thread(request, pk: int):
     return render(request, "butler/message_thread.html", context)
 
 
-def _reply(request, thread, url_name: str):
-    """Bind and send the reply form; on GET the reader's side has now read the thread."""
+def _reply(request, thread, url_name: str, *, limited: bool = False):
+    """Bind and send the reply form; on GET the reader's side has now read the thread.
+
+    Returns the form, the redirect once sent, and the refusal when ``limited`` and over the abuse limit.
+    """
     if request.method != "POST":
         messaging.thread_read(actor=request.user, thread=thread)
-        return MessageForm(), None
+        return MessageForm(), None, None
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
+        refusal = limits.message_attempt(request) if limited else None
+        if refusal is not None:
+            form.add_error(None, refusal.message)
+            return form, None, refusal
         try:
             messaging.message_send(
                 actor=request.user, thread=thread, body=form.cleaned_data["body"], files=_files(request)
@@ -151,16 +164,22 @@ def _reply(request, thread, url_name: str):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            return form, redirect(url_name, pk=thread.pk)
-    return form, None
+            return form, redirect(url_name, pk=thread.pk), None
+    return form, None, None
 
 
 # --- files ----------------------------------------------------------------------------------------------
 
 
+@csp_exempt(REPORT_ONLY=True)
+@csp_exempt()
 @require_GET
 def attachment(request, pk: int):
-    """A file of a message, to those who may read the thread; 404 to everyone else, anonymous included."""
+    """A file of a message, to those who may read the thread; 404 to everyone else, anonymous included.
+
+    A PDF, JPG or PNG, never a page: it goes without the Content Security Policy, which would stop Chrome's
+    own PDF viewer (its object-src and its inline styles); framing stays refused by X-Frame-Options.
+    """
     found = messaging.attachment_for(request.user, pk)
     try:
         handle = found.file.open("rb")

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from butler import roles, selectors, services
+from butler import limits, roles, selectors, services
 from butler.forms import InvitationAcceptForm, ReminderChoiceForm, add_service_error
 from butler.views.decorators import role_required
 from companies.phones import tel_uri
@@ -39,18 +39,25 @@ def invitation(request, token: str):
     if found is None or not found.is_usable() or found.contact.user_id:
         return render(request, "portal/invitation_invalid.html", {"invitation": found}, status=410)
     form = InvitationAcceptForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
-                raw_token=token, mobile=form.cleaned_data["mobile"], password=form.cleaned_data["password1"]
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
+        refusal = limits.activation_attempt(request, token=token)
+        if refusal is not None:
+            form.add_error(None, refusal.message)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("portal:home")
+            try:
+                user = services.invitation_accept(
+                    raw_token=token,
+                    mobile=form.cleaned_data["mobile"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("portal:home")
     context = {"form": form, "invitation": found, "invitation_days": settings.BUTLER_INVITATION_DAYS}
-    return render(request, "portal/invitation.html", context)
+    return limits.refused(render(request, "portal/invitation.html", context), refusal)
 
 
 @role_required(roles.COMPANY)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from butler import roles, selectors
+from butler.portfolio import portfolio_rows
 from butler.selectors import PORTFOLIO_SORTS
 from butler.views.decorators import role_required
 
@@ -15,7 +16,7 @@ def portfolio(request):
     butler = selectors.butler_for_user(request.user)
     if butler is None:
         raise PermissionDenied
-    search = request.GET.get("q", "")[:120]
+    search = request.GET.get("q", "")[:120].replace("\x00", "")  # no text column holds a NUL character
     sort = request.GET.get("sort", "risk")
     if sort not in PORTFOLIO_SORTS:
         sort = "risk"
@@ -27,6 +28,7 @@ def portfolio(request):
     context = {
         "butler": butler,
         "periods": periods,
+        "rows": portfolio_rows(periods, today=today),
         "past_periods": past,
         "search": search,
         "sort": sort,

@@ -1,4 +1,5 @@
-"""Every page of the product, as each role sees it, in Simplified Chinese and in English.
+"""Every page of the product, as each role sees it, in Simplified Chinese and in English, with nothing on it
+refused by the Content Security Policy.
 
 The screenshots are kept in test-artifacts/pages/ for people to look at.
 """
@@ -116,6 +117,9 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
             is_mobile=phone,
         )
         page = context.new_page()
+        # Whatever the Content Security Policy refuses on the way (sign-in included) fails the page.
+        refused = []
+        page.on("console", lambda m, out=refused: "Content Security Policy" in m.text and out.append(m.text))
         page.set_default_timeout(15_000)
         if username:
             page.goto(live_server.url + reverse("login"))
@@ -133,4 +137,5 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
             overflow = page.locator(".service-card").evaluate("card => card.scrollHeight - card.clientHeight")
             assert overflow <= 0, f"the card's text runs {overflow}px past its edge"
         page.screenshot(path=str(folder / f"{name}-{language}.png"), full_page=True)
+        assert refused == [], f"{name}: {refused}"
         context.close()

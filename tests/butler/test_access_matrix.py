@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from butler import messaging, services
+from butler import health, messaging, services
 from butler.contacts import contact_record
 from butler.feedback.improvements import improvement_create
 from butler.feedback.ratings import rating_submit, suggestion_submit
@@ -220,6 +220,9 @@ MATRIX = {
     ("exports:table", "get"): (lambda w: ["companies", "csv"], MANAGER),
     ("exports:lookback", "get"): (lambda w: [], MANAGER),
     ("admin:index", "get"): (lambda w: [], REDIRECTED),
+    # Health: open to everyone, signed in or not (the world's worker completed a task just now); GET and HEAD.
+    ("healthz", "get"): (lambda w: [], EVERYONE),
+    ("healthz", "post"): (lambda w: [], row(*[405] * 9)),
 }
 
 
@@ -239,6 +242,12 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def matrix_world(world):
+    return build_matrix_world(world)
+
+
+def build_matrix_world(world):
+    """Company A with an invitation, a past and an inactive butler, licences, a thread, a case, a notice."""
+    health.heartbeat_record()  # for /healthz: a worker completed a task just now
     company = world.company_a
     uninvited = company.contacts.create(name="赵敏", mobile="13900000777", is_primary=False)
     _invitation, world.invitation_token = services.invitation_issue(

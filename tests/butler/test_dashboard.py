@@ -1,6 +1,7 @@
 """The manager's dashboard: every figure against a hand-counted scene (with the butler and business-type
 filters and the ratings set aside), who may open it, the lists behind the figures, the export, and a
-number of queries that does not grow with the data."""
+number of queries that does not grow with the data; the daily figures that stand in for the live count
+of past days."""
 
 import csv
 import io
@@ -11,15 +12,18 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from butler import messaging, services
-from butler.dashboard import WORKING_DAY_MINUTES, dashboard_figures, drill_rows
+from butler.dashboard import WORKING_DAY_MINUTES, dashboard_figures, drill_rows, workload_first
+from butler.dashboard_days import HISTORY_DAYS, RECOMPUTE_DAYS, dashboard_days_compute, dashboard_days_refresh
 from butler.feedback.cases import case_classify, case_close, case_rectify, case_return_visit, case_verify
 from butler.feedback.ratings import rating_submit, suggestion_submit
-from butler.models import AuditCase, MessageThread, Rating, ServicePeriod
+from butler.models import AuditCase, DashboardDay, MessageThread, Rating, ServicePeriod
+from butler.tasks import refresh_dashboard_days
 from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceType
 from companies.services import vehicle_add
 from reminders.models import Reminder
@@ -331,7 +335,7 @@ def test_a_rate_with_nothing_to_divide_by_is_a_dash_not_an_error(world, client):
 
 def test_the_page_shows_the_numbers_definitions_and_charts_with_their_numbers(scene, client):
     client.force_login(scene.world.manager)
-    with time_machine.travel(at(11, 20, 11)):
+    with time_machine.travel(at(11, 20, 10, 15)):
         page = client.get(reverse("dashboard:index") + "?" + QUERY, **EN)
     html = page.content.decode()
     assert page.status_code == 200
@@ -348,7 +352,7 @@ def test_the_page_shows_the_numbers_definitions_and_charts_with_their_numbers(sc
 
 def test_filters_come_from_the_query_and_a_reversed_range_falls_back_to_the_last_90_days(scene, client):
     client.force_login(scene.world.manager)
-    with time_machine.travel(at(11, 20, 11)):
+    with time_machine.travel(at(11, 20, 10, 15)):
         page = client.get(
             reverse("dashboard:index"),
             {"since": "2026-11-01", "until": "2026-11-30", "butler": scene.world.butler_b.pk},
@@ -391,7 +395,7 @@ def test_an_unknown_figure_or_format_is_not_found(client, world):
 
 
 def drill(client, figure: str, extra: str = "") -> list[list[str]]:
-    with time_machine.travel(at(11, 20, 11)):
+    with time_machine.travel(at(11, 20, 10, 15)):
         page = client.get(reverse("dashboard:drill", args=[figure]) + f"?{QUERY}{extra}", **EN)
     assert page.status_code == 200
     return [[str(cell.text) for cell in row] for row in page.context["rows"]]
@@ -440,7 +444,7 @@ def test_each_list_has_as_many_rows_as_its_figure_says(scene):
 
 def test_list_rows_link_to_the_objects_pages(scene, client):
     client.force_login(scene.world.manager)
-    with time_machine.travel(at(11, 20, 11)):
+    with time_machine.travel(at(11, 20, 10, 15)):
         html = client.get(reverse("dashboard:drill", args=["licences_late"]) + "?" + QUERY).content.decode()
     licence = CompanyLicence.objects.get(
         company=scene.world.company_b, licence_type__code="road_freight_licence"
@@ -450,7 +454,7 @@ def test_list_rows_link_to_the_objects_pages(scene, client):
 
 
 def export_rows(client, fmt: str, query: str = QUERY) -> list[list]:
-    with time_machine.travel(at(11, 20, 11)):
+    with time_machine.travel(at(11, 20, 10, 15)):
         response = client.get(reverse("dashboard:export", args=[fmt]) + "?" + query, **EN)
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
@@ -641,3 +645,116 @@ def test_a_list_behind_a_figure_costs_the_same_queries_for_any_number_of_rows(wo
     large = [page_queries(client, url) for url in urls]
     assert small == large
     assert max(large) <= 12
+
+
+# --- the daily figures (butler.dashboard_days) ------------------------------------------------------
+
+
+DAY_FIGURES = (
+    "licences_obtained",
+    "licences_on_time",
+    "licences_late",
+    "licences_lapsed",
+    "matters",
+    "trips",
+    "zero_trip",
+    "reminders_sent",
+    "reminders_late",
+    "reminders_failed",
+)
+
+
+def figures_in(**chosen):
+    return dashboard_figures(**(RANGE | chosen))
+
+
+def counted(board) -> dict:
+    return {name: getattr(board, name) for name in DAY_FIGURES}
+
+
+def test_the_daily_figures_give_the_numbers_of_the_live_count(scene):
+    freight, dangerous = scene.road_freight.pk, scene.dangerous.pk
+    ranges = [
+        {},  # the scene's month, seen on 11-20: 19 past days and the rest live
+        {"since": date(2026, 10, 1), "until": date(2026, 11, 19)},  # past days only
+        {"since": date(2026, 11, 5), "until": date(2026, 11, 5)},  # one day
+        {"business_type_id": freight},
+        {"business_type_id": dangerous, "since": date(2026, 10, 1), "until": date(2026, 11, 19)},
+    ]
+    live = [counted(figures_in(**chosen)) for chosen in ranges]
+    assert live[0]["licences_obtained"] == 3 and live[0]["reminders_sent"] == 3  # the scene's hand count
+    assert live[3]["licences_obtained"] == 2 and live[4]["licences_obtained"] == 1
+
+    written = dashboard_days_compute(since=date(2026, 9, 1), until=date(2026, 12, 31), today=TODAY)
+
+    assert written == (TODAY - date(2026, 9, 1)).days  # up to yesterday: a day is counted once it is over
+    assert DashboardDay.objects.filter(day__gte=TODAY).count() == 0
+    assert [counted(figures_in(**chosen)) for chosen in ranges] == live
+
+
+def test_past_days_are_read_from_their_rows_and_a_missing_day_is_counted_live(scene):
+    live = counted(figures_in())
+    dashboard_days_compute(since=date(2026, 11, 1), until=TODAY, today=TODAY)
+    # A row changed by hand shows: the past days come from the rows, not from the licences.
+    whole = DashboardDay.objects.filter(business_type__isnull=True)
+    whole.filter(day=date(2026, 11, 5)).update(licences_obtained=10, reminders_failed=7)
+    read = counted(figures_in())
+    assert read["licences_obtained"] == live["licences_obtained"] + 10 - 1  # 11-05 had one
+    assert read["reminders_failed"] > live["reminders_failed"]
+
+    whole.filter(day=date(2026, 11, 7)).delete()
+    assert counted(figures_in()) == live
+
+
+def test_a_business_type_reads_its_own_rows_and_a_butler_counts_live(scene):
+    butler_a, freight = scene.world.butler_a.pk, scene.road_freight.pk
+    live_butler = counted(figures_in(butler_id=butler_a))
+    live_freight = counted(figures_in(business_type_id=freight))
+    dashboard_days_compute(since=date(2026, 11, 1), until=TODAY, today=TODAY)
+    DashboardDay.objects.filter(business_type__isnull=True).update(licences_obtained=100)
+    assert counted(figures_in(butler_id=butler_a)) == live_butler
+    assert counted(figures_in(business_type_id=freight)) == live_freight
+
+    DashboardDay.objects.filter(business_type_id=freight, day=date(2026, 11, 5)).update(licences_obtained=50)
+    assert (
+        counted(figures_in(business_type_id=freight))["licences_obtained"]
+        == live_freight["licences_obtained"] + 50 - 1
+    )
+    assert counted(figures_in(butler_id=butler_a, business_type_id=freight))["licences_obtained"] < 50
+
+
+def test_the_hourly_refresh_fills_every_missing_day_then_recomputes_the_last_weeks(db):
+    kinds = 1 + BusinessType.objects.count()  # the whole window and each business type
+    first = dashboard_days_refresh(today=TODAY)
+    assert first.days == HISTORY_DAYS
+    assert DashboardDay.objects.count() == HISTORY_DAYS * kinds
+    assert DashboardDay.objects.latest("day").day == TODAY - timedelta(days=1)
+
+    again = dashboard_days_refresh(today=TODAY)
+    assert (again.since, again.days) == (TODAY - timedelta(days=RECOMPUTE_DAYS), RECOMPUTE_DAYS)
+    assert DashboardDay.objects.count() == HISTORY_DAYS * kinds
+
+    DashboardDay.objects.filter(day=TODAY - timedelta(days=200)).first().delete()
+    assert dashboard_days_refresh(today=TODAY).days == HISTORY_DAYS
+
+
+def test_the_task_and_the_command_write_the_rows(db):
+    kinds = 1 + BusinessType.objects.count()
+    assert refresh_dashboard_days.delay().get() == HISTORY_DAYS
+    DashboardDay.objects.all().delete()
+    call_command("refresh_dashboard_days", "--since", "2026-01-01", "--until", "2026-01-31", stdout=None)
+    assert DashboardDay.objects.count() == 31 * kinds
+
+
+def test_the_page_shows_the_butlers_most_in_need_of_a_look_first_and_says_how_many_are_left_out(
+    scene, client, monkeypatch
+):
+    rows = figures().workload
+    first = workload_first(rows, 1)
+    # 王丽娜 has 1 thread awaiting and 4 open cases, 张伟 1 and 3.
+    assert [w.butler.display_name for w in first] == ["王丽娜"]
+    monkeypatch.setattr("butler.views.dashboard.WORKLOAD_ROWS", 1)
+    client.force_login(scene.world.manager)
+    page = client.get(reverse("dashboard:index") + "?" + QUERY, **EN).content.decode()
+    assert "the 1 of 2 with the most waiting for them" in page
+    assert "王丽娜" in page
