@@ -90,8 +90,8 @@ audit: install
 	fi
 
 # The reminder sweep measured on this machine's PostgreSQL and Redis, in databases of its own (dropped
-# afterwards): writes docs/benchmarks.md and docs/benchmarks.json. BENCH_SCALES (licences; 100k,1m) and
-# BENCH_RUNS (7) choose; about five minutes with both scales on two cores.
+# afterwards): writes docs/benchmarks.md and docs/benchmarks.json. BENCH_SCALES (licences; 200k,3m: a city's
+# and a province's) and BENCH_RUNS (7) choose; about fifteen minutes with both scales on two cores.
 # Then the pages (server time and queries, the 20,000-company list side by side with a peer CRM) and a
 # load run against gunicorn, on a database filled by `manage.py seed_volume`: BENCH_PAGE_SCALES (city;
 # city,province for both), BENCH_PAGE_RUNS (20) and BENCH_LOAD_SECONDS (60; 0 for none) choose.
@@ -99,7 +99,7 @@ audit: install
 # (5000) and BENCH_DELIVERY_RUNS (3).
 bench: install
 	$(BIN)/python -m bench check
-	$(BIN)/python -m bench reminders --scales $${BENCH_SCALES:-100k,1m} --runs $${BENCH_RUNS:-7}
+	$(BIN)/python -m bench reminders --scales $${BENCH_SCALES:-200k,3m} --runs $${BENCH_RUNS:-7}
 	$(BIN)/python -m bench pages --scales $${BENCH_PAGE_SCALES:-city} --runs $${BENCH_PAGE_RUNS:-20} \
 		--load-seconds $${BENCH_LOAD_SECONDS:-60}
 	$(BIN)/python -m bench delivery --messages $${BENCH_DELIVERY_MESSAGES:-5000} --runs $${BENCH_DELIVERY_RUNS:-3}

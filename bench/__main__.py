@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     sweep = commands.add_parser("reminders", help="measure the reminder sweep and write docs/benchmarks.*")
     sweep.add_argument(
         "--scales",
-        default=os.environ.get("BENCH_SCALES") or "100k,1m",
-        help="licence counts, comma-separated (100k,1m); default $BENCH_SCALES or 100k,1m",
+        default=os.environ.get("BENCH_SCALES") or "200k,3m",
+        help="licence counts, comma-separated (a city, a province); default $BENCH_SCALES or 200k,3m",
     )
     sweep.add_argument(
         "--runs", type=int, default=int(os.environ.get("BENCH_RUNS") or 7), help="runs per figure (≥ 5)"
