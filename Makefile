@@ -32,12 +32,15 @@ run: install .env messages
 	@$(BIN)/python manage.py demo_logins --port $(PORT)
 	exec $(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
-# What the test suite needs from the system: GNU gettext (string extraction check) and Debian's
-# Chromium (browser tests). Installed with apt-get when missing and we may; otherwise we say what to do.
+# What the test suite needs from the system: GNU gettext (string extraction check), Debian's
+# Chromium (browser tests), and redis-server and PostgreSQL's programs (the failure drills start and stop
+# servers of their own). Installed with apt-get when missing and we may; otherwise we say what to do.
 system-deps:
 	@missing=""; fonts=""; \
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || fonts="fonts-noto-cjk"; \
 	if [ -n "$$missing$$fonts" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing $$fonts; \
