@@ -56,10 +56,13 @@ deploy-check: install
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The suite runs on PYTEST_WORKERS processes, each test file whole on one of them (--dist loadfile), so that a
+# world a module builds once (the access matrix, the bad-input sweep, the demo) is built once in all.
+# BUTLER_TEST_NOW=2027-10-01T21:30 runs it at another moment (tests/clock.py).
 test: install messages system-deps deploy-check
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=butler.settings.test
-	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

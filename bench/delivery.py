@@ -196,7 +196,7 @@ def generate_people(recipients: int, *, today, log) -> None:
                 "username": "'person' || c",
                 "password": "'!'",
                 "email": "'person' || c || '@bench.example'",
-                "date_joined": "now()",
+                "date_joined": "%(now)s",
             },
             series,
             params,
@@ -414,13 +414,15 @@ class ToQueue:
 
 
 def _statuses() -> tuple[dict[str, int], int]:
-    """Reminders by status, and how many pending ones are due now."""
+    """Reminders by status, and how many pending ones are due now (by this process's clock)."""
     from django.db import connection
+    from django.utils import timezone
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT status, count(*), count(*) FILTER (WHERE status = 'pending' AND scheduled_at <= now()) "
-            "FROM reminders_reminder GROUP BY status"
+            "SELECT status, count(*), count(*) FILTER (WHERE status = 'pending' AND scheduled_at <= %s) "
+            "FROM reminders_reminder GROUP BY status",
+            [timezone.now()],
         )
         rows = cursor.fetchall()
     return {status: count for status, count, _ in rows}, sum(due for _, _, due in rows)

@@ -43,21 +43,22 @@ BUDGET_SCALING = 1.3
 def _insert(model_label: str, values: dict[str, str], source: str, params: dict) -> int:
     """``INSERT INTO <table> SELECT <values> FROM <source>``; every other column gets the model's default.
 
-    Reading the defaults from the model keeps the generator working when a column is added with one.
+    Reading the defaults from the model keeps the generator working when a column is added with one. The
+    time stamps are the process's clock (``%(now)s``), never the database server's.
     """
     model = apps.get_model(model_label)
     known = {f.column for f in model._meta.concrete_fields}
     unknown = set(values) - known
     if unknown:
         raise LookupError(f"{model_label} has no column {', '.join(sorted(unknown))}")
-    columns, expressions, params = [], [], dict(params)
+    columns, expressions, params = [], [], {"now": timezone.now(), **params}
     for f in model._meta.concrete_fields:
         if f.column in values:
             expression = values[f.column]
         elif f.primary_key or (f.null and not f.has_default()):
             continue
         elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            expression = "now()"
+            expression = "%(now)s"
         elif f.has_default():
             params[f"default_{f.column}"] = f.get_db_prep_save(f.get_default(), connection)
             expression = f"%(default_{f.column})s"
@@ -153,7 +154,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
                 "username": "'contact' || c",
                 "password": "'!'",
                 "email": "'contact' || c || '@bench.example'",
-                "date_joined": "now()",
+                "date_joined": "%(now)s",
             },
             "generate_series(1, %(companies)s) AS c",
             params,

@@ -4,6 +4,7 @@ Everything is built through the product's own services, as a user would build it
 """
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import override_settings
 
 from butler import roles, services
@@ -21,6 +23,8 @@ from companies.catalogue_seed import seed_catalogue
 from companies.models import BusinessType, Company, Contact, LicenceMaterial, LicenceType
 from companies.services import Registration, company_register
 from tests.factories import credit_code, mobile
+
+pytest_plugins = ["tests.clock"]  # BUTLER_TEST_NOW moves the run; see tests/clock.py
 
 PASSWORD = "correct-horse-battery"
 # The world's clock: a Monday morning at the window, Beijing time. Time moves on from there.
@@ -104,6 +108,25 @@ def frozen_clock():
 @pytest.fixture
 def world(db, frozen_clock) -> World:
     return build_world()
+
+
+@contextmanager
+def rolled_back_after(django_db_blocker):
+    """One transaction around a module's tests, rolled back at the end: for a world built once per module.
+
+    Open it in a module-scoped fixture, build the world inside it, and give the tests ``db``: each test then
+    runs in a savepoint of its own inside this transaction, rolled back after it, so every test meets the
+    world as it was built and the module pays for building it once.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def build_world() -> World:

@@ -48,7 +48,7 @@ from butler.models import Attachment
 from companies.models import CompanyLicence
 from reminders.models import Notice, Reminder
 from tests.butler.test_access_matrix import MATRIX, build_matrix_world
-from tests.conftest import NOW, build_world, make_user, register
+from tests.conftest import NOW, build_world, make_user, register, rolled_back_after
 
 SCRIPT = "<script>alert(1)</script>"
 HUGE_INT = "99999999999999999999"
@@ -180,7 +180,11 @@ EXTRA_PAGES = [
 @pytest.fixture(scope="module")
 def sweep(django_db_setup, django_db_blocker):
     """The access matrix's world plus company B's objects and a superuser, rolled back after the module."""
-    with django_db_blocker.unblock(), time_machine.travel(NOW, tick=True), transaction.atomic():
+    with (
+        rolled_back_after(django_db_blocker),
+        django_db_blocker.unblock(),
+        time_machine.travel(NOW, tick=True),
+    ):
         world = build_matrix_world(build_world())
         other = _other_world(world)
         _forms_world(world)
@@ -198,7 +202,6 @@ def sweep(django_db_setup, django_db_blocker):
         for (name, _method), (args, _expected) in MATRIX.items():
             state.other_args[name] = args(other)
         yield state
-        transaction.set_rollback(True)
 
 
 # --- reading pages ------------------------------------------------------------------------------------

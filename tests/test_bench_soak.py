@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
@@ -181,10 +181,8 @@ def test_a_short_soak_on_a_tiny_database_serves_every_page_and_delivers_every_re
     """``bench.soak.run`` for a few seconds against real gunicorn and Celery processes on the test database:
     the section comes out with every page of the mix requested, no error, every reminder planned sent, and
     memory sampled for every process."""
-    if connection.vendor != "postgresql":  # seed_volume writes with PostgreSQL's COPY
-        with pytest.raises(CommandError, match="needs PostgreSQL"):
-            _seed_tiny_database()
-        return
+    if connection.vendor != "postgresql":
+        pytest.skip("the soak seeds with seed_volume, which needs PostgreSQL: run with DATABASE_URL=postgres://…")
     assert settings.REDIS_URL, "the soak needs Redis (REDIS_URL) for the broker and the cache"
     from bench import pages, soak
     from bench.environment import Environment

@@ -178,8 +178,8 @@ def test_redis_is_persistent_and_never_evicts(tmp_path):
         "maxmemory-policy": "noeviction",
     }
     server = shutil.which("redis-server")
-    if server is None:  # a machine without Redis: the directives above are what we can check
-        return
+    if server is None:
+        pytest.skip("redis-server is not installed (make system-deps installs it): only the file was read")
     import redis
 
     port = _free_port()

@@ -46,10 +46,16 @@ def test_all_up_answers_200_with_every_check_ok(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_the_request_writes_nothing_and_sets_no_cookie(client, django_assert_max_num_queries):
+# The check reads two things: SELECT 1 and the last heartbeat. PostgreSQL sets its statement timeout before
+# each, inside a savepoint of its own (here; a transaction of its own in production): eight statements.
+HEALTH_QUERIES = {"postgresql": 8, "sqlite": 2}
+
+
+def test_the_request_writes_nothing_and_sets_no_cookie(client):
     health.heartbeat_record()
-    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as queries:
         response, _body = _get(client)
+    assert len(queries) <= HEALTH_QUERIES.get(connection.vendor, 8)
 
     assert response.status_code == 200
     assert not response.cookies
@@ -172,8 +178,7 @@ def test_a_statement_slower_than_the_timeout_is_cut_off_and_the_limit_does_not_s
     """On PostgreSQL a database that holds the check fails it within the statement timeout, and the timeout
     ends with the check's transaction (a pooled connection keeps its own). SQLite has no statement timeout."""
     if connection.vendor != "postgresql":
-        assert health.check_database()["status"] == "ok"
-        return
+        pytest.skip("SQLite has no statement timeout: run with DATABASE_URL=postgres://…")
     with (
         mock.patch.object(health, "STATEMENT_TIMEOUT_MS", 200),
         pytest.raises(OperationalError),

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
 from butler import tasks
 from butler.reminding import reminders_reconcile_changed, reminders_reconcile_slice
 from companies.models import CompanyLicence
 from reminders.models import Reminder
+from tests.conftest import NOW
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def test_a_slice_out_of_time_stops_and_says_where(world, behind_the_back):
 
 
 def test_a_licence_saved_in_the_admin_is_replanned_within_the_hour(world, behind_the_back):
-    CompanyLicence.objects.update(updated_at=timezone.now() - timedelta(hours=2))  # an hour before the run
-    since = timezone.now() - timedelta(hours=1)
+    CompanyLicence.objects.update(updated_at=NOW - timedelta(hours=2))  # an hour before the last run
+    since = NOW - timedelta(hours=1)
     licence = behind_the_back[world.company_a.pk]
     licence.refresh_from_db()
     licence.save()  # as the admin saves it: updated_at moves

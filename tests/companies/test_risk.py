@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from companies.models import CompanyLicence, LicenceStatus
 from companies.selectors import Risk, lapse_risk, licence_measures
@@ -11,6 +10,7 @@ from tests.companies.licence_world import freight_company
 
 pytestmark = pytest.mark.django_db
 S = LicenceStatus
+TODAY = date(2026, 11, 2)  # the world's day (tests/conftest.py)
 
 
 @pytest.fixture
@@ -29,12 +29,12 @@ def test_nothing_due_is_on_track(company):
 
 
 def test_a_deadline_within_a_month_is_low(company):
-    _set(company, obtain_by=timezone.localdate() + timedelta(days=20))
+    _set(company, obtain_by=TODAY + timedelta(days=20))
     assert lapse_risk(company) == Risk.LOW
 
 
 def test_renewal_due_is_medium_and_past_the_last_day_to_apply_is_high(company):
-    today = timezone.localdate()
+    today = TODAY
     _set(
         company,
         status=S.RENEWAL_DUE,
@@ -47,7 +47,7 @@ def test_renewal_due_is_medium_and_past_the_last_day_to_apply_is_high(company):
 
 
 def test_an_application_past_its_statutory_limit_is_flagged_even_without_a_committed_limit(company):
-    today = timezone.localdate()
+    today = TODAY
     _set(
         company,
         status=S.APPLIED,
@@ -58,7 +58,7 @@ def test_an_application_past_its_statutory_limit_is_flagged_even_without_a_commi
 
 
 def test_a_missed_obtain_by_and_a_lapse_are_high(company):
-    _set(company, obtain_by=timezone.localdate() - timedelta(days=1))
+    _set(company, obtain_by=TODAY - timedelta(days=1))
     assert lapse_risk(company) == Risk.HIGH
     _set(company, obtain_by=None, status=S.EXPIRED)
     assert lapse_risk(company) == Risk.HIGH
@@ -67,7 +67,7 @@ def test_a_missed_obtain_by_and_a_lapse_are_high(company):
 def test_measures_count_the_deadlines_missed_as_well_as_met(world):
     company = freight_company(world.manager, 301, heavy=2, drivers=0)
     licences = list(CompanyLicence.objects.filter(company=company).order_by("pk"))
-    today = timezone.localdate()
+    today = TODAY
     # In time, late, and not yet issued with the deadline passed.
     CompanyLicence.objects.filter(pk=licences[0].pk).update(
         status=S.ISSUED,

@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from tests.clock import shared_clock_environment
 from tests.integration.sinks import SmsGateway, SmtpSink
 
 
@@ -61,7 +62,7 @@ def service_env(smtp_sink, sms_gateway, tmp_path):
     (tmp_path / "broker" / "control").mkdir(parents=True)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     yield {
-        **os.environ,
+        **shared_clock_environment(),
         "DJANGO_SETTINGS_MODULE": "butler.settings.base",
         "DEBUG": "1",
         "DATABASE_URL": _database_url(),

@@ -2,7 +2,6 @@
 on a free port of loopback, each started and stopped by its process id only. The machine's PostgreSQL and
 Redis on the standard ports are never touched."""
 
-import os
 import shutil
 import signal
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
+from tests.clock import shared_clock_environment
 from tests.integration.sinks import _free_port
 
 
@@ -255,7 +255,7 @@ def production_env(*, database_url: str, static_root: Path, redis_url: str = "")
     """The environment of a production web process, on plain HTTP on loopback: DEBUG off, a secret, the
     allowed hosts; no TLS proxy in front, so no redirect to HTTPS and cookies over plain HTTP."""
     env = {
-        **os.environ,
+        **shared_clock_environment(),
         "DJANGO_SETTINGS_MODULE": "butler.settings.base",
         "DEBUG": "0",
         "SECRET_KEY": "drill-" + "s" * 50,

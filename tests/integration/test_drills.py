@@ -25,6 +25,7 @@ from django.utils import translation
 
 from butler import services
 from reminders.models import Channel, Reminder
+from tests.clock import shared_clock_environment
 from tests.conftest import PASSWORD, make_butler, register
 from tests.integration.conftest import Worker, wait_for
 from tests.integration.private_servers import HOST, Gunicorn, PrivateCluster, PrivateRedis, production_env
@@ -109,6 +110,7 @@ def supervised_wait(supervisor: Supervised, condition, *, timeout: float, every:
     return wait_for(check, timeout=timeout, every=every)
 
 
+@pytest.mark.usefixtures("frozen_clock")  # the world's clock, shared with the workers
 def test_redis_restarted_mid_delivery_every_reminder_arrives_exactly_once_and_delivery_resumes(
     service_env, smtp_sink, sms_gateway, private_redis, tmp_path
 ):
@@ -327,7 +329,7 @@ class ProductCluster:
     def env(self, **changes: str) -> dict:
         """A product process on this database (test settings unless ``changes`` say otherwise)."""
         return {
-            **os.environ,
+            **shared_clock_environment(),
             "DJANGO_SETTINGS_MODULE": "butler.settings.test",
             "DATABASE_URL": self.database_url,
             **changes,

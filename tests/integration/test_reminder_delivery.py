@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from butler import services
 from butler.models import ReminderRule
@@ -22,12 +21,13 @@ from tests.conftest import give_portal_account, make_butler, register
 from tests.factories import mobile
 from tests.integration.conftest import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The world's clock (2026-11-02 09:30 Beijing, ticking), shared with the workers and shells started here.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen_clock")]
 
 S = Reminder.Status
 SWEEP = "from reminders.tasks import sweep_reminders; print(sweep_reminders())"
 # The next sweep after the lease of the reminders claimed now has run out (the clock of that one process
-# moves on; the workers keep the real one).
+# moves on; the workers keep the test's).
 SWEEP_AFTER_THE_LEASE = """
 from datetime import timedelta
 import time_machine
@@ -41,7 +41,7 @@ with time_machine.travel(later, tick=True):
 
 
 def _issue(licence: CompanyLicence, actor) -> CompanyLicence:
-    today = timezone.localdate()
+    today = date(2026, 11, 2)  # the world's day
     services.licence_step(actor=actor, licence=licence, to=LicenceStatus.APPLIED, on=today)
     return services.licence_step(
         actor=actor, licence=licence, to=LicenceStatus.ISSUED, on=today, certificate_number=f"C-{licence.pk}"
@@ -49,8 +49,9 @@ def _issue(licence: CompanyLicence, actor) -> CompanyLicence:
 
 
 def _due_now(due_on: date) -> int:
-    """The offset (days before ``due_on``) of a reminder that was due yesterday morning: it is due now."""
-    return (due_on - timezone.localdate()).days + 1
+    """The offset (days before ``due_on``) of a reminder that was due yesterday morning (the world's day is
+    2026-11-02): it is due now."""
+    return (due_on - date(2026, 11, 2)).days + 1
 
 
 def _plan_renewal(licence: CompanyLicence, *, channels, recipients) -> set[int]:

@@ -15,6 +15,8 @@ from tests.conftest import make_user
 
 S = Reminder.Status
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Every plan is made on the world's Monday morning (2026-11-02 09:30), a month before the first reminder.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 class Handler:
