@@ -6,7 +6,7 @@ Everything is built through the product's own services, as a user would build it
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -127,6 +127,23 @@ def rolled_back_after(django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+def built_once_per_module(build):
+    """A module-scoped fixture: the world ``build()`` makes, once for the module, rolled back after it.
+
+    It is built five minutes before the world's clock, so that what each test does (with ``db`` and
+    ``frozen_clock``, which give it a savepoint of its own and the clock at NOW) comes after it.
+    """
+
+    @pytest.fixture(scope="module")
+    def fixture(django_db_setup, django_db_blocker):
+        with rolled_back_after(django_db_blocker):
+            with django_db_blocker.unblock(), time_machine.travel(NOW - timedelta(minutes=5), tick=True):
+                world = build()
+            yield world
+
+    return fixture
 
 
 def build_world() -> World:

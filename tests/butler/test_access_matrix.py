@@ -11,7 +11,6 @@ user gets the form back with its errors (200) or a redirect, never a change.
 from datetime import date
 
 import pytest
-import time_machine
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -26,7 +25,7 @@ from butler.models import Attachment, Rating, ServicePeriod, Suggestion
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
 from reminders.models import Notice
-from tests.conftest import NOW, build_world, make_butler, rolled_back_after
+from tests.conftest import build_world, built_once_per_module, make_butler
 from tests.factories import ServicePeriodFactory
 
 ROLES = [
@@ -241,13 +240,8 @@ def test_every_url_is_in_the_matrix():
     assert names - {name for name, _method in MATRIX} == set(), "add these URLs to the access matrix"
 
 
-@pytest.fixture(scope="module")
-def shared_matrix_world(django_db_setup, django_db_blocker):
-    """Built once for the module; each case runs in a savepoint rolled back after it."""
-    with rolled_back_after(django_db_blocker):
-        with django_db_blocker.unblock(), time_machine.travel(NOW, tick=True):
-            world = build_matrix_world(build_world())
-        yield world
+# Built once for the module; each case runs in a savepoint rolled back after it.
+shared_matrix_world = built_once_per_module(lambda: build_matrix_world(build_world()))
 
 
 @pytest.fixture

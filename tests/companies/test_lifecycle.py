@@ -7,13 +7,31 @@ from django.utils import translation
 from companies.models import Company, CompanyLicence, LicenceStatus
 from companies.services import licence_statuses_refresh, licence_transition
 from tests.companies.licence_world import freight_company
+from tests.conftest import build_world, built_once_per_module
 
-pytestmark = pytest.mark.django_db
 S = LicenceStatus
 
 
-def _licence(world, status=S.REQUIRED, **fields):
-    company = freight_company(world.manager, 200 + CompanyLicence.objects.count(), heavy=0, drivers=0)
+def _build():
+    world = build_world()
+    world.freight = freight_company(world.manager, 199, heavy=0, drivers=0)
+    return world
+
+
+# The world and one freight company, built once for the module; each test is rolled back after it.
+shared_world = built_once_per_module(_build)
+
+
+@pytest.fixture
+def world(shared_world, db, frozen_clock):
+    return shared_world
+
+
+def _licence(world, status=S.REQUIRED, *, fresh=False, **fields):
+    """The freight company's licence in ``status``; ``fresh``: another company's, for a second licence."""
+    company = world.freight
+    if fresh:
+        company = freight_company(world.manager, 200 + CompanyLicence.objects.count(), heavy=0, drivers=0)
     licence = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
     CompanyLicence.objects.filter(pk=licence.pk).update(status=status, **fields)
     licence.refresh_from_db()
@@ -117,9 +135,9 @@ def test_issue_needs_a_certificate_number_and_takes_the_catalogue_validity(world
 def test_the_calendar_moves_held_licences_into_renewal_and_past_expiry(world):
     # Renewal is due 30 days (BUTLER_RENEWAL_NOTICE_DAYS) before the last day to apply.
     due = _licence(world, S.ISSUED, expires_on=date(2027, 1, 20), renew_by=date(2026, 12, 21))
-    later = _licence(world, S.ISSUED, expires_on=date(2027, 6, 1), renew_by=date(2027, 5, 2))
-    lapsed = _licence(world, S.ISSUED, expires_on=date(2026, 11, 1))
-    renewing = _licence(world, S.RENEWAL_APPLIED, expires_on=date(2026, 11, 1))
+    later = _licence(world, S.ISSUED, fresh=True, expires_on=date(2027, 6, 1), renew_by=date(2027, 5, 2))
+    lapsed = _licence(world, S.ISSUED, fresh=True, expires_on=date(2026, 11, 1))
+    renewing = _licence(world, S.RENEWAL_APPLIED, fresh=True, expires_on=date(2026, 11, 1))
     counts = licence_statuses_refresh(today=date(2026, 11, 25))
     assert counts == {"expired": 1, "renewal_due": 1}
     for licence, status in [
