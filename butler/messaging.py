@@ -19,7 +19,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -494,8 +506,15 @@ class ThreadsCard:
 
 def company_threads_card(company: Company, *, limit: int = 10) -> ThreadsCard:
     """The company page's messages, for the window side only (its butler in service, a manager: those who
-    ``can_serve``) — a past butler reads none of the company's messages."""
-    threads = list(threads_of_company(company, side=WINDOW)[: limit + 1])
-    if len(threads) <= limit:
-        return ThreadsCard(threads=threads, unread=sum(thread.unread for thread in threads))
-    return ThreadsCard(threads=threads[:limit], unread=unread_count(company, side=WINDOW))
+    ``can_serve``) — a past butler reads none of the company's messages. One query, however many threads:
+    the count of all unread threads comes with the newest ``limit`` of them."""
+    unread = (
+        MessageThread.objects.filter(company=company)
+        .filter(_unread(WINDOW))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    threads = list(threads_of_company(company, side=WINDOW).annotate(unread_threads=Subquery(unread))[:limit])
+    return ThreadsCard(threads=threads, unread=(threads[0].unread_threads or 0) if threads else 0)

@@ -266,8 +266,11 @@ def count_ending_within(periods, *, days: int, today: date) -> int:
 
 
 def past_periods_for(butler: Butler) -> QuerySet:
-    return _with_company(
-        ServicePeriod.objects.filter(butler=butler).exclude(status=ServicePeriod.Status.ACTIVE)
+    """The butler's ended periods with their company (the list shows its name only)."""
+    return (
+        ServicePeriod.objects.filter(butler=butler)
+        .exclude(status=ServicePeriod.Status.ACTIVE)
+        .select_related("company")
     )
 
 

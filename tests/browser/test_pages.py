@@ -110,23 +110,32 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
         due_on=date(2026, 12, 31),
         cases=[world.case],
     )
+    contexts = {}  # one browser context a person and screen, signed in once
+
+    def context_for(username, phone):
+        if (username, phone) not in contexts:
+            context = browser.new_context(
+                locale=LANGUAGES[language],
+                viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+                is_mobile=phone,
+            )
+            if username:
+                page = context.new_page()
+                page.goto(live_server.url + reverse("login"))
+                page.locator("#id_username").fill(users[username].username)
+                page.locator("#id_password").fill(PASSWORD)
+                page.locator("form:has(#id_username) button[type=submit]").click()
+                page.wait_for_load_state()
+                page.close()
+            contexts[(username, phone)] = context
+        return contexts[(username, phone)]
+
     for name, (username, path, heading_zh, heading_en, phone) in PAGES.items():
-        context = browser.new_context(
-            locale=LANGUAGES[language],
-            viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
-            is_mobile=phone,
-        )
-        page = context.new_page()
-        # Whatever the Content Security Policy refuses on the way (sign-in included) fails the page.
+        page = context_for(username, phone).new_page()
+        # Whatever the Content Security Policy refuses on the page fails it.
         refused = []
         page.on("console", lambda m, out=refused: "Content Security Policy" in m.text and out.append(m.text))
         page.set_default_timeout(15_000)
-        if username:
-            page.goto(live_server.url + reverse("login"))
-            page.locator("#id_username").fill(users[username].username)
-            page.locator("#id_password").fill(PASSWORD)
-            page.locator("form:has(#id_username) button[type=submit]").click()
-            page.wait_for_load_state()
         response = page.goto(live_server.url + path(world))
         assert response.status == 200, name
         assert page.locator("html").get_attribute("lang") == language
@@ -138,4 +147,6 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
             assert overflow <= 0, f"the card's text runs {overflow}px past its edge"
         page.screenshot(path=str(folder / f"{name}-{language}.png"), full_page=True)
         assert refused == [], f"{name}: {refused}"
+        page.close()
+    for context in contexts.values():
         context.close()

@@ -15,8 +15,17 @@ from django.urls import reverse
 from butler import contacts, services
 from butler.export_tables import TABLES
 from butler.feedback.ratings import rating_submit, suggestion_submit
-from butler.models import AuditCase, ContactRecord, Suggestion
-from companies.models import BusinessType, CompanyLicence, LicenceMaterial, LicenceStatus, Trip
+from butler.models import AuditCase, ContactRecord, Rating, Suggestion
+from companies.models import (
+    BusinessType,
+    Company,
+    CompanyLicence,
+    LicenceMaterial,
+    LicenceStatus,
+    LicenceType,
+    Trip,
+    Vehicle,
+)
 from tests.conftest import make_user
 from tests.factories import CompanyFactory, ContactFactory, ServicePeriodFactory, credit_code
 
@@ -388,16 +397,53 @@ def _queries(client, table: str, fmt: str) -> tuple[int, int]:
     return len(captured), len(rows) - 1
 
 
+# measured 5, 4, 4, 4 on SQLite and PostgreSQL with every kind of row in each table, CSV and XLSX alike
+EXPORT_QUERIES = {"companies": 7, "licences": 6, "contacts": 6, "cases": 6}
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_exports_take_as_many_queries_for_60_rows_as_for_6(client, world, fmt, django_assert_max_num_queries):
+def test_exports_take_as_many_queries_for_60_rows_as_for_6(client, world, fmt):
+    """``_volume``'s companies, each also with a vehicle and its licence, a contact about that licence and a
+    bad rating with its audit case: every kind of row in each table."""
     client.force_login(world.manager)
-    _volume(world, 0, 6)
-    small = {table: _queries(client, table, fmt) for table in TABLES}
-    _volume(world, 6, 54)
-    large = {table: _queries(client, table, fmt) for table in TABLES}
+    vehicle_licence = LicenceType.objects.get(code="vehicle_certificate")
+
+    def fill(first: int, stop: int):
+        _volume(world, first, stop - first)
+        for company in Company.objects.filter(
+            credit_code__in=[credit_code(70_000 + n) for n in range(first, stop)]
+        ):
+            vehicle = Vehicle.objects.create(
+                company=company, plate=f"浙B{company.pk:05d}", vehicle_type="truck", total_mass_kg=18000
+            )
+            licence = CompanyLicence.objects.create(
+                company=company,
+                licence_type=vehicle_licence,
+                vehicle=vehicle,
+                subject_key=f"vehicle:{vehicle.pk}",
+            )
+            ContactRecord.objects.create(
+                company=company, recorded_by=world.manager, channel="visit", summary="车辆", licence=licence
+            )
+            contact = company.contacts.get()
+            rating = Rating.objects.create(
+                kind="butler",
+                company=company,
+                contact=contact,
+                rated_by=world.manager,
+                butler=world.butler_b,
+                matter_key=f"volume:{company.pk}",
+                overall=1,
+            )
+            AuditCase.objects.create(rating=rating, company=company, concerns=world.butler_b)
+
+    counts = []
+    for first, stop in ((0, 6), (6, 60)):
+        fill(first, stop)
+        counts.append({table: _queries(client, table, fmt) for table in TABLES})
+    small, large = counts
+    print(f"exports ({fmt}, {connection.vendor}): {small} (queries, rows) with 6 companies, {large} with 60")
     for table in TABLES:
-        assert large[table][1] >= small[table][1] + 54, table
-        assert large[table][0] == small[table][0], (table, small[table], large[table])
-        with django_assert_max_num_queries(8):
-            rows = csv_rows(client.get(url(table, "csv")))
-        assert len(rows) > 60
+        rows_a_company = 2 if table in ("licences", "contacts", "cases") else 1
+        assert large[table][1] >= small[table][1] + 54 * rows_a_company, table
+        assert large[table][0] == small[table][0] <= EXPORT_QUERIES[table], table

@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from butler import messaging, services
@@ -17,7 +19,8 @@ from butler.models import Attachment, Message, MessageThread
 from companies.models import ReminderChoice
 from reminders.models import Notice, Reminder
 from reminders.services import reminders_claim, reminders_deliver
-from tests.conftest import make_user
+from tests.conftest import NOW, make_user
+from tests.queries import assert_fixed_queries
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -167,7 +170,7 @@ def test_the_email_goes_out_at_the_next_sweep_unless_read_in_the_app_first(world
     read = start(world, subject="已读")
     unread = start(world, subject="未读")
     messaging.thread_read(actor=world.butler_a.user, thread=read)
-    now = datetime.now(tz=SHANGHAI) + timedelta(minutes=1)
+    now = NOW + timedelta(minutes=1)  # the next sweep after the messages were written
     for ids in reminders_claim(now=now):
         reminders_deliver(ids=ids, now=now)
     skipped = Reminder.objects.get(subject=f"message:{read.messages.get().pk}")
@@ -414,35 +417,115 @@ def busy(world):
     return threads
 
 
-def test_list_pages_do_not_grow_with_the_threads(client, world, busy, django_assert_max_num_queries):
-    client.force_login(world.contact_a)
-    with django_assert_max_num_queries(10):
-        assert client.get(reverse("messages:portal_list")).status_code == 200
-    with django_assert_max_num_queries(10):
-        assert client.get(reverse("portal:home")).status_code == 200
+def _conversations(world, other, first: int, stop: int):
+    """Threads ``first``..``stop - 1`` of company A, as in ``busy``: each with a photo now and then, an answer
+    with a file and a second contact's question."""
+    for n in range(first, stop):
+        thread = start(world, subject=f"问题{n}", files=[png()] if n % 3 == 0 else [])
+        messaging.message_send(actor=world.butler_a.user, thread=thread, body=f"答复{n}", files=[pdf()])
+        messaging.message_send(actor=other, thread=thread, body=f"追问{n}")
+
+
+def _second_contact(world):
+    other = make_user("contact_a2", "Company", email="a2@company-a.example")
+    world.company_a.contacts.create(name="李二", mobile="13900000888", user=other)
+    return other
+
+
+PORTAL_MESSAGES_QUERIES = 10  # measured 8 on SQLite and PostgreSQL, every list filled
+
+
+def test_list_pages_do_not_grow_with_the_threads(client, world):
+    from tests.butler.test_feedback_portal import PORTAL_HOME_QUERIES, feedback_of_company_a
+    from tests.butler.test_query_counts import COMPANY_PAGE_QUERIES
+
+    other = _second_contact(world)
+    threads = MessageThread.objects.filter(company=world.company_a)
+
+    # The company page shows the newest ten threads (3, then 10) and counts the unread ones (3, then 30).
+    def check_card(response, size):
+        card = response.context["messages_card"]
+        assert len(card.threads) == min(size, 10) and card.unread == size
+
     client.force_login(world.butler_a.user)
-    with django_assert_max_num_queries(40):
-        assert client.get(reverse("companies:detail", args=[world.company_a.pk])).status_code == 200
+    assert_fixed_queries(
+        client,
+        reverse("companies:detail", args=[world.company_a.pk]),
+        fill=lambda first, stop: _conversations(world, other, first, stop),
+        check=check_card,
+        at_most=COMPANY_PAGE_QUERIES,  # measured with every list of the page filled: test_query_counts.py
+    )
 
+    # The portal lists them all: 33, then 60.
+    def check_list(response, size):
+        assert len(response.context["threads"]) == threads.count() == 30 + size
 
-def test_a_thread_page_does_not_grow_with_its_messages(client, world, busy, django_assert_max_num_queries):
-    thread = busy[0]
-    for n in range(20):
-        messaging.message_send(actor=world.butler_a.user, thread=thread, body=f"补充{n}", files=[png()])
-    client.force_login(world.butler_a.user)
-    with django_assert_max_num_queries(16):
-        assert client.get(reverse("messages:thread", args=[thread.pk])).status_code == 200
     client.force_login(world.contact_a)
-    with django_assert_max_num_queries(16):
-        assert client.get(reverse("messages:portal_thread", args=[thread.pk])).status_code == 200
+    assert_fixed_queries(
+        client,
+        reverse("messages:portal_list"),
+        fill=lambda first, stop: _conversations(world, other, 30 + first, 30 + stop),
+        check=check_list,
+        at_most=PORTAL_MESSAGES_QUERIES,
+    )
+
+    # The portal home counts the unread threads and what waits to be rated.
+    def home(first, stop):
+        _conversations(world, other, 60 + first, 60 + stop)
+        feedback_of_company_a(world, first, stop)
+
+    def check_home(response, size):
+        # A permit and an ended period for each row, and the butler (rated only under test keys)
+        assert response.context["to_rate"] == 2 * size + 1
+        assert len(response.context["periods"]) == size + 1
+
+    assert_fixed_queries(
+        client, reverse("portal:home"), fill=home, check=check_home, at_most=PORTAL_HOME_QUERIES
+    )
 
 
-def test_the_messages_selectors_are_bounded(world, busy, django_assert_max_num_queries):
-    with django_assert_max_num_queries(1):
-        assert len(list(messaging.threads_of_company(world.company_a, side=messaging.WINDOW))) == 12
-    with django_assert_max_num_queries(3):
-        assert len(list(messaging.threads_awaiting_window(world.butler_a.user))) == 12
-    assert Message.objects.count() == 36
+# measured 14 (the window's page) and 15 (the portal's, with the butler to call) on SQLite and PostgreSQL
+THREAD_PAGE_QUERIES = {"window": 16, "company": 16}
+
+
+@pytest.mark.parametrize("side", ["window", "company"])
+def test_a_thread_page_does_not_grow_with_its_messages(client, world, side):
+    """Messages from both sides, each with a file: their authors and attachments come in fixed queries."""
+    other = _second_contact(world)
+    thread = start(world)
+
+    def fill(first, stop):
+        for n in range(first, stop):
+            messaging.message_send(actor=world.butler_a.user, thread=thread, body=f"补充{n}", files=[png()])
+            messaging.message_send(actor=other, thread=thread, body=f"追问{n}", files=[pdf()])
+
+    def check(response, size):
+        messages = response.context["page"].messages
+        assert len(messages) == 2 * size + 1
+        assert sum(len(message.attachments.all()) for message in messages) == 2 * size
+        assert {message.author_name for message in messages} >= {"王丽娜", "李二"}
+
+    if side == "window":
+        client.force_login(world.butler_a.user)
+        url = reverse("messages:thread", args=[thread.pk])
+    else:
+        client.force_login(world.contact_a)
+        url = reverse("messages:portal_thread", args=[thread.pk])
+    assert_fixed_queries(client, url, fill=fill, check=check, at_most=THREAD_PAGE_QUERIES[side])
+
+
+def test_the_messages_selectors_are_bounded(world):
+    other = _second_contact(world)
+    counts = []
+    for first, stop in ((0, 3), (3, 30)):
+        _conversations(world, other, first, stop)
+        with CaptureQueriesContext(connection) as of_company:
+            assert len(list(messaging.threads_of_company(world.company_a, side=messaging.WINDOW))) == stop
+        with CaptureQueriesContext(connection) as awaiting:
+            assert len(list(messaging.threads_awaiting_window(world.butler_a.user))) == stop
+        counts.append((len(of_company), len(awaiting)))
+    assert counts == [(1, 1), (1, 1)]  # measured on SQLite and PostgreSQL
+    assert Message.objects.count() == 90
 
 
 def test_a_message_written_before_nine_is_mailed_at_once_not_at_nine(world):

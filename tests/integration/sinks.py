@@ -87,14 +87,16 @@ class SmsGateway:
     ``{"to", "text", "idempotency_key"}``, answered with ``{"id": ...}``.
 
     ``accepted`` holds each message it sent, once per idempotency key; ``repeats`` the keys it was sent again
-    and dropped.
+    and dropped; ``received`` every message it was given, repeats included (to compare what one key carried).
     """
 
     def __init__(self, api_key: str = "test-gateway-key"):
         self.api_key = api_key
         self.accepted: list[Sms] = []
         self.repeats: list[str] = []
+        self.received: list[Sms] = []
         self.refused = 0
+        self.cut_off = 0  # requests whose sender died before it had sent them whole
         self._by_key: dict[str, Sms] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -134,6 +136,7 @@ class SmsGateway:
             return HTTPStatus.BAD_REQUEST, {"error": f"{', '.join(fields)} are required"}
         key = payload["idempotency_key"]
         with self._lock:
+            self.received.append(Sms(id="", to=payload["to"], text=payload["text"], key=key))
             known = self._by_key.get(key)
             if known is not None:
                 self.repeats.append(key)
@@ -149,8 +152,13 @@ class SmsGateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died half-way through its request: nothing was asked
+                    with gateway._lock:
+                        gateway.cut_off += 1
+                    return
                 try:
-                    payload = json.loads(self.rfile.read(length) or b"{}")
+                    payload = json.loads(body or b"{}")
                 except ValueError:
                     payload = {}
                 if self.path != "/messages" or not isinstance(payload, dict):
