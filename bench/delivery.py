@@ -455,7 +455,7 @@ def measure(environment, database: str, *, messages: int, workers: int, log, loa
             started = time.time()
             sweeps, sweep_seconds, next_sweep = [], 0.0, 0.0
             deadline = time.monotonic() + 120 + messages / 20
-            with mock.patch.object(tasks, "deliver_reminders", ToQueue(tasks.deliver_reminders, queue)):
+            with mock.patch.object(tasks, "deliver_messages", ToQueue(tasks.deliver_messages, queue)):
                 while True:
                     if time.monotonic() >= next_sweep:
                         began = time.perf_counter()

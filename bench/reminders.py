@@ -228,8 +228,6 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
                 "scheduled_at": "y.at",
                 "status": f"CASE WHEN {sent} THEN 'sent' WHEN y.k < 0 THEN 'skipped' "
                 "WHEN y.k <= 1 THEN 'cancelled' ELSE 'pending' END",
-                "lease_until": "CASE WHEN y.k < 0 THEN y.at + interval '10 minutes' END",
-                "batch": "CASE WHEN y.k < 0 THEN ((cl.id - 1) * 4 + o.i + 1)::text ELSE '' END",
                 "attempts": "CASE WHEN y.k < 0 THEN 1 ELSE 0 END",
                 "provider_message_id": f"CASE WHEN {sent} THEN 'msg-' || cl.id || '-' || o.i ELSE '' END",
                 "sent_at": f"CASE WHEN {sent} THEN y.at + interval '3 seconds' END",
@@ -310,17 +308,20 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
 def _vacuum() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (INDEX_CLEANUP ON) reminders_reminder")
+        cursor.execute("VACUUM (INDEX_CLEANUP ON) reminders_outboxmessage")
 
 
 def reset_due(loaded: Loaded, *, now: datetime) -> None:
-    """Put the due reminders back as they were before a sweep claimed them, and vacuum the old versions."""
+    """Put the due reminders back as they were before a sweep put them into messages, drop the messages
+    (the benchmark's data has no others), and vacuum the old versions."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE reminders_reminder SET status = 'pending', lease_until = NULL, batch = '', attempts = 0, "
+            "UPDATE reminders_reminder SET status = 'pending', message_id = NULL, attempts = 0, "
             "late = false, sent_at = NULL, provider_message_id = '', scheduled_at = %s "
             "WHERE id BETWEEN %s AND %s",
             [now - DUE_AGO, loaded.due_first, loaded.due_last],
         )
+        cursor.execute("DELETE FROM reminders_outboxmessage")
     _vacuum()
 
 
@@ -328,11 +329,11 @@ def mark_due_sent(loaded: Loaded, *, now: datetime) -> None:
     """Leave nothing due: the due reminders delivered, as they are a few minutes after a sweep."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE reminders_reminder SET status = 'sent', sent_at = %s, lease_until = %s, "
-            "batch = CASE WHEN batch = '' THEN id::text ELSE batch END, attempts = 1 "
+            "UPDATE reminders_reminder SET status = 'sent', sent_at = %s, message_id = NULL, attempts = 1 "
             "WHERE id BETWEEN %s AND %s",
-            [now, now + timedelta(minutes=10), loaded.due_first, loaded.due_last],
+            [now, loaded.due_first, loaded.due_last],
         )
+        cursor.execute("DELETE FROM reminders_outboxmessage")
     _vacuum()
 
 
@@ -348,14 +349,14 @@ class Queries:
         self.commits = 0
         self.kinds: dict[str, int] = {}
         self.keep = keep
-        self.kept: list[tuple[str, object]] = []
+        self.kept: list[tuple[str, object, int]] = []  # statement, parameters, commits before it
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         kind = sql.lstrip().split(None, 1)[0].upper()
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if len(self.kept) < self.keep:
-            self.kept.append((sql, params))
+            self.kept.append((sql, params, self.commits))
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -435,8 +436,8 @@ def sweep(broker: Broker, *, keep: int = 0) -> tuple[Run, Queries]:
     from reminders import tasks
 
     queries = Queries(keep)
-    hand_over = TimedHandOver(tasks.deliver_reminders)
-    with mock.patch.object(tasks, "deliver_reminders", hand_over), counting(queries):
+    hand_over = TimedHandOver(tasks.deliver_messages)
+    with mock.patch.object(tasks, "deliver_messages", hand_over), counting(queries):
         started = time.perf_counter()
         claimed = tasks.sweep_reminders()
         ms = (time.perf_counter() - started) * 1000
@@ -459,7 +460,7 @@ def sweep(broker: Broker, *, keep: int = 0) -> tuple[Run, Queries]:
 
 
 def claim_only() -> Run:
-    """The sweep's claims without the hand-over: what the database alone costs."""
+    """The sweep's claims into messages without the hand-over: what the database alone costs."""
     from reminders import services, tasks
 
     queries = Queries()
@@ -467,9 +468,7 @@ def claim_only() -> Run:
     with counting(queries):
         started = time.perf_counter()
         while True:
-            with transaction.atomic():
-                messages = services.reminders_claim(batch_size=tasks.CLAIM)
-            count = sum(len(ids) for ids in messages)
+            count = services.reminders_claim(batch_size=tasks.CLAIM)
             claimed += count
             if count < tasks.CLAIM:
                 break
@@ -532,15 +531,12 @@ def jit_off():
 
 
 def _first_claim(queries: Queries) -> list:
-    """The statements of the sweep's first claim (up to its savepoint's release), savepoints left out."""
-    statements = []
-    for sql, params in queries.kept:
-        kind = sql.lstrip().split(None, 1)[0].upper()
-        if kind == "RELEASE":
-            break
-        if kind != "SAVEPOINT":
-            statements.append((sql, params))
-    return statements
+    """The statements of the sweep's first claim (its first transaction), savepoints left out."""
+    return [
+        (sql, params)
+        for sql, params, commits in queries.kept
+        if commits == 0 and sql.lstrip().split(None, 1)[0].upper() not in ("SAVEPOINT", "RELEASE")
+    ]
 
 
 def measure_round(loaded: Loaded, broker: Broker, samples: Samples, *, idle_runs: int = 3) -> None:
@@ -665,7 +661,7 @@ def figures_for(scale: Scale, samples: Samples) -> list[dict]:
             "… of which handing over (broker)",
             scale,
             [r.handover_ms for r in due],
-            details=f"{tasks:,} `deliver_reminders.delay()` calls",
+            details=f"{tasks:,} `deliver_messages.delay()` calls",
         ),
         _figure(
             "sweep_due_no_jit",
@@ -824,7 +820,7 @@ def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> d
             "Before each run the due reminders are put back (one UPDATE) and the table vacuumed "
             "(INDEX_CLEANUP ON), so every run starts from the same state; the sweep the minute after is "
             "timed before that.",
-            "Hand-over is the time spent in `deliver_reminders.delay()`; waiting for PostgreSQL is the time "
+            "Hand-over is the time spent in `deliver_messages.delay()`; waiting for PostgreSQL is the time "
             "in its statements and commits; Python is the rest. Queries are counted with "
             "`connection.execute_wrapper`, savepoints included.",
             "Settings: `butler.settings.base` with DEBUG off, as in production; PostgreSQL as configured "

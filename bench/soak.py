@@ -256,7 +256,7 @@ class Flow:
         from bench.delivery import ToQueue
         from reminders import tasks
 
-        with mock.patch.object(tasks, "deliver_reminders", ToQueue(tasks.deliver_reminders, self.queue)):
+        with mock.patch.object(tasks, "deliver_messages", ToQueue(tasks.deliver_messages, self.queue)):
             self.claimed += tasks.sweep_reminders()
         self.sweeps += 1
 

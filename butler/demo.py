@@ -80,7 +80,7 @@ from companies.services import (
     vessel_add,
 )
 from reminders.models import Notice, Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 
 SEED = 2026
 DEMO_PASSWORD = "butler-demo"  # noqa: S105 - the published demo password
@@ -1023,16 +1023,14 @@ class _Loader:
             ) is not None:
                 moment = first + timedelta(minutes=1)
                 self.clock.moment = moment
-                while batches := reminders_claim(now=moment):
-                    for ids in batches:
-                        reminders_deliver(ids=ids, now=moment)
+                reminders_send_due(now=moment)
         self.clock.moment = None
         sent = Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__lt=start_of_today)
         read_before = start_of_today - timedelta(days=3)
-        for batch, recipient, sent_at in sent.filter(channel="in_app").values_list(
-            "batch", "recipient", "sent_at"
+        for key, recipient, sent_at in sent.filter(channel="in_app").values_list(
+            "message__key", "recipient", "sent_at"
         ):
-            Notice.objects.filter(recipient_id=recipient, key=f"reminder-{batch}").update(
+            Notice.objects.filter(recipient_id=recipient, key=key).update(
                 created_at=sent_at, read_at=sent_at + timedelta(hours=2) if sent_at < read_before else None
             )
         self.counts["reminders_sent"] = sent.count()

@@ -162,6 +162,11 @@ def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
 
 def _butler_line(company_id: int) -> str:
     period = ServicePeriod.objects.active().filter(company_id=company_id).select_related("butler").first()
+    return _butler_line_of(period)
+
+
+def _butler_line_of(period: ServicePeriod | None) -> str:
+    """How the company reaches its butler in service, or the window when it has none."""
     if period is None:
         from butler.services import window_name
 
@@ -173,15 +178,46 @@ def _butler_line(company_id: int) -> str:
 
 
 class LicenceHandler:
-    """Tells the engine about ``licence:<id>`` subjects."""
+    """Tells the engine about ``licence:<id>`` subjects.
+
+    ``prepare`` reads, for all the reminders of one delivery at once, their licences with their catalogue
+    entry and materials, the butler in service of each company, which recipients are company contacts and
+    everyone's mobile number; it keeps them on the reminder objects, which the other methods read first."""
+
+    RELATED = ("licence_type", "company", "vehicle", "person", "vessel")
+
+    def prepare(self, reminders) -> None:
+        ids = {int(reminder.subject.split(":", 1)[1]) for reminder in reminders}
+        licences = (
+            CompanyLicence.objects.select_related(*self.RELATED)
+            .prefetch_related("licence_type__materials")
+            .in_bulk(ids)
+        )
+        companies = {licence.company_id for licence in licences.values()}
+        serving = {
+            period.company_id: period
+            for period in ServicePeriod.objects.active()
+            .filter(company_id__in=companies)
+            .select_related("butler")
+        }
+        users = {reminder.recipient_id for reminder in reminders}
+        contacts = dict(Contact.objects.filter(user_id__in=users).values_list("user_id", "mobile"))
+        butlers = dict(Butler.objects.filter(user_id__in=users).values_list("user_id", "mobile"))
+        for reminder in reminders:
+            licence = licences.get(int(reminder.subject.split(":", 1)[1]))
+            reminder.__dict__["_licence"] = licence
+            reminder.__dict__["_serving"] = serving.get(licence.company_id) if licence else None
+            reminder.__dict__["_for_company"] = reminder.recipient_id in contacts
+            reminder.recipient.__dict__["_mobile"] = contacts.get(reminder.recipient_id) or butlers.get(
+                reminder.recipient_id, ""
+            )
 
     def _licence(self, reminder) -> CompanyLicence | None:
         """The reminder's licence, read once per reminder: the engine asks whether it is still due, then for
         its message, one right after the other."""
         if "_licence" not in reminder.__dict__:
-            related = ("licence_type", "company", "vehicle", "person", "vessel")
             reminder.__dict__["_licence"] = (
-                CompanyLicence.objects.select_related(*related)
+                CompanyLicence.objects.select_related(*self.RELATED)
                 .filter(pk=int(reminder.subject.split(":", 1)[1]))
                 .first()
             )
@@ -197,7 +233,10 @@ class LicenceHandler:
 
     def message(self, reminder) -> Message:
         licence = self._licence(reminder)
-        for_company = Contact.objects.filter(user_id=reminder.recipient_id).exists()
+        if "_for_company" in reminder.__dict__:
+            for_company = reminder.__dict__["_for_company"]
+        else:
+            for_company = Contact.objects.filter(user_id=reminder.recipient_id).exists()
         with translation.override(settings.LANGUAGE_CODE):
             title = _licence_title(reminder.kind, licence, reminder.due_on.isoformat())
             lines = [licence.company.name]
@@ -205,13 +244,18 @@ class LicenceHandler:
                 materials = [material.name for material in licence.licence_type.materials.all()]
                 if materials:
                     lines.append(_("What to bring: %(materials)s") % {"materials": "、".join(materials)})
-            butler = _butler_line(licence.company_id)
+            if "_serving" in reminder.__dict__:
+                butler = _butler_line_of(reminder.__dict__["_serving"])
+            else:
+                butler = _butler_line(licence.company_id)
             lines.append(butler)
         url = reverse("portal:licences") if for_company else reverse("licences:detail", args=[licence.pk])
         body = "\n".join(str(line) for line in lines)
         return Message(title=str(title), body=body, url=url, short=f"{title} {butler}")
 
     def phone(self, user) -> str:
+        if "_mobile" in user.__dict__:
+            return user.__dict__["_mobile"]
         contact = Contact.objects.filter(user=user).values_list("mobile", flat=True).first()
         if contact:
             return contact

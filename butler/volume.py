@@ -1095,8 +1095,6 @@ class _Writer:
                     "scheduled_at": "q.at",
                     "status": "CASE WHEN q.past AND q.failed THEN 'failed' WHEN q.past THEN 'sent' "
                     "ELSE 'pending' END",
-                    "lease_until": "CASE WHEN q.past THEN q.at + interval '10 minutes' END",
-                    "batch": "CASE WHEN q.past THEN q.id::text ELSE '' END",
                     "attempts": "CASE WHEN q.past AND q.failed THEN 5 WHEN q.past THEN 1 ELSE 0 END",
                     "last_error": "CASE WHEN q.past AND q.failed THEN 'SMS gateway: 503 Service Unavailable' "
                     "ELSE '' END",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from reminders.history_admin import SimpleHistoryAdmin
-from reminders.models import Notice, Reminder
+from reminders.models import Notice, OutboxMessage, Reminder
 
 
 @admin.register(Notice)
@@ -30,16 +30,8 @@ class ReminderAdmin(SimpleHistoryAdmin):
     search_fields = ["subject", "scope", "label", "recipient__username"]
     actions = ["send_again"]
     list_select_related = ["recipient"]
-    raw_id_fields = ["recipient"]
-    readonly_fields = [
-        "lease_until",
-        "attempts",
-        "last_error",
-        "provider_message_id",
-        "sent_at",
-        "created_at",
-        "batch",
-    ]
+    raw_id_fields = ["recipient", "message"]
+    readonly_fields = ["message", "attempts", "last_error", "provider_message_id", "sent_at", "created_at"]
 
     @admin.action(description=_("Send the failed ones again"))
     def send_again(self, request, queryset):
@@ -47,3 +39,23 @@ class ReminderAdmin(SimpleHistoryAdmin):
 
         retried = reminders_retry(ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(n)d reminders will be sent again.") % {"n": retried})
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(SimpleHistoryAdmin):
+    """Read-only: a message is made once by the engine and never changed by hand."""
+
+    list_display = ["key", "recipient", "channel", "kind", "day", "state", "attempts", "sent_at"]
+    list_filter = ["state", "channel", "kind"]
+    search_fields = ["key", "recipient__username", "title", "address"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -56,10 +57,6 @@ class ReminderQuerySet(models.QuerySet):
         """Pending reminders whose time has come (read from the index ``reminder_pending_due``)."""
         return self.filter(status=Reminder.Status.PENDING, scheduled_at__lte=now)
 
-    def lease_expired(self, now):
-        """Claimed reminders whose lease ran out: their worker died."""
-        return self.filter(status=Reminder.Status.SENDING, lease_until__lt=now)
-
 
 class Reminder(models.Model):
     """One message to one person about one deadline, by one channel, at one offset before it.
@@ -70,7 +67,7 @@ class Reminder(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
+        SENDING = "sending", _("Sending")  # in a message on its way
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Failed")
@@ -98,12 +95,14 @@ class Reminder(models.Model):
     )
     scheduled_at = models.DateTimeField(_("scheduled at"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
-    batch = models.CharField(
-        _("batch"),
-        max_length=20,
+    message = models.ForeignKey(
+        "OutboxMessage",
+        on_delete=models.SET_NULL,
+        null=True,
         blank=True,
-        help_text=_("The message it went out in: reminders due together for one person and channel."),
+        related_name="reminders",
+        verbose_name=_("message"),
+        help_text=_("The message it goes out in, with what else was due for the same person and channel."),
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -132,14 +131,12 @@ class Reminder(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "scheduled_at"], name="reminder_status_scheduled"),
-            models.Index(fields=["status", "lease_until"], name="reminder_status_lease"),
             # A claim reads the first due rows in order from here and stops, rather than sorting all of them.
             models.Index(
                 fields=["scheduled_at", "id"], condition=Q(status="pending"), name="reminder_pending_due"
             ),
             models.Index(fields=["subject", "kind", "status"], name="reminder_subject_kind"),
             models.Index(fields=["scope", "scheduled_at"], name="reminder_scope_scheduled"),
-            models.Index(fields=["batch"], condition=~Q(batch=""), name="reminder_batch"),
             models.Index(
                 fields=["recipient", "channel", "sent_at"],
                 condition=Q(status="sent"),
@@ -149,3 +146,92 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.kind} −{self.offset_days}d {self.channel}"
+
+
+class OutboxMessage(models.Model):
+    """What one person receives on one channel at one time: made once, never changed.
+
+    The reminders it carries, its idempotency key and — once it is first taken for sending — its text and
+    address never change, whatever holds, retries, re-claims or crashes happen: a message that may have
+    been sent goes again only as itself, under its key, which a gateway or mail system uses to drop a
+    repeat. E-mail and SMS reminders due together for a person become one message, the day's digest; the
+    database allows one digest a day per person and channel.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENDING = "sending", pgettext_lazy("message state", "Being sent")
+        SENT = "sent", pgettext_lazy("message state", "Sent")
+        FAILED = "failed", pgettext_lazy("message state", "Failed")
+        SKIPPED = "skipped", _("Not sent: resolved before it went out")
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("One reminder")
+        DIGEST = "digest", _("The day's digest")
+        URGENT = "urgent", _("Due within a day")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
+        verbose_name=_("recipient"),
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    day = models.DateField(_("day"), help_text=_("The day it was made for, in Beijing time."))
+    key = models.CharField(
+        _("idempotency key"),
+        max_length=40,
+        unique=True,
+        help_text=_("Travels with the message; a gateway that has seen it does not send it again."),
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    not_before = models.DateTimeField(_("not before"))
+    lease_until = models.DateTimeField(
+        _("lease until"), null=True, blank=True, help_text=_("Handed to a worker until then.")
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    short = models.TextField(_("text message"), blank=True)
+    address = models.CharField(
+        _("address"),
+        max_length=254,
+        blank=True,
+        help_text=_("The e-mail address or mobile number it goes to."),
+    )
+    rendered_at = models.DateTimeField(_("written at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        constraints = [
+            # One digest a day per person and channel, however many sweeps run at once; a digest that went
+            # unsent (everything in it resolved) does not count.
+            models.UniqueConstraint(
+                fields=["recipient", "channel", "day"],
+                condition=Q(kind="digest") & ~Q(state="skipped"),
+                name="one_digest_a_day",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["not_before", "id"], condition=Q(state="queued"), name="outbox_queued_due"
+            ),
+            models.Index(
+                fields=["lease_until", "id"], condition=Q(state="sending"), name="outbox_sending_lease"
+            ),
+            models.Index(fields=["recipient", "channel", "day"], name="outbox_recipient_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.channel} → {self.recipient_id}"
+

@@ -17,6 +17,13 @@ class Message:
 
 
 class SubjectHandler(Protocol):
+    """What a layer that plans reminders tells the engine about its subjects.
+
+    A handler may also have ``prepare(reminders)``: the engine calls it once with every reminder of one
+    delivery that the handler will be asked about, so that it can read what it needs for all of them in a
+    few queries (and keep it on the reminder objects) rather than a few queries each.
+    """
+
     def no_longer_due(self, reminder) -> str:
         """Why the reminder should not go out any more (the subject was resolved), or "" to send it."""
 
@@ -36,3 +43,14 @@ def register(prefix: str, handler: SubjectHandler) -> None:
 
 def handler_for(subject: str) -> SubjectHandler | None:
     return _handlers.get(subject.split(":", 1)[0])
+
+
+def prepare(reminders) -> None:
+    """Let each handler read what it needs for these reminders at once (see ``SubjectHandler``)."""
+    by_prefix: dict[str, list] = {}
+    for reminder in reminders:
+        by_prefix.setdefault(reminder.subject.split(":", 1)[0], []).append(reminder)
+    for prefix, group in by_prefix.items():
+        handler = _handlers.get(prefix)
+        if handler is not None and hasattr(handler, "prepare"):
+            handler.prepare(group)

@@ -1,34 +1,39 @@
-"""Celery tasks of the engine: the sweep claims what is due and hands the messages to delivery tasks."""
+"""Celery tasks of the engine: the sweep puts what is due into messages and hands them to delivery tasks."""
 
 from celery import shared_task
 from django.db import transaction
 
 from reminders import services
+from reminders.services.delivery import CLAIM, HAND_OVER
 
-CLAIM = 500  # reminders claimed per transaction
-PER_TASK = 20  # messages per delivery task: handing over one task per message would cost more than the claim
+PER_TASK = 50  # messages per delivery task: a task reads and records its messages in a handful of queries
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def sweep_reminders() -> int:
-    """Claim every due reminder (in batches) and hand the messages to delivery tasks.
+    """Put every due reminder into its message (in claims of ``CLAIM``), then hand every message whose time
+    has come — and every one a dead worker left — to delivery tasks. The number of reminders claimed.
 
-    A sweep that overruns is cut short; what it did not claim waits for the next one, a minute later.
+    A sweep that overruns is cut short; what it did not do waits for the next one, a minute later.
     """
-    total = 0
+    claimed = 0
+    while True:
+        taken = services.reminders_claim(batch_size=CLAIM)
+        claimed += taken
+        if taken < CLAIM:
+            break
     while True:
         with transaction.atomic():
-            messages = services.reminders_claim(batch_size=CLAIM)
-            for start in range(0, len(messages), PER_TASK):
-                chunk = messages[start : start + PER_TASK]
-                transaction.on_commit(lambda chunk=chunk: deliver_reminders.delay(chunk), robust=True)
-        claimed = sum(len(ids) for ids in messages)
-        total += claimed
-        if claimed < CLAIM:
-            return total
+            ids = services.messages_hand_over(limit=HAND_OVER)
+            for start in range(0, len(ids), PER_TASK):
+                chunk = ids[start : start + PER_TASK]
+                transaction.on_commit(lambda chunk=chunk: deliver_messages.delay(chunk), robust=True)
+        if len(ids) < HAND_OVER:
+            return claimed
 
 
 @shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
-def deliver_reminders(messages: list[list[int]]) -> list[str]:
-    """Deliver up to ``PER_TASK`` messages (batches of reminder ids). Twice sends nothing twice."""
-    return [services.reminders_deliver(ids=ids) for ids in messages]
+def deliver_messages(ids: list[int]) -> list[str]:
+    """Deliver up to ``PER_TASK`` outgoing messages. Twice, or at once in two workers, sends nothing twice
+    within a lease."""
+    return services.messages_deliver(ids=ids)

@@ -77,6 +77,14 @@ def shared_clock_environment(environment: dict | None = None) -> dict:
     return environment
 
 
+def clock_environment_at(moment: datetime, environment: dict) -> dict:
+    """``environment`` for a Python process whose clock starts at ``moment`` (and ticks on from there)."""
+    environment = {**environment, OFFSET_VARIABLE: repr(moment.timestamp() - escape_hatch.time.time())}
+    paths = [path for path in environment.get("PYTHONPATH", "").split(os.pathsep) if path != str(SHARE_DIR)]
+    environment["PYTHONPATH"] = os.pathsep.join([str(SHARE_DIR), *filter(None, paths)])
+    return environment
+
+
 def pytest_configure(config):
     global _traveller
     moment = moved_to()

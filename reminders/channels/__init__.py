@@ -1,4 +1,10 @@
-"""Delivery channels, one small class each behind one interface: ``send(reminder, message, key) -> id``."""
+"""Delivery channels, one small class each behind one interface.
+
+A channel tells the address an outgoing message goes to (``address(user, handler)``, or ``Undeliverable``)
+and opens a ``session()`` whose ``send(message)`` sends one message as it was written — its text, its address,
+its key — and returns the provider's id for it; a session keeps its connection open for the messages of one
+delivery. The in-app channel writes a delivery's notices at once (``send_many``).
+"""
 
 from reminders.channels.base import Undeliverable
 from reminders.channels.email import EmailChannel

@@ -11,7 +11,7 @@ from butler.models import ReminderRule
 from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 from tests.browser.test_missing_materials_flow import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,8 +36,7 @@ def test_a_renewal_reminder_reaches_the_phone_and_the_manager_retries_a_failure(
     reminders_reconcile()
     # The morning sixty days before the last day to apply for renewal: the sweep sends.
     morning = datetime.combine(licence.renew_by - timedelta(days=60), time(9, 1), tzinfo=SHANGHAI)
-    for ids in reminders_claim(now=morning):
-        reminders_deliver(ids=ids, now=morning)
+    reminders_send_due(now=morning)
     sms = Reminder.objects.get(recipient=world.butler_a.user, channel="sms", status="sent")
     Reminder.objects.filter(pk=sms.pk).update(status="failed", last_error="gateway timeout", attempts=5)
 

@@ -12,7 +12,7 @@ from butler import services
 from butler.contacts import contact_record, return_visit_complete
 from companies.models import CompanyLicence
 from reminders.models import Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -62,8 +62,7 @@ def test_an_overdue_return_visit_escalates_to_the_manager(world):
         return_visit_in=1,
     )
     late = datetime(2026, 11, 4, 9, 5, tzinfo=SHANGHAI)  # due Tuesday the 3rd, not made
-    for ids in reminders_claim(now=late):
-        reminders_deliver(ids=ids, now=late)
+    reminders_send_due(now=late)
     notice = world.manager.notices.get()
     assert "2026-11-03" in notice.title and world.company_a.name in notice.title
     assert "投诉处理" in notice.body

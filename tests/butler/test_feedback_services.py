@@ -23,7 +23,7 @@ from butler.models import AuditCase, ContactRecord, FeedbackImmutable, Rating, R
 from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceMaterial, LicenceStatus
 from reminders.models import Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 
 S = LicenceStatus
 K = ReminderRule.Kind
@@ -42,8 +42,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def _deliver(now):
-    for ids in reminders_claim(now=now):
-        reminders_deliver(ids=ids, now=now)
+    reminders_send_due(now=now)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from butler.models import ReminderRule
 from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 
 S = LicenceStatus
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,8 +56,7 @@ def test_a_date_changed_behind_the_services_back_is_planned_by_the_next_reconcil
 def test_a_reminder_for_a_licence_resolved_meanwhile_is_skipped_with_the_reason(world, issued):
     CompanyLicence.objects.filter(pk=issued.pk).update(status=S.RENEWAL_APPLIED)
     later = datetime(2030, 12, 1, 10, 0, tzinfo=SHANGHAI)
-    for ids in reminders_claim(now=later):
-        reminders_deliver(ids=ids, now=later)
+    reminders_send_due(now=later)
     skipped = Reminder.objects.filter(subject=f"licence:{issued.pk}", status="skipped")
     assert skipped.exists()
     assert skipped.first().reason == "resolved: the licence moved on meanwhile"
@@ -65,8 +64,7 @@ def test_a_reminder_for_a_licence_resolved_meanwhile_is_skipped_with_the_reason(
 
 def test_the_reminder_says_what_is_due_by_when_and_who_the_butler_is(world, issued):
     later = datetime(2030, 10, 1, 10, 0, tzinfo=SHANGHAI)  # the day before the last day to apply
-    for ids in reminders_claim(now=later):
-        reminders_deliver(ids=ids, now=later)
+    reminders_send_due(now=later)
     notice = world.contact_a.notices.first()
     assert issued.renew_by.isoformat() in notice.title
     assert "王丽娜" in notice.body and "0574-86861234" in notice.body
@@ -83,8 +81,7 @@ def test_the_sms_is_short_and_the_email_links_to_the_public_address(world, issue
     reminders_reconcile()
     later = datetime(2030, 10, 1, 10, 0, tzinfo=SHANGHAI)
     with caplog.at_level(logging.INFO, logger="reminders.sms"):
-        for ids in reminders_claim(now=later):
-            reminders_deliver(ids=ids, now=later)
+        reminders_send_due(now=later)
     texts = [record.getMessage() for record in caplog.records if record.name == "reminders.sms"]
     assert texts and all("2030-10-02" in text and "0574-86861234" in text for text in texts)
     assert not any("道路货物运输经营申请表" in text for text in texts)  # the materials are in the e-mail

@@ -18,7 +18,7 @@ from butler import messaging, services
 from butler.models import Attachment, Message, MessageThread
 from companies.models import ReminderChoice
 from reminders.models import Notice, Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 from tests.conftest import NOW, make_user
 from tests.queries import assert_fixed_queries
 
@@ -171,8 +171,7 @@ def test_the_email_goes_out_at_the_next_sweep_unless_read_in_the_app_first(world
     unread = start(world, subject="未读")
     messaging.thread_read(actor=world.butler_a.user, thread=read)
     now = NOW + timedelta(minutes=1)  # the next sweep after the messages were written
-    for ids in reminders_claim(now=now):
-        reminders_deliver(ids=ids, now=now)
+    reminders_send_due(now=now)
     skipped = Reminder.objects.get(subject=f"message:{read.messages.get().pk}")
     assert (skipped.status, skipped.reason) == ("skipped", "read in the app")
     sent = Reminder.objects.get(subject=f"message:{unread.messages.get().pk}")
@@ -536,6 +535,5 @@ def test_a_message_written_before_nine_is_mailed_at_once_not_at_nine(world):
     planned = Reminder.objects.get(subject=f"message:{thread.messages.get().pk}")
     assert planned.scheduled_at == at(2026, 11, 3, 8, 5)
     morning = at(2026, 11, 3, 8, 6)
-    for ids in reminders_claim(now=morning):
-        reminders_deliver(ids=ids, now=morning)
+    reminders_send_due(now=morning)
     assert len(mail.outbox) == 1

@@ -10,7 +10,7 @@ from butler.models import ReminderRule
 from butler.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus, LicenceType
 from reminders.models import Reminder
-from reminders.services import reminders_claim, reminders_deliver
+from reminders.services import reminders_send_due
 
 S = LicenceStatus
 K = ReminderRule.Kind
@@ -22,8 +22,7 @@ def _pending(subject, kind, **filters):
 
 
 def _deliver(now):
-    for ids in reminders_claim(now=now):
-        reminders_deliver(ids=ids, now=now)
+    reminders_send_due(now=now)
 
 
 @pytest.fixture

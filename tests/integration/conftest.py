@@ -140,11 +140,13 @@ class Worker:
 
 @pytest.fixture
 def start_worker(service_env, tmp_path):
-    """Start a worker on the test's queue, e.g. ``start_worker("--pool=solo")``; all are stopped after."""
+    """Start a worker on the test's queue, e.g. ``start_worker("--pool=solo")``; all are stopped after.
+    ``env`` changes its environment (a setting, or its clock with ``tests.clock.clock_environment_at``)."""
     workers: list[Worker] = []
 
-    def start(*options: str) -> Worker:
-        worker = Worker(service_env, tmp_path / f"worker{len(workers) + 1}.log", *options)
+    def start(*options: str, env: dict | None = None) -> Worker:
+        environment = {**service_env, **(env or {})}
+        worker = Worker(environment, tmp_path / f"worker{len(workers) + 1}.log", *options)
         workers.append(worker)
         return worker
 

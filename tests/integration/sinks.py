@@ -5,11 +5,13 @@ that, like a real one, accepts each idempotency key once and answers a repeat wi
 without sending again (it counts the repeats, so tests can bound them).
 """
 
+import asyncio
 import email
 import email.policy
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from http import HTTPStatus
@@ -45,15 +47,19 @@ class Mail:
 
 
 class SmtpSink:
-    """An SMTP server on loopback; ``messages`` holds what it accepted, in order."""
+    """An SMTP server on loopback; ``messages`` holds what it accepted, in order. ``delay``: seconds it takes
+    to accept each message (a slow server)."""
 
     def __init__(self):
         self.messages: list[Mail] = []
+        self.delay = 0.0
         self._lock = threading.Lock()
         self.port = _free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self._lock:
             self.messages.append(Mail(tuple(envelope.rcpt_tos), message))
@@ -88,6 +94,7 @@ class SmsGateway:
 
     ``accepted`` holds each message it sent, once per idempotency key; ``repeats`` the keys it was sent again
     and dropped; ``received`` every message it was given, repeats included (to compare what one key carried).
+    ``delay``: seconds it takes to answer each message (a slow gateway).
     """
 
     def __init__(self, api_key: str = "test-gateway-key"):
@@ -97,6 +104,7 @@ class SmsGateway:
         self.received: list[Sms] = []
         self.refused = 0
         self.cut_off = 0  # requests whose sender died before it had sent them whole
+        self.delay = 0.0
         self._by_key: dict[str, Sms] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -125,6 +133,8 @@ class SmsGateway:
         self._thread.join(timeout=5)
 
     def receive(self, authorization: str, payload: dict) -> tuple[HTTPStatus, dict]:
+        if self.delay:
+            time.sleep(self.delay)
         if authorization != f"Bearer {self.api_key}":
             with self._lock:
                 self.refused += 1

@@ -1,23 +1,28 @@
-"""Reminders leave through the real parts: a sweep in a process of its own claims what is due and queues it
-on the configured broker (Redis in CI), Celery worker processes send e-mail to an SMTP server and texts to
-an HTTP SMS gateway on loopback; a worker killed mid-way loses no reminder, and what it sends twice is
-bounded."""
+"""Reminders leave through the real parts: a sweep in a process of its own puts what is due into messages
+and queues them on the configured broker (Redis in CI), Celery worker processes send e-mail to an SMTP
+server and texts to an HTTP SMS gateway on loopback. Whatever crashes, holds and re-claims happen, every
+reminder reaches its person, each message goes out only as itself under its key — counted at the peers by
+content — and a person gets one digest a day per channel."""
 
+import threading
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 
 from butler import services
 from butler.models import ReminderRule
 from companies.models import CompanyLicence, Contact, LicenceStatus
-from reminders.models import Channel, Notice, Reminder
+from reminders.models import Channel, Notice, OutboxMessage, Reminder
 from reminders.registry import handler_for
 from reminders.services import reminder_plan
-from reminders.tasks import PER_TASK
+from tests.clock import clock_environment_at
 from tests.companies.licence_world import freight_company
-from tests.conftest import give_portal_account, make_butler, register
+from tests.conftest import give_portal_account, make_butler
 from tests.factories import mobile
 from tests.integration.conftest import wait_for
 
@@ -25,8 +30,10 @@ from tests.integration.conftest import wait_for
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen_clock")]
 
 S = Reminder.Status
+M = OutboxMessage.State
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SWEEP = "from reminders.tasks import sweep_reminders; print(sweep_reminders())"
-# The next sweep after the lease of the reminders claimed now has run out (the clock of that one process
+# The next sweep after the lease of the messages handed over now has run out (the clock of that one process
 # moves on; the workers keep the test's).
 SWEEP_AFTER_THE_LEASE = """
 from datetime import timedelta
@@ -36,6 +43,14 @@ from django.utils import timezone
 from reminders.tasks import sweep_reminders
 later = timezone.now() + timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES + 1)
 with time_machine.travel(later, tick=True):
+    print(sweep_reminders())
+"""
+# A sweep at another moment, e.g. the next morning.
+SWEEP_AT = """
+from datetime import datetime
+import time_machine
+from reminders.tasks import sweep_reminders
+with time_machine.travel(datetime.fromisoformat("{moment}"), tick=True):
     print(sweep_reminders())
 """
 
@@ -108,10 +123,10 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
     assert product_shell(SWEEP).split() == ["8"]
     assert wait_for(lambda: _unfinished(ids) == 0, timeout=60, worker=worker), "reminders still unsent"
 
-    reminders = list(Reminder.objects.filter(pk__in=ids).select_related("recipient"))
+    reminders = list(Reminder.objects.filter(pk__in=ids).select_related("recipient", "message"))
     assert {reminder.status for reminder in reminders} == {S.SENT}
     assert all(reminder.provider_message_id and reminder.sent_at for reminder in reminders)
-    key = {reminder.pk: f"reminder-{reminder.batch}" for reminder in reminders}
+    key = {reminder.pk: reminder.message.key for reminder in reminders}
     by = defaultdict(list)
     for reminder in reminders:
         by[(reminder.recipient, reminder.channel)].append(reminder)
@@ -122,7 +137,7 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
     assert set(mails) == {("boss@shunda.example",), (butler.user.email,)}
     digest = mails[("boss@shunda.example",)]
     contact_mails = by[(user, Channel.EMAIL)]
-    assert len(contact_mails) == 2 and len({r.batch for r in contact_mails}) == 1
+    assert len(contact_mails) == 2 and len({r.message_id for r in contact_mails}) == 1
     assert digest.key == key[contact_mails[0].pk]
     for reminder in contact_mails:
         assert _title(reminder) in digest.body
@@ -136,7 +151,7 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
     assert set(texts) == {contact.mobile, butler.mobile}
     assert sms_gateway.repeats == [] and sms_gateway.refused == 0
     contact_texts = by[(user, Channel.SMS)]
-    assert len({r.batch for r in contact_texts}) == 1
+    assert len({r.message_id for r in contact_texts}) == 1
     assert texts[contact.mobile].key == key[contact_texts[0].pk]
     for reminder in contact_texts:
         assert _title(reminder) in texts[contact.mobile].text
@@ -145,7 +160,7 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
     assert texts[butler.mobile].key == key[butler_text.pk]
     assert butler_text.provider_message_id == texts[butler.mobile].id
 
-    # In the app: one notice each, under the reminder's key.
+    # In the app: one notice each, under its message's key.
     for person in (user, butler.user):
         (reminder,) = by[(person, Channel.IN_APP)]
         notice = Notice.objects.get(recipient=person, key=key[reminder.pk])
@@ -153,7 +168,7 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
         assert reminder.provider_message_id == f"notice:{notice.pk}"
 
 
-CONTACTS = 500  # × e-mail and SMS: 1,000 reminders, each a message of its own (one person, one channel)
+CONTACTS = 150  # × e-mail and SMS × three licences: 900 reminders, 300 digests
 CONCURRENCY = 4
 
 
@@ -169,75 +184,106 @@ def _contacts(company, count: int) -> list:
     return users
 
 
-def test_a_worker_killed_mid_delivery_loses_no_reminder_and_repeats_at_most_one_per_process(
+def _by_key(arrivals) -> dict[str, set[str]]:
+    """What each key carried at a peer: the set of the contents that arrived under it."""
+    carried = defaultdict(set)
+    for key, content in arrivals:
+        carried[key].add(content)
+    return carried
+
+
+def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
     smtp_sink, sms_gateway, start_worker, product_shell
 ):
-    """The worker runs ``CONCURRENCY`` processes; it is killed (SIGKILL, pool and all) once three quarters
-    of the 1,000 reminders are out. The tasks it held — one a process at most, as it prefetches no more — are
-    never acknowledged and come back to nobody in time (the file-system broker dropped them on delivery;
-    Redis would return them only after its visibility timeout), so their reminders stay claimed ("sending")
-    until their lease runs out — at most ``CONCURRENCY`` × ``PER_TASK`` of them; the first sweep after that
-    (its clock moved past the lease) claims them again, in the batches they had, under the same keys, and a
-    new worker sends them.
+    """900 reminders — three licences for each of 150 people, by e-mail and SMS — due at once, so each
+    person's three go in one e-mail and one text, the day's digests. The first worker runs ``CONCURRENCY``
+    processes; texting ends for it a few seconds in (its ``BUTLER_SMS_HOURS``), so the texts it has not
+    sent by then wait for the morning as they are; while it works, a sweep whose clock is past the lease
+    hands over again what it is still sending (a lease shorter than a delivery); then it is killed
+    (SIGKILL, pool and all). A second worker, its clock on the next morning, and a sweep at that moment
+    send the rest.
 
-    Repeats: a delivery task sends its messages one after another and records each as sent before sending
-    the next, so at the kill each process has at most one message out but not yet recorded. Only those go
-    out again: at most ``CONCURRENCY`` repeats in all, however many messages a task carries. The gateway
-    drops a repeated key (every text arrives once); a repeated e-mail arrives twice.
+    What holds, counted at the peers by content: every key carried one content; each person got exactly
+    one e-mail key and one text key, holding each of their reminders once; the gateway accepted each text
+    once; a key sent twice is one the engine was told to send again (taken twice), never another message's.
     """
     butler = make_butler("butler_crash", "张伟")
-    company = register(butler.user, 820)
+    company = freight_company(butler.user, 820, heavy=2, drivers=0)
+    ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
     services.first_visit_accept(actor=butler.user, company_id=company.pk)
-    licence = _issue(company.licences.get(), butler.user)
+    licences = [_issue(licence, butler.user) for licence in company.licences.order_by("pk")]
+    assert len(licences) == 3
     users = _contacts(company, CONTACTS)
-    ids = _plan_renewal(licence, channels=[Channel.EMAIL, Channel.SMS], recipients=users)
-    assert len(ids) == 2 * CONTACTS
+    ids = set()
+    for licence in licences:
+        ids |= _plan_renewal(licence, channels=[Channel.EMAIL, Channel.SMS], recipients=users)
+    assert len(ids) == 3 * 2 * CONTACTS
 
-    def delivered() -> int:
-        return len(smtp_sink) + len(sms_gateway)
+    def handled() -> int:  # messages sent or waiting for the morning
+        return OutboxMessage.objects.filter(
+            Q(state=M.SENT) | Q(state=M.QUEUED, not_before__gt=timezone.now() + timedelta(hours=1))
+        ).count()
 
-    first = start_worker("--pool=prefork", f"--concurrency={CONCURRENCY}")
+    smtp_sink.delay = sms_gateway.delay = 0.05  # 300 messages take the four processes a few seconds
+    texting_ends = (timezone.localtime() + timedelta(seconds=3)).strftime("%H:%M:%S")
+    first = start_worker(
+        "--pool=prefork", f"--concurrency={CONCURRENCY}", env={"BUTLER_SMS_HOURS": f"00:00-{texting_ends}"}
+    )
     assert product_shell(SWEEP).split() == [str(len(ids))]
-    assert wait_for(lambda: delivered() >= len(ids) * 3 // 4, timeout=60, every=0.02, worker=first), (
-        "the first worker delivered too little"
-    )
+    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.DIGEST).count() == 2 * CONTACTS
+    # The lease is shorter than this delivery: a sweep hands what the worker is still sending over again.
+    lease_sweep = threading.Thread(target=product_shell, args=(SWEEP_AFTER_THE_LEASE,))
+    lease_sweep.start()
+    assert wait_for(lambda: handled() >= CONTACTS, timeout=60, every=0.02, worker=first)
     first.kill()
-    assert delivered() < len(ids), "the worker finished before it was killed"
+    lease_sweep.join(timeout=60)
+    assert handled() < 2 * CONTACTS, "the first worker finished before it was killed"
+    smtp_sink.delay = sms_gateway.delay = 0.0
 
-    # A new worker, one process, takes the tasks still queued in order. A sweep while the lease runs claims
-    # only what is newly due — an in-app reminder for the butler, queued behind the rest: once it is sent,
-    # what is still "sending" is what the killed worker held.
-    second = start_worker("--pool=solo")
-    last = _plan_renewal(licence, channels=[Channel.IN_APP], recipients=[butler.user])
-    assert product_shell(SWEEP).split() == ["1"]
-    assert wait_for(lambda: _unfinished(last) == 0, timeout=120, every=0.5, worker=second), (
-        "the queued tasks were not worked off"
-    )
-    held = set(Reminder.objects.filter(pk__in=ids, status=S.SENDING).values_list("pk", flat=True))
-    assert 0 < len(held) <= CONCURRENCY * PER_TASK
-
-    assert product_shell(SWEEP_AFTER_THE_LEASE).split() == [str(len(held))]
-    assert wait_for(lambda: _unfinished(ids) == 0, timeout=60, every=0.5, worker=second), (
+    morning = datetime.combine(date(2026, 11, 3), time(8, 5), tzinfo=SHANGHAI)
+    second = start_worker("--pool=solo", env=clock_environment_at(morning, {}))
+    product_shell(SWEEP_AT.format(moment=morning.isoformat()))
+    assert wait_for(lambda: _unfinished(ids) == 0, timeout=120, every=0.5, worker=second), (
         f"{_unfinished(ids)} reminders still unsent"
     )
 
-    reminders = list(Reminder.objects.filter(pk__in=ids))
+    reminders = list(Reminder.objects.filter(pk__in=ids).select_related("message", "recipient"))
     assert {reminder.status for reminder in reminders} == {S.SENT}
-    assert all(reminder.provider_message_id for reminder in reminders)
-    assert {reminder.pk for reminder in reminders if reminder.attempts == 2} == held
-    key = {reminder.pk: f"reminder-{reminder.batch}" for reminder in reminders}
-    keys = {channel: {key[r.pk] for r in reminders if r.channel == channel} for channel in Channel}
-    assert len(keys[Channel.EMAIL]) == len(keys[Channel.SMS]) == CONTACTS
+    assert not OutboxMessage.objects.exclude(state=M.SENT).exists()
+    messages = {reminder.message for reminder in reminders}
+    by_person = defaultdict(set)
+    for message in messages:
+        by_person[(message.recipient_id, message.channel)].add(message.key)
+    assert len(by_person) == 2 * CONTACTS and all(len(keys) == 1 for keys in by_person.values())
+    titles = {reminder.pk: _title(reminder) for reminder in reminders}
 
-    mail_keys, text_keys = smtp_sink.keys(), sms_gateway.keys()
-    assert set(mail_keys) == keys[Channel.EMAIL]
-    assert sorted(text_keys) == sorted(keys[Channel.SMS])  # each text once
-    repeated = [k for k, n in Counter(mail_keys).items() for _ in range(n - 1)] + sms_gateway.repeats
-    assert len(repeated) <= CONCURRENCY
-    assert set(repeated) <= {key[pk] for pk in held}
-    assert sms_gateway.refused == 0
+    # E-mail: every key carried one content, to one address; each reminder said once, in its person's mail.
+    mails = _by_key((mail.key, (mail.recipients, mail.subject, mail.body)) for mail in smtp_sink.messages)
+    assert all(len(contents) == 1 for contents in mails.values())
+    expected = {message.key: message for message in messages if message.channel == Channel.EMAIL}
+    assert set(mails) == set(expected)
+    for reminder in reminders:
+        if reminder.channel == Channel.EMAIL:
+            ((recipients, _subject, body),) = mails[reminder.message.key]
+            assert recipients == (reminder.recipient.email,)
+            assert body.count(titles[reminder.pk]) == 1
+    # SMS: the gateway was never given two texts under one key, and accepted each message once.
+    texts = _by_key((sms.key, (sms.to, sms.text)) for sms in sms_gateway.received)
+    assert all(len(contents) == 1 for contents in texts.values())
+    expected_texts = {message.key for message in messages if message.channel == Channel.SMS}
+    assert sorted(sms_gateway.keys()) == sorted(expected_texts)
     phones = dict(Contact.objects.filter(user__in=users).values_list("user_id", "mobile"))
-    sent_to = {sms.key: sms.to for sms in sms_gateway.accepted}
     for reminder in reminders:
         if reminder.channel == Channel.SMS:
-            assert sent_to[key[reminder.pk]] == phones[reminder.recipient_id]
+            ((to, text),) = texts[reminder.message.key]
+            assert to == phones[reminder.recipient_id] and text.count(titles[reminder.pk]) == 1
+    # Each hold happened: texts waited for the morning as they were; messages were taken a second time.
+    sent_on = Counter((message.channel, timezone.localdate(message.sent_at)) for message in messages)
+    assert sent_on[(Channel.SMS, date(2026, 11, 3))] > 0
+    assert any(message.attempts > 1 for message in messages)
+    # A key sent twice belongs to a message taken twice: by the worker that was killed or whose lease the
+    # sweep cut short, then by the next.
+    again = {message.key for message in messages if message.attempts > 1}
+    repeated = {key for key, n in Counter(smtp_sink.keys()).items() if n > 1} | set(sms_gateway.repeats)
+    assert repeated <= again
+    assert sms_gateway.refused == 0

@@ -1,4 +1,5 @@
-"""The reminder engine: rows as the source of truth, idempotent planning, claims, delivery, downtime."""
+"""The reminder engine: rows as the source of truth, idempotent planning, claims into messages, delivery,
+downtime."""
 
 import threading
 from datetime import date, datetime, timedelta
@@ -9,11 +10,20 @@ from django.core import mail
 from django.db import connections
 
 from reminders import registry
-from reminders.models import Notice, Reminder
-from reminders.services import reminder_plan, reminders_claim, reminders_deliver, reminders_retry
+from reminders.channels import CHANNELS
+from reminders.models import Notice, OutboxMessage, Reminder
+from reminders.services import (
+    messages_deliver,
+    messages_hand_over,
+    reminder_plan,
+    reminders_claim,
+    reminders_retry,
+    reminders_send_due,
+)
 from tests.conftest import make_user
 
 S = Reminder.Status
+M = OutboxMessage.State
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Every plan is made on the world's Monday morning (2026-11-02 09:30), a month before the first reminder.
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -88,16 +98,17 @@ def test_after_three_days_of_downtime_every_missed_reminder_goes_out_late_and_re
     _plan(people, due=date(2026, 12, 10), subject="test:2")
     handler.resolved = {"test:2"}
     now = datetime(2026, 12, 12, 10, 0, tzinfo=SHANGHAI)  # the 7- and 1-day reminders were missed
-    batches = reminders_claim(now=now)
-    # Three offsets, two channels, two people, two subjects: in-app one by one, e-mail one digest a person.
-    assert sorted(map(len, batches)) == [1] * 12 + [6, 6]
-    outcomes = [reminders_deliver(ids=ids, now=now) for ids in batches]
+    assert reminders_claim(now=now) == 24
+    # Three offsets, two channels, two people, two subjects: in-app one by one, e-mail one message a person.
+    carried = sorted(message.reminders.count() for message in OutboxMessage.objects.all())
+    assert carried == [1] * 12 + [6, 6]
+    outcomes = reminders_send_due(now=now)
     sent = Reminder.objects.filter(status=S.SENT)
     assert set(sent.values_list("subject", flat=True)) == {"test:1"}
     assert all(sent.values_list("late", flat=True))
     assert Reminder.objects.filter(subject="test:2", status=S.SKIPPED, reason="resolved").count() == 12
     # The clerk has no e-mail address: that fails at once instead of being retried for ever.
-    assert outcomes.count("failed") == 1
+    assert sorted(outcomes) == [M.FAILED] + [M.SENT] * 7 + [M.SKIPPED] * 6
     assert Reminder.objects.filter(status=S.FAILED, recipient=people[1]).count() == 3
     # The boss gets one e-mail for the three missed reminders of test:1, saying it once (test:2 was
     # resolved meanwhile).
@@ -106,57 +117,80 @@ def test_after_three_days_of_downtime_every_missed_reminder_goes_out_late_and_re
     assert Notice.objects.filter(recipient=people[0]).count() == 3
 
 
-def test_a_reminder_is_sent_once_however_often_delivery_runs(people):
+def test_a_message_is_sent_once_however_often_delivery_runs(people):
     _plan(people, channels=("in_app",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    batches = reminders_claim(now=now)
-    for ids in batches:
-        assert reminders_deliver(ids=ids, now=now) == "sent"
-        assert reminders_deliver(ids=ids, now=now) == "not claimed"
-    assert reminders_claim(now=now) == []
-    assert Notice.objects.count() == len(batches) == 6
+    assert reminders_claim(now=now) == 6
+    ids = messages_hand_over(now=now)
+    assert messages_deliver(ids=ids, now=now) == [M.SENT] * 6
+    assert messages_deliver(ids=ids, now=now) == []  # nothing left to take
+    assert reminders_claim(now=now) == 0 and messages_hand_over(now=now) == []
+    assert Notice.objects.count() == 6
 
 
-def test_a_claim_whose_worker_died_is_claimed_again_after_its_lease(people):
+def test_a_message_no_worker_took_is_handed_over_again_after_its_lease(people):
     _plan(people, channels=("in_app",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    first = reminders_claim(now=now)
-    assert reminders_claim(now=now + timedelta(minutes=5)) == []
-    assert sorted(reminders_claim(now=now + timedelta(minutes=11))) == sorted(first)
+    reminders_claim(now=now)
+    first = messages_hand_over(now=now)
+    assert len(first) == 6
+    assert messages_hand_over(now=now + timedelta(minutes=5)) == []  # its workers are still on it
+    assert sorted(messages_hand_over(now=now + timedelta(minutes=11))) == sorted(first)  # they never came
 
 
-def test_a_reclaimed_digest_keeps_its_batch_and_idempotency_key(people):
+def test_a_message_keeps_its_key_and_its_reminders_whatever_falls_due_after_it(people, monkeypatch):
     _plan(people[:1], channels=("email",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    (first,) = reminders_claim(now=now)
-    assert len(first) == 3
-    # The worker died; meanwhile another reminder for the same person became due.
-    _plan(people[:1], subject="test:2", due=date(2027, 1, 1), channels=("email",))
-    batches = reminders_claim(now=now + timedelta(minutes=11))
-    assert sorted(first) in [sorted(ids) for ids in batches]
-    assert reminders_deliver(ids=first, now=now) == "sent"
-    assert mail.outbox[-1].extra_headers["X-Butler-Reminder"] == f"reminder-{min(first)}"
+    reminders_claim(now=now)
+    (message,) = OutboxMessage.objects.all()
+    assert message.reminders.count() == 3
+    messages_hand_over(now=now)  # … and the worker it went to died
+    # Meanwhile another reminder for the same person falls due: today's digest is made, so it waits.
+    _plan(people[:1], subject="test:2", due=date(2027, 1, 20), channels=("email",))
+    later = now + timedelta(minutes=11)
+    assert reminders_send_due(now=later) == [M.SENT]
+    assert mail.outbox[-1].extra_headers["X-Butler-Reminder"] == message.key
+    assert "test:2" not in mail.outbox[-1].body
+    assert message.reminders.filter(status=S.SENT).count() == 3
+    waiting = Reminder.objects.get(subject="test:2", offset_days=30)  # due 2026-12-21: due now
+    assert (waiting.status, waiting.message_id) == (S.PENDING, None)
+    assert waiting.scheduled_at.astimezone(SHANGHAI) == datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)
 
 
-def test_sms_waits_for_the_morning(people):
+def _one_text(people, due):
     reminder_plan(
         subject="test:1",
         kind="expiry",
-        due_on=date(2026, 12, 31),
+        due_on=due,
         offsets=(1,),
         channels=("sms",),
         recipients=people[:1],
     )
+
+
+def test_a_text_due_at_night_waits_for_the_morning(people):
+    _one_text(people, date(2026, 12, 31))
     night = datetime(2026, 12, 30, 22, 30, tzinfo=SHANGHAI)
+    assert reminders_send_due(now=night) == []
     reminder = Reminder.objects.get()
-    (ids,) = reminders_claim(now=night)
-    assert reminders_deliver(ids=ids, now=night) == "held until morning"
-    reminder.refresh_from_db()
-    assert reminder.status == S.PENDING
+    assert (reminder.status, reminder.message_id) == (S.PENDING, None)
     assert reminder.scheduled_at.astimezone(SHANGHAI) == datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)
-    morning = datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)
-    (ids,) = reminders_claim(now=morning)
-    assert reminders_deliver(ids=ids, now=morning) == "sent"
+    assert reminders_send_due(now=datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)) == [M.SENT]
+
+
+def test_a_text_whose_message_reaches_a_worker_after_dark_waits_as_it_is(people):
+    _one_text(people, date(2026, 12, 31))
+    evening = datetime(2026, 12, 30, 19, 59, tzinfo=SHANGHAI)
+    reminders_claim(now=evening)
+    ids = messages_hand_over(now=evening)
+    late = datetime(2026, 12, 30, 20, 1, tzinfo=SHANGHAI)  # the worker was busy until after eight
+    assert messages_deliver(ids=ids, now=late) == ["held until morning"]
+    message = OutboxMessage.objects.get()
+    assert (message.state, message.attempts) == (M.QUEUED, 0)
+    assert message.not_before.astimezone(SHANGHAI) == datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)
+    key = message.key
+    assert reminders_send_due(now=datetime(2026, 12, 31, 8, 0, tzinfo=SHANGHAI)) == [M.SENT]
+    assert OutboxMessage.objects.get().key == key
 
 
 @pytest.mark.django_db(transaction=True)
@@ -165,14 +199,13 @@ def test_two_sweeps_at_the_same_time_claim_each_reminder_once():
     for subject in range(40):
         _plan(people, subject=f"test:{subject}", channels=("in_app",))
     now = datetime(2027, 1, 1, 10, 0, tzinfo=SHANGHAI)
-    claims: list[list[int]] = []
     barrier = threading.Barrier(2)
 
     def sweep():
         try:
             barrier.wait(timeout=10)
-            while batches := reminders_claim(now=now, batch_size=50):
-                claims.extend(batches)
+            while reminders_claim(now=now, batch_size=50):
+                pass
         finally:
             connections.close_all()
 
@@ -181,9 +214,8 @@ def test_two_sweeps_at_the_same_time_claim_each_reminder_once():
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    claimed = [pk for ids in claims for pk in ids]
-    assert len(claimed) == 40 * 5 * 3
-    assert len(set(claimed)) == len(claimed)
+    assert Reminder.objects.filter(status=S.SENDING, message__isnull=False).count() == 40 * 5 * 3
+    assert OutboxMessage.objects.count() == 40 * 5 * 3  # in-app: one message a reminder, none made twice
 
 
 def test_a_date_planned_late_gets_one_reminder_now_not_a_burst(people):
@@ -198,7 +230,7 @@ def test_a_date_planned_late_gets_one_reminder_now_not_a_burst(people):
         now=now,
     )
     assert sorted(Reminder.objects.values_list("offset_days", flat=True)) == [1, 7, 30]  # 60 dropped, 30 now
-    assert len(reminders_claim(now=now)) == 1
+    assert reminders_claim(now=now) == 1
 
 
 def test_the_beat_sweep_hands_due_reminders_to_delivery_tasks(people, django_capture_on_commit_callbacks):
@@ -220,7 +252,7 @@ def test_the_beat_sweep_hands_due_reminders_to_delivery_tasks(people, django_cap
 
 
 def _deliver_all(now):
-    return [reminders_deliver(ids=ids, now=now) for ids in reminders_claim(now=now)]
+    return reminders_send_due(now=now)
 
 
 def test_a_person_gets_one_digest_a_day_per_channel_and_the_rest_tomorrow_morning(people):
@@ -234,7 +266,7 @@ def test_a_person_gets_one_digest_a_day_per_channel_and_the_rest_tomorrow_mornin
     # A third date planned late the same day waits for tomorrow's digest: no second e-mail today.
     _plan(boss, subject="test:3", due=date(2027, 1, 20), channels=("email",))
     noon = datetime(2027, 1, 1, 12, 0, tzinfo=SHANGHAI)
-    assert _deliver_all(noon) == ["held for tomorrow's digest"]
+    assert _deliver_all(noon) == []
     assert len(mail.outbox) == 1
     held = Reminder.objects.get(subject="test:3", status=S.PENDING, offset_days=30)
     assert held.scheduled_at.astimezone(SHANGHAI) == datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
@@ -286,54 +318,60 @@ def test_a_cancelled_reminder_comes_back_when_it_is_true_again(people):
 
 
 def test_a_failed_reminder_retried_by_the_manager_goes_out_at_the_next_sweep(people, monkeypatch):
-    from reminders.channels import CHANNELS
-
     _plan(people[:1], channels=("email",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
 
-    def broken(*args, **kwargs):
-        raise OSError("connection refused")
+    class Refused:
+        def send(self, message):
+            raise OSError("connection refused")
 
-    monkeypatch.setattr(CHANNELS["email"], "send", broken)
-    for attempt in range(5):
-        (ids,) = reminders_claim(now=now + timedelta(hours=attempt))
-        outcome = reminders_deliver(ids=ids, now=now + timedelta(hours=attempt))
-    assert outcome == "failed"
+        def close(self):
+            pass
+
+    monkeypatch.setattr(CHANNELS["email"], "session", Refused)
+    outcomes = [reminders_send_due(now=now + timedelta(hours=attempt)) for attempt in range(5)]
+    assert outcomes == [["retry"]] * 4 + [[M.FAILED]]  # each attempt after the last one's wait
     failed = Reminder.objects.filter(status=S.FAILED)
     assert failed.count() == 3 and failed.first().last_error == "connection refused"
+    (message,) = OutboxMessage.objects.all()
     monkeypatch.undo()
     assert reminders_retry(ids=failed.values_list("pk", flat=True), now=now + timedelta(days=1)) == 3
-    assert _deliver_all(now + timedelta(days=1)) == ["sent"]
+    assert _deliver_all(now + timedelta(days=1)) == [M.SENT]
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["X-Butler-Reminder"] == message.key  # in the message it had
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_one_batch_at_the_same_time_send_it_once(monkeypatch):
-    """A batch queued twice (its lease ran out while the first task waited) is sent by one task only."""
+def test_two_deliveries_of_one_message_at_the_same_time_send_it_once(monkeypatch):
+    """A message handed over twice (its lease ran out while the first task waited) is sent by one task."""
     import time
-
-    from reminders.channels import CHANNELS
 
     boss = make_user("boss2", email="boss2@example.com")
     _plan([boss], channels=("email",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    (ids,) = reminders_claim(now=now)
-    sends = []
-    send = CHANNELS["email"].send
+    reminders_claim(now=now)
+    ids = messages_hand_over(now=now)
+    session = CHANNELS["email"].session
 
-    def slow(*args, **kwargs):
-        sends.append(args[2] if len(args) > 2 else kwargs["key"])
-        time.sleep(0.5)
-        return send(*args, **kwargs)
+    class Slow:
+        def __init__(self):
+            self.real = session()
 
-    monkeypatch.setattr(CHANNELS["email"], "send", slow)
-    outcomes: list[str] = []
+        def send(self, message):
+            time.sleep(0.5)
+            return self.real.send(message)
+
+        def close(self):
+            self.real.close()
+
+    monkeypatch.setattr(CHANNELS["email"], "session", Slow)
+    outcomes: list[list[str]] = []
     barrier = threading.Barrier(2)
 
     def deliver():
         try:
             barrier.wait(timeout=10)
-            outcomes.append(reminders_deliver(ids=ids, now=now))
+            outcomes.append(messages_deliver(ids=ids, now=now))
         finally:
             connections.close_all()
 
@@ -342,6 +380,6 @@ def test_two_deliveries_of_one_batch_at_the_same_time_send_it_once(monkeypatch):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sorted(outcomes) == ["not claimed", "sent"]
-    assert len(sends) == 1 and len(mail.outbox) == 1
+    assert sorted(outcomes) == [[], [M.SENT]]
+    assert len(mail.outbox) == 1
     assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
