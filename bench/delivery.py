@@ -37,6 +37,7 @@ SMS_RATE = 100_000  # the gateway's rate limit for the workers: high enough neve
 POLL_SECONDS = 0.05
 SWEEP_EVERY = 1.0  # while delivering, the sweep runs again this often (beat would, every minute)
 READY_TIMEOUT = 60.0
+GOAL_PER_SECOND = 200.0  # messages a second end to end, all channels, on this 2-core machine
 
 
 # --- Arithmetic (no database, no processes) ------------------------------------------------------------
@@ -256,14 +257,21 @@ def generate_people(recipients: int, *, today, log) -> None:
 
 
 def _tables() -> list[str]:
-    from reminders.models import Notice, Reminder
+    from reminders.models import Notice, OutboxMessage, Reminder
 
-    models = (Reminder, Reminder.history.model, Notice, Notice.history.model)
+    models = (
+        Reminder,
+        Reminder.history.model,
+        OutboxMessage,
+        OutboxMessage.history.model,
+        Notice,
+        Notice.history.model,
+    )
     return [model._meta.db_table for model in models]
 
 
-def plan_due(messages: int, *, at: datetime) -> dict[str, set[str]]:
-    """The reminders, due at ``at`` (those of an earlier run removed); the keys expected, by channel."""
+def plan_due(messages: int, *, at: datetime) -> None:
+    """The reminders, due at ``at`` (those of an earlier run removed, with their messages)."""
     from django.db import connection, transaction
 
     from bench.reminders import _insert
@@ -294,9 +302,16 @@ def plan_due(messages: int, *, at: datetime) -> dict[str, set[str]]:
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE reminders_reminder")
-        cursor.execute("SELECT channel, array_agg(id) FROM reminders_reminder GROUP BY channel")
-        keys = {channel: {f"reminder-{pk}" for pk in ids} for channel, ids in cursor.fetchall()}
-    return {channel: keys.get(channel, set()) for channel in CHANNELS}
+
+
+def made_keys() -> dict[str, set[str]]:
+    """The keys of the messages the sweeps made, by channel: what the sinks should hold."""
+    from reminders.models import OutboxMessage
+
+    keys: dict[str, set[str]] = {channel: set() for channel in CHANNELS}
+    for channel, key in OutboxMessage.objects.values_list("channel", "key").iterator():
+        keys[channel].add(key)
+    return keys
 
 
 # --- Workers -------------------------------------------------------------------------------------------
@@ -451,7 +466,7 @@ def measure(environment, database: str, *, messages: int, workers: int, log, loa
             log(f"  {workers} worker(s) × {CONCURRENCY} processes ready in {ready:,.1f} s")
 
             scheduled = timezone.now()
-            expected = plan_due(messages, at=scheduled)
+            plan_due(messages, at=scheduled)
             started = time.time()
             sweeps, sweep_seconds, next_sweep = [], 0.0, 0.0
             deadline = time.monotonic() + 120 + messages / 20
@@ -480,6 +495,7 @@ def measure(environment, database: str, *, messages: int, workers: int, log, loa
                         loads.append(os.getloadavg()[0])
                     time.sleep(POLL_SECONDS)
             done = time.time()
+            expected = made_keys()
             # The sinks note a message before they answer, the reminder is recorded sent after the answer:
             # once every one is sent, every message is in. Wait briefly in case of a sink's own delay.
             grace = time.monotonic() + 5
@@ -512,6 +528,90 @@ def measure(environment, database: str, *, messages: int, workers: int, log, loa
     )
 
 
+# --- Where a message's time goes -------------------------------------------------------------------------
+
+
+def cost_per_message(*, log) -> dict[str, dict]:
+    """One delivery task's worth of messages of each channel, delivered in this process with every SQL
+    statement counted and timed and every send timed: per message, the time in all, in SQL, in sending
+    (the peer's answer included), and the rest (Python: reading, writing the text, recording)."""
+    from datetime import time as clock
+    from unittest import mock as patch
+
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from bench.reminders import Queries, counting
+    from reminders import services
+    from reminders.channels import CHANNELS as SENDERS
+    from reminders.models import OutboxMessage
+    from reminders.tasks import PER_TASK
+
+    SmtpSink, SmsGateway = timed_sinks()  # noqa: N806 - classes
+    smtp, gateway = SmtpSink().start(), SmsGateway().start()
+    costs = {}
+    try:
+        settings = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": smtp.port,
+            "BUTLER_SMS_BACKEND": "http",
+            "BUTLER_SMS_URL": gateway.url,
+            "BUTLER_SMS_KEY": gateway.api_key,
+            "BUTLER_SMS_RATE": SMS_RATE,
+            "BUTLER_SMS_HOURS": (clock.min, clock.max),
+        }
+        with override_settings(**settings):
+            now = timezone.now()
+            plan_due(PER_TASK * len(CHANNELS), at=now)
+            services.reminders_claim(now=now, batch_size=PER_TASK * len(CHANNELS))
+            for channel in CHANNELS:
+                ids = list(OutboxMessage.objects.filter(channel=channel).values_list("pk", flat=True))
+                sending = [0.0]
+
+                def timed(open_session, sending=sending):
+                    session = open_session()
+                    send = session.send
+
+                    def send_timed(message):
+                        began = time.perf_counter()
+                        try:
+                            return send(message)
+                        finally:
+                            sending[0] += time.perf_counter() - began
+
+                    session.send = send_timed
+                    return session
+
+                opener = getattr(SENDERS[channel], "session", None)
+                queries = Queries()
+                began = time.perf_counter()
+                with counting(queries):
+                    if opener is None:
+                        services.messages_deliver(ids=ids, now=now)
+                    else:
+                        with patch.patch.object(SENDERS[channel], "session", lambda o=opener: timed(o)):
+                            services.messages_deliver(ids=ids, now=now)
+                seconds = time.perf_counter() - began
+                count = len(ids)
+                costs[channel] = {
+                    "messages": count,
+                    "ms": round(seconds / count * 1000, 2),
+                    "sql_ms": round(queries.seconds / count * 1000, 2),
+                    "send_ms": round(sending[0] / count * 1000, 2),
+                    "rest_ms": round((seconds - queries.seconds - sending[0]) / count * 1000, 2),
+                    "statements": round(queries.count / count, 2),
+                }
+    finally:
+        smtp.stop()
+        gateway.stop()
+    log(
+        "  per message, a task of "
+        + ", ".join(f"{c}: {v['ms']} ms, {v['statements']} statements" for c, v in costs.items())
+    )
+    return costs
+
+
 # --- The section ---------------------------------------------------------------------------------------
 
 
@@ -525,6 +625,8 @@ def _figure(key: str, label: str, scale: str, values: list, unit: str, details: 
 
 
 def figures(outcomes: list[dict], *, messages: int, workers: int) -> list[dict]:
+    from bench.report import verdict
+
     scale = f"{messages:,} messages"
     counts = split(messages)
     problems = (
@@ -541,14 +643,41 @@ def figures(outcomes: list[dict], *, messages: int, workers: int) -> list[dict]:
             "s",
             f"{workers} worker × {CONCURRENCY} processes; {problems}",
         ),
-        _figure(
-            "delivery_rate",
-            "… messages per second, all channels",
-            scale,
-            [o["per_second"] for o in outcomes],
-            "msg/s",
-        ),
+        {
+            **_figure(
+                "delivery_rate",
+                "… messages per second, all channels",
+                scale,
+                [o["per_second"] for o in outcomes],
+                "msg/s",
+            ),
+            "budget": verdict(
+                statistics.median(o["per_second"] for o in outcomes), GOAL_PER_SECOND, "msg/s", at_least=True
+            ),
+        },
     ]
+    names = {"in_app": "an in-app notice", "email": "an e-mail", "sms": "a text"}
+    for channel in CHANNELS:
+        costs = [o["per_message"][channel] for o in outcomes if o.get("per_message")]
+        if costs:
+            rows.append(
+                {
+                    **_figure(
+                        f"delivery_cost_{channel}",
+                        f"Per message, {names[channel]} (one task's worth, in this process)",
+                        f"{costs[0]['messages']} messages",
+                        [cost["ms"] for cost in costs],
+                        "ms",
+                        "SQL {sql:.2f} ms, sending {send:.2f} ms (the peer's answer included), the rest {rest:.2f} ms "
+                        "(Python: reading, writing the text, recording)".format(
+                            sql=statistics.median(cost["sql_ms"] for cost in costs),
+                            send=statistics.median(cost["send_ms"] for cost in costs),
+                            rest=statistics.median(cost["rest_ms"] for cost in costs),
+                        ),
+                    ),
+                    "queries": statistics.median(cost["statements"] for cost in costs),
+                }
+            )
     for channel, label, sink in (
         ("email", "e-mails per second", "at the SMTP sink"),
         ("sms", "texts per second", "at the HTTP SMS gateway"),
@@ -619,6 +748,7 @@ def run(environment, *, messages: int = MESSAGES, workers: int = WORKERS, log, r
             result = outcome(
                 measure(environment, database, messages=messages, workers=workers, log=log, loads=loads)
             )
+            result["per_message"] = cost_per_message(log=log)
             outcomes.append(result)
             log(
                 f"  run {number + 1}/{runs}: {result['messages']:,} messages in {result['seconds']:,.1f} s, "

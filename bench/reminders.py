@@ -1,9 +1,10 @@
 """The reminder sweep: how long one sweep takes, and how many queries it makes, as the licences grow.
 
 A sweep is what the beat task ``reminders.tasks.sweep_reminders`` does every minute: claim due reminders
-500 at a time, each claim in its own transaction, and hand the claimed messages to the broker as delivery
-tasks of up to 20 messages. It runs here in this process against a real PostgreSQL database and a real
-Redis broker, on a queue that no worker reads.
+500 at a time (with whatever else is due for the same people), each claim in its own transaction, put them
+into outgoing messages (in the app one a reminder, e-mail one digest a person), then hand the messages to the
+broker as delivery tasks of up to 50 messages. It runs here in this process against a real PostgreSQL
+database and a real Redis broker, on a queue that no worker reads.
 
 The data is what a window with that many licences would hold: ten licences per company, one portal user
 per company, four reminders per licence (60, 30, 7 and 1 days before its renewal date, spread over a
@@ -103,6 +104,7 @@ class Loaded:
     due_last: int
     counts: dict
     seconds: float
+    messages_last: int = 0  # the messages of the history have ids up to this one; a sweep's come after
 
 
 def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded:
@@ -270,6 +272,31 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
         )
         counts["reminders"] += counts["due"]
         log(f"  reminders: {time.perf_counter() - started:,.1f} s")
+        # The messages the sent reminders went out in, as the outbox holds them: one each, sent.
+        counts["messages"] = _insert(
+            "reminders.OutboxMessage",
+            {
+                "id": "r.id",
+                "recipient_id": "r.recipient_id",
+                "channel": "r.channel",
+                "kind": "'single'",
+                "day": "(r.scheduled_at AT TIME ZONE %(tz)s)::date",
+                "key": "'h-' || r.id",
+                "state": "'sent'",
+                "not_before": "r.scheduled_at",
+                "attempts": "1",
+                "title": "left(r.label, 200)",
+                "rendered_at": "r.scheduled_at",
+                "sent_at": "r.sent_at",
+                "provider_message_id": "r.provider_message_id",
+                "created_at": "r.scheduled_at",
+            },
+            "reminders_reminder AS r WHERE r.status = 'sent'",
+            params,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE reminders_reminder SET message_id = id WHERE status = 'sent'")
+        log(f"  messages: {time.perf_counter() - started:,.1f} s")
         with connection.cursor() as cursor:
             for model_label in (
                 "auth.User",
@@ -277,6 +304,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
                 "companies.Contact",
                 "companies.CompanyLicence",
                 "reminders.Reminder",
+                "reminders.OutboxMessage",
             ):
                 table = apps.get_model(model_label)._meta.db_table
                 cursor.execute(
@@ -289,6 +317,8 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
             "SELECT count(DISTINCT recipient_id) FROM reminders_reminder WHERE id > %(base)s", params
         )
         counts["due recipients"] = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(max(id), 0) FROM reminders_outboxmessage")
+        messages_last = cursor.fetchone()[0]
         cursor.execute("SELECT pg_total_relation_size('reminders_reminder')")
         counts["reminders MiB"] = round(cursor.fetchone()[0] / 2**20)
         cursor.execute("VACUUM (ANALYZE)")
@@ -302,6 +332,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
         due_last=params["base"] + DUE,
         counts=counts,
         seconds=time.perf_counter() - started,
+        messages_last=messages_last,
     )
 
 
@@ -312,8 +343,8 @@ def _vacuum() -> None:
 
 
 def reset_due(loaded: Loaded, *, now: datetime) -> None:
-    """Put the due reminders back as they were before a sweep put them into messages, drop the messages
-    (the benchmark's data has no others), and vacuum the old versions."""
+    """Put the due reminders back as they were before a sweep put them into messages, drop the messages the
+    sweep made (the history's stay), and vacuum the old versions."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE reminders_reminder SET status = 'pending', message_id = NULL, attempts = 0, "
@@ -321,7 +352,7 @@ def reset_due(loaded: Loaded, *, now: datetime) -> None:
             "WHERE id BETWEEN %s AND %s",
             [now - DUE_AGO, loaded.due_first, loaded.due_last],
         )
-        cursor.execute("DELETE FROM reminders_outboxmessage")
+        cursor.execute("DELETE FROM reminders_outboxmessage WHERE id > %s", [loaded.messages_last])
     _vacuum()
 
 
@@ -333,7 +364,7 @@ def mark_due_sent(loaded: Loaded, *, now: datetime) -> None:
             "WHERE id BETWEEN %s AND %s",
             [now, loaded.due_first, loaded.due_last],
         )
-        cursor.execute("DELETE FROM reminders_outboxmessage")
+        cursor.execute("DELETE FROM reminders_outboxmessage WHERE id > %s", [loaded.messages_last])
     _vacuum()
 
 
@@ -468,7 +499,7 @@ def claim_only() -> Run:
     with counting(queries):
         started = time.perf_counter()
         while True:
-            count = services.reminders_claim(batch_size=tasks.CLAIM)
+            count = services.reminders_claim(batch_size=tasks.CLAIM).taken
             claimed += count
             if count < tasks.CLAIM:
                 break
@@ -654,7 +685,7 @@ def figures_for(scale: Scale, samples: Samples) -> list[dict]:
             "… … in Python",
             scale,
             [r.ms - r.handover_ms - r.sql_ms for r in due],
-            details="building the queries and the batches",
+            details="building the queries and the messages",
         ),
         _figure(
             "sweep_due_handover",
@@ -792,8 +823,9 @@ def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> d
         "summary": (
             f"The beat task `reminders.tasks.sweep_reminders`, run once with {DUE:,} reminders due "
             f"({DUE // 2:,} licences × in-app and e-mail, for {RECIPIENTS:,} people) and once with nothing "
-            "due, on databases of different sizes: claims of 500 per transaction, delivery tasks of up to "
-            "20 messages handed to a real Redis broker."
+            "due, on databases of different sizes: claims of 500 per transaction into outgoing messages "
+            "(in-app one a reminder, e-mail one digest a person), delivery tasks of up to 50 messages "
+            "handed to a real Redis broker."
         ),
         "date": date.isoformat(timespec="seconds"),
         "command": "",
@@ -817,9 +849,9 @@ def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> d
             "The sweep is the task's own code, run in this process. Delivery tasks go to a queue of their "
             "own on the real Redis broker, which no worker reads; the queue is emptied after each sweep, and "
             "its length checked against the tasks sent.",
-            "Before each run the due reminders are put back (one UPDATE) and the table vacuumed "
-            "(INDEX_CLEANUP ON), so every run starts from the same state; the sweep the minute after is "
-            "timed before that.",
+            "Before each run the due reminders are put back (one UPDATE), the messages made deleted and both "
+            "tables vacuumed (INDEX_CLEANUP ON), so every run starts from the same state; the sweep the "
+            "minute after is timed before that.",
             "Hand-over is the time spent in `deliver_messages.delay()`; waiting for PostgreSQL is the time "
             "in its statements and commits; Python is the rest. Queries are counted with "
             "`connection.execute_wrapper`, savepoints included.",

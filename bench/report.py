@@ -40,9 +40,10 @@ def summary(values: list[float]) -> dict:
     }
 
 
-def verdict(value: float, limit: float, unit: str) -> dict:
-    """Whether ``value`` is within ``limit``, and by how much it is under or over."""
-    met = value <= limit
+def verdict(value: float, limit: float, unit: str, *, at_least: bool = False) -> dict:
+    """Whether ``value`` is within ``limit`` (at most it, or with ``at_least`` at least it), and by how much
+    it is under or over."""
+    met = value >= limit if at_least else value <= limit
     margin = abs(value - limit)
     share = margin / limit * 100 if limit else 0.0
     if unit == "×":
@@ -51,8 +52,11 @@ def verdict(value: float, limit: float, unit: str) -> dict:
         amount = f"{margin:,} {unit}"
     else:
         amount = f"{margin:,.1f} {unit}"
-    text = f"met, {share:.0f} % under" if met else f"missed by {amount} (+{share:.0f} %)"
-    return {"limit": limit, "unit": unit, "met": met, "verdict": text}
+    if at_least:
+        text = f"met, {share:.0f} % over" if met else f"missed by {amount} (−{share:.0f} %)"
+    else:
+        text = f"met, {share:.0f} % under" if met else f"missed by {amount} (+{share:.0f} %)"
+    return {"limit": limit, "unit": unit, "met": met, "verdict": text, "at_least": at_least}
 
 
 def load(path: Path = JSON_PATH) -> dict:
@@ -148,7 +152,8 @@ def _budget(figure: dict) -> tuple[str, str]:
     if not budget:
         return "–", "–"
     sign = "**" if not budget["met"] else ""
-    return f"≤ {_number(budget['limit'], budget['unit'])}", f"{sign}{budget['verdict']}{sign}"
+    bound = "≥" if budget.get("at_least") else "≤"
+    return f"{bound} {_number(budget['limit'], budget['unit'])}", f"{sign}{budget['verdict']}{sign}"
 
 
 def _head(section: dict, title: str) -> list[str]:
@@ -253,7 +258,9 @@ def _result(budget: dict | None) -> str:
 
 
 def _limit(budget: dict | None) -> str:
-    return f"≤ {_number(budget['limit'], budget['unit'])}" if budget else "–"
+    if not budget:
+        return "–"
+    return f"{'≥' if budget.get('at_least') else '≤'} {_number(budget['limit'], budget['unit'])}"
 
 
 def render_pages(section: dict) -> list[str]:

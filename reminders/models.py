@@ -135,6 +135,12 @@ class Reminder(models.Model):
             models.Index(
                 fields=["scheduled_at", "id"], condition=Q(status="pending"), name="reminder_pending_due"
             ),
+            # A person's due reminders on a channel, for a digest that carries all of them.
+            models.Index(
+                fields=["recipient", "channel", "scheduled_at"],
+                condition=Q(status="pending"),
+                name="reminder_pending_recipient",
+            ),
             models.Index(fields=["subject", "kind", "status"], name="reminder_subject_kind"),
             models.Index(fields=["scope", "scheduled_at"], name="reminder_scope_scheduled"),
             models.Index(

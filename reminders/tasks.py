@@ -11,25 +11,30 @@ PER_TASK = 50  # messages per delivery task: a task reads and records its messag
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def sweep_reminders() -> int:
-    """Put every due reminder into its message (in claims of ``CLAIM``), then hand every message whose time
-    has come — and every one a dead worker left — to delivery tasks. The number of reminders claimed.
+    """Put every due reminder into its message (in claims of ``CLAIM``), handing the messages made to
+    delivery tasks as each claim commits; then hand over every message whose time has come again, and every
+    one a lost task or a dead worker left. The number of reminders claimed.
 
     A sweep that overruns is cut short; what it did not do waits for the next one, a minute later.
     """
     claimed = 0
     while True:
-        taken = services.reminders_claim(batch_size=CLAIM)
-        claimed += taken
-        if taken < CLAIM:
+        claim = services.reminders_claim(batch_size=CLAIM)  # committed: the messages exist, leased to us
+        _hand_over(claim.messages)
+        claimed += claim.taken
+        if claim.taken < CLAIM:
             break
     while True:
         with transaction.atomic():
             ids = services.messages_hand_over(limit=HAND_OVER)
-            for start in range(0, len(ids), PER_TASK):
-                chunk = ids[start : start + PER_TASK]
-                transaction.on_commit(lambda chunk=chunk: deliver_messages.delay(chunk), robust=True)
+            transaction.on_commit(lambda ids=ids: _hand_over(ids), robust=True)
         if len(ids) < HAND_OVER:
             return claimed
+
+
+def _hand_over(ids: list[int]) -> None:
+    for start in range(0, len(ids), PER_TASK):
+        deliver_messages.delay(ids[start : start + PER_TASK])
 
 
 @shared_task(acks_late=True, soft_time_limit=250, time_limit=280)

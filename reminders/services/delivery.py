@@ -1,7 +1,8 @@
 """Delivery: outgoing messages handed to workers, written once, sent, and recorded — three short steps.
 
-1. The sweep hands the messages whose time has come (and those whose worker's lease ran out) to delivery
-   tasks, each leased for ``BUTLER_REMINDER_LEASE_MINUTES``.
+1. The sweep hands the messages it made to delivery tasks, then those whose time has come again (a text
+   held until morning, a retry) and those whose lease ran out (the task was lost, the worker died or
+   overran), each leased for ``BUTLER_REMINDER_LEASE_MINUTES``.
 2. A task takes its messages with a conditional update (a message another worker holds is left alone) and,
    the first time one is taken, writes its text and address from its reminders and stores them before
    anything is sent: from then on the message goes out only as itself, under its key. A reminder resolved
@@ -27,7 +28,7 @@ from reminders import registry
 from reminders.channels import CHANNELS, Undeliverable
 from reminders.models import Channel, OutboxMessage, Reminder
 from reminders.registry import Message, handler_for
-from reminders.services.outbox import in_sms_hours, next_morning, reminders_claim
+from reminders.services.outbox import in_sms_hours, lease, next_morning, reminders_claim
 
 logger = logging.getLogger("reminders")
 
@@ -36,10 +37,6 @@ M = OutboxMessage.State
 MAX_ATTEMPTS = 5
 CLAIM = 500  # reminders put into messages per transaction
 HAND_OVER = 500  # messages handed over per transaction
-
-
-def _lease() -> timedelta:
-    return timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES)
 
 
 def messages_hand_over(*, now: datetime | None = None, limit: int = HAND_OVER) -> list[int]:
@@ -59,7 +56,7 @@ def messages_hand_over(*, now: datetime | None = None, limit: int = HAND_OVER) -
             ids += messages.values_list("pk", flat=True)[: limit - len(ids)]
         if ids:
             # An abandoned message waits again, as it is: the worker it is handed to takes it as any other.
-            OutboxMessage.objects.filter(pk__in=ids).update(state=M.QUEUED, lease_until=now + _lease())
+            OutboxMessage.objects.filter(pk__in=ids).update(state=M.QUEUED, lease_until=now + lease())
     return ids
 
 
@@ -101,7 +98,7 @@ def _take(ids: list[int], now: datetime) -> dict[int, int]:
     if not ids:
         return {}
     marks = ", ".join(["%s"] * len(ids))  # placeholders only: the ids go in as parameters
-    at, until = (connection.ops.adapt_datetimefield_value(moment) for moment in (now, now + _lease()))
+    at, until = (connection.ops.adapt_datetimefield_value(moment) for moment in (now, now + lease()))
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE reminders_outboxmessage SET state = %s, attempts = attempts + 1, lease_until = %s"  # noqa: S608 - placeholders only
@@ -289,9 +286,12 @@ def reminders_send_due(*, now: datetime | None = None) -> list[str]:
     """Everything due now, put into messages and sent in this process (the demo's replay, a shell, tests):
     the outcome of each message."""
     now = now or timezone.now()
-    while reminders_claim(now=now, batch_size=CLAIM) >= CLAIM:
-        pass
     outcomes: list[str] = []
+    while True:
+        claim = reminders_claim(now=now, batch_size=CLAIM)
+        outcomes += messages_deliver(ids=claim.messages, now=now)
+        if claim.taken < CLAIM:
+            break
     while ids := messages_hand_over(now=now):
         outcomes += messages_deliver(ids=ids, now=now)
     return outcomes

@@ -193,7 +193,7 @@ def _by_key(arrivals) -> dict[str, set[str]]:
 
 
 def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
-    smtp_sink, sms_gateway, start_worker, product_shell
+    smtp_sink, sms_gateway, start_worker, product_shell, record_property
 ):
     """900 reminders — three licences for each of 150 people, by e-mail and SMS — due at once, so each
     person's three go in one e-mail and one text, the day's digests. The first worker runs ``CONCURRENCY``
@@ -281,6 +281,19 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
     sent_on = Counter((message.channel, timezone.localdate(message.sent_at)) for message in messages)
     assert sent_on[(Channel.SMS, date(2026, 11, 3))] > 0
     assert any(message.attempts > 1 for message in messages)
+    record_property(  # what reached the peers, for the run's report (--junitxml)
+        "arrivals",
+        {
+            "e-mails": len(smtp_sink),
+            "e-mail keys": len(mails),
+            "e-mail contents": sum(len(contents) for contents in mails.values()),
+            "texts given to the gateway": len(sms_gateway.received),
+            "texts accepted": len(sms_gateway.accepted),
+            "text contents": sum(len(contents) for contents in texts.values()),
+            "texts held until morning": sent_on[(Channel.SMS, date(2026, 11, 3))],
+            "messages taken more than once": sum(message.attempts > 1 for message in messages),
+        },
+    )
     # A key sent twice belongs to a message taken twice: by the worker that was killed or whose lease the
     # sweep cut short, then by the next.
     again = {message.key for message in messages if message.attempts > 1}

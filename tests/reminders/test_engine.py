@@ -98,11 +98,12 @@ def test_after_three_days_of_downtime_every_missed_reminder_goes_out_late_and_re
     _plan(people, due=date(2026, 12, 10), subject="test:2")
     handler.resolved = {"test:2"}
     now = datetime(2026, 12, 12, 10, 0, tzinfo=SHANGHAI)  # the 7- and 1-day reminders were missed
-    assert reminders_claim(now=now) == 24
+    claim = reminders_claim(now=now)
+    assert claim.taken == 24
     # Three offsets, two channels, two people, two subjects: in-app one by one, e-mail one message a person.
     carried = sorted(message.reminders.count() for message in OutboxMessage.objects.all())
     assert carried == [1] * 12 + [6, 6]
-    outcomes = reminders_send_due(now=now)
+    outcomes = messages_deliver(ids=claim.messages, now=now)
     sent = Reminder.objects.filter(status=S.SENT)
     assert set(sent.values_list("subject", flat=True)) == {"test:1"}
     assert all(sent.values_list("late", flat=True))
@@ -120,19 +121,18 @@ def test_after_three_days_of_downtime_every_missed_reminder_goes_out_late_and_re
 def test_a_message_is_sent_once_however_often_delivery_runs(people):
     _plan(people, channels=("in_app",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    assert reminders_claim(now=now) == 6
-    ids = messages_hand_over(now=now)
-    assert messages_deliver(ids=ids, now=now) == [M.SENT] * 6
-    assert messages_deliver(ids=ids, now=now) == []  # nothing left to take
-    assert reminders_claim(now=now) == 0 and messages_hand_over(now=now) == []
+    claim = reminders_claim(now=now)
+    assert claim.taken == 6 and len(claim.messages) == 6
+    assert messages_deliver(ids=claim.messages, now=now) == [M.SENT] * 6
+    assert messages_deliver(ids=claim.messages, now=now) == []  # nothing left to take
+    assert reminders_claim(now=now).taken == 0 and messages_hand_over(now=now) == []
     assert Notice.objects.count() == 6
 
 
 def test_a_message_no_worker_took_is_handed_over_again_after_its_lease(people):
     _plan(people, channels=("in_app",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    reminders_claim(now=now)
-    first = messages_hand_over(now=now)
+    first = reminders_claim(now=now).messages  # handed to workers that never came
     assert len(first) == 6
     assert messages_hand_over(now=now + timedelta(minutes=5)) == []  # its workers are still on it
     assert sorted(messages_hand_over(now=now + timedelta(minutes=11))) == sorted(first)  # they never came
@@ -141,10 +141,9 @@ def test_a_message_no_worker_took_is_handed_over_again_after_its_lease(people):
 def test_a_message_keeps_its_key_and_its_reminders_whatever_falls_due_after_it(people, monkeypatch):
     _plan(people[:1], channels=("email",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    reminders_claim(now=now)
+    reminders_claim(now=now)  # … and handed to a worker that died
     (message,) = OutboxMessage.objects.all()
     assert message.reminders.count() == 3
-    messages_hand_over(now=now)  # … and the worker it went to died
     # Meanwhile another reminder for the same person falls due: today's digest is made, so it waits.
     _plan(people[:1], subject="test:2", due=date(2027, 1, 20), channels=("email",))
     later = now + timedelta(minutes=11)
@@ -181,8 +180,7 @@ def test_a_text_due_at_night_waits_for_the_morning(people):
 def test_a_text_whose_message_reaches_a_worker_after_dark_waits_as_it_is(people):
     _one_text(people, date(2026, 12, 31))
     evening = datetime(2026, 12, 30, 19, 59, tzinfo=SHANGHAI)
-    reminders_claim(now=evening)
-    ids = messages_hand_over(now=evening)
+    ids = reminders_claim(now=evening).messages
     late = datetime(2026, 12, 30, 20, 1, tzinfo=SHANGHAI)  # the worker was busy until after eight
     assert messages_deliver(ids=ids, now=late) == ["held until morning"]
     message = OutboxMessage.objects.get()
@@ -204,7 +202,7 @@ def test_two_sweeps_at_the_same_time_claim_each_reminder_once():
     def sweep():
         try:
             barrier.wait(timeout=10)
-            while reminders_claim(now=now, batch_size=50):
+            while reminders_claim(now=now, batch_size=50).taken:
                 pass
         finally:
             connections.close_all()
@@ -230,7 +228,7 @@ def test_a_date_planned_late_gets_one_reminder_now_not_a_burst(people):
         now=now,
     )
     assert sorted(Reminder.objects.values_list("offset_days", flat=True)) == [1, 7, 30]  # 60 dropped, 30 now
-    assert reminders_claim(now=now) == 1
+    assert reminders_claim(now=now).taken == 1
 
 
 def test_the_beat_sweep_hands_due_reminders_to_delivery_tasks(people, django_capture_on_commit_callbacks):
@@ -349,8 +347,7 @@ def test_two_deliveries_of_one_message_at_the_same_time_send_it_once(monkeypatch
     boss = make_user("boss2", email="boss2@example.com")
     _plan([boss], channels=("email",))
     now = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    reminders_claim(now=now)
-    ids = messages_hand_over(now=now)
+    ids = reminders_claim(now=now).messages
     session = CHANNELS["email"].session
 
     class Slow:
