@@ -61,11 +61,13 @@ deploy-check: install
 # BUTLER_TEST_NOW=2027-10-01T21:30 runs it at another moment (tests/clock.py).
 test: install messages system-deps deploy-check
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=butler.settings.test
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Audit (CI runs it after `make test`): known vulnerabilities in the installed dependencies (pip-audit asks
 # PyPI; the project itself, installed editable, is skipped), then ruff's security rules (bandit's S rules,

@@ -668,8 +668,8 @@ def figures(outcomes: list[dict], *, messages: int, workers: int) -> list[dict]:
                         f"{costs[0]['messages']} messages",
                         [cost["ms"] for cost in costs],
                         "ms",
-                        "SQL {sql:.2f} ms, sending {send:.2f} ms (the peer's answer included), the rest {rest:.2f} ms "
-                        "(Python: reading, writing the text, recording)".format(
+                        "SQL {sql:.2f} ms, sending {send:.2f} ms (the peer's answer included), "
+                        "the rest {rest:.2f} ms (Python: reading, writing the text, recording)".format(
                             sql=statistics.median(cost["sql_ms"] for cost in costs),
                             send=statistics.median(cost["send_ms"] for cost in costs),
                             rest=statistics.median(cost["rest_ms"] for cost in costs),

@@ -21,7 +21,7 @@ only that butler's companies are read. The other tables are small enough to coun
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
@@ -61,7 +61,7 @@ from butler.models import (
 )
 from butler.models.figures import FIGURES as DAY_FIGURES
 from companies.models import Company, CompanyLicence, LicenceStatus, Trip
-from companies.workdays import add_working_days
+from companies.workdays import add_working_days, local_midnight
 from reminders.models import Reminder
 
 RISK_WORKING_DAYS = 2  # an open audit step due within this many working days is at risk
@@ -105,12 +105,12 @@ class Scope:
 
     @property
     def start(self) -> datetime:
-        return _local_midnight(self.since)
+        return local_midnight(self.since)
 
     @property
     def end(self) -> datetime:
         """The first moment after the range."""
-        return _local_midnight(self.until + timedelta(days=1))
+        return local_midnight(self.until + timedelta(days=1))
 
     def days(self, name: str) -> Q:
         return Q(**{f"{name}__gte": self.since, f"{name}__lte": self.until})
@@ -174,10 +174,6 @@ class Scope:
     @property
     def risk_day(self) -> date:
         return add_working_days(self.today, RISK_WORKING_DAYS)
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
 
 
 def _flagged(rows: QuerySet, **flags: Exists | None) -> tuple[QuerySet, dict[str, Q]]:

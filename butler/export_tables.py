@@ -15,7 +15,7 @@ Filters (:class:`ExportFilters`) apply where the table has them:
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -28,6 +28,7 @@ from butler.models import AuditCase, Butler, ContactRecord, ServicePeriod
 from companies.lifecycle import CLOSED, HELD
 from companies.models import BusinessType, Company, CompanyLicence, Contact, Trip
 from companies.selectors import risk_filters
+from companies.workdays import local_midnight
 
 CHUNK = 2000
 
@@ -65,17 +66,13 @@ def _day_range(field: str, since: date | None, until: date | None) -> Q:
     return q
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
-
-
 def _moment_range(field: str, since: date | None, until: date | None) -> Q:
     """Moments of a DateTimeField on local days [since, until] (Asia/Shanghai)."""
     q = Q()
     if since:
-        q &= Q(**{f"{field}__gte": _local_midnight(since)})
+        q &= Q(**{f"{field}__gte": local_midnight(since)})
     if until:
-        q &= Q(**{f"{field}__lt": _local_midnight(until + timedelta(days=1))})
+        q &= Q(**{f"{field}__lt": local_midnight(until + timedelta(days=1))})
     return q
 
 

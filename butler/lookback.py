@@ -16,7 +16,7 @@ What was done, by its date in the window: return visits made, licences obtained 
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from butler.models import AuditCase, ContactRecord, ImprovementAction, ServicePeriod
 from companies.lifecycle import TO_OBTAIN
 from companies.models import Company, CompanyLicence, LicenceStatus
+from companies.workdays import local_midnight
 
 S = LicenceStatus
 Step = AuditCase.Step
@@ -125,10 +126,6 @@ class LookBack:
         return sum(1 for item in self.promised.items if item.late)
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
-
-
 def _local_day(moment: datetime | None) -> date | None:
     return timezone.localtime(moment).date() if moment else None
 
@@ -143,7 +140,7 @@ def _person(user) -> str:
 def lookback(*, since: date, until: date, today: date | None = None) -> LookBack:
     """The report for the days ``since`` … ``until`` (both included), as things stand ``today``."""
     today = today or timezone.localdate()
-    start, end = _local_midnight(since), _local_midnight(until + timedelta(days=1))
+    start, end = local_midnight(since), local_midnight(until + timedelta(days=1))
     promised: list[Item] = []
     done: list[Item] = []
 

@@ -42,9 +42,6 @@ class MessageForm(forms.Form):
             "size": filesizeformat(settings.BUTLER_ATTACHMENT_MAX_BYTES),
         }
 
-    def attachments(self) -> list:
-        return [file for file, _kind in self.cleaned_data.get("files") or []]
-
     def clean(self):
         cleaned = super().clean()
         if self.errors.get("files"):

@@ -287,10 +287,6 @@ def periods_for_manager(*, status: str = "", butler_id: int | None = None, searc
     return periods.prefetch_related("company", "butler").order_by(*_newest_first("start_date", search))
 
 
-def companies_without_butler() -> QuerySet:
-    return Company.objects.filter(service_periods__isnull=True).order_by("-registered_on")
-
-
 @dataclass
 class Workload:
     butler: Butler
@@ -547,13 +543,6 @@ def company_history(
     order = {id(entry): n for n, entry in enumerate(entries)}
     entries.sort(key=lambda e: (e.when, order[id(e)]), reverse=True)
     return entries[:limit]
-
-
-def contact_has_open_invitation(contact: Contact) -> bool:
-    now = timezone.now()
-    return PortalInvitation.objects.filter(
-        contact=contact, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-    ).exists()
 
 
 def contact_log(company: Company, *, limit: int = 10) -> list:

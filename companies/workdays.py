@@ -30,6 +30,7 @@ from datetime import date, timedelta
 import holidays
 from django.db.models import DateField, IntegerField, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from companies.models import CalendarDay, CalendarYear
 
@@ -39,6 +40,7 @@ __all__ = [
     "add_working_days",
     "add_working_days_checked",
     "is_working_day",
+    "local_midnight",
     "unconfirmed_years",
     "working_days_between",
 ]
@@ -216,3 +218,10 @@ def working_days_between(start: date, end: date) -> int:
 def unconfirmed_years(start: date, end: date) -> list[int]:
     """The years from ``start``'s to ``end``'s (inclusive, either order) whose schedule is not confirmed."""
     return Calendar.for_dates(start, end).unconfirmed_years()
+
+
+def local_midnight(day: date) -> datetime.datetime:
+    """The moment ``day`` begins in the window's time zone (``TIME_ZONE``), bounding a range of local days."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(0)), timezone.get_default_timezone()
+    )

@@ -7,7 +7,7 @@ plus those removed since — so materials seeded before history was kept count a
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,12 +19,9 @@ from django.utils.translation import gettext as _
 from butler import roles
 from butler.models import AuditCase, ImprovementAction
 from companies.models import LicenceMaterial, LicenceType
+from companies.workdays import local_midnight
 
 Status = ImprovementAction.Status
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
 
 
 def material_counts_at(moment: datetime | None = None) -> Counter:
@@ -71,7 +68,7 @@ class Reduction:
 
 
 def material_reduction(*, since: date) -> Reduction:
-    before, after = material_counts_at(_start_of(since)), material_counts_at()
+    before, after = material_counts_at(local_midnight(since)), material_counts_at()
     changed = {pk for pk in before.keys() | after.keys() if before[pk] != after[pk]}
     types = LicenceType.objects.in_bulk(changed)
     rows = sorted(
@@ -85,7 +82,7 @@ def licence_type_counts(action: ImprovementAction) -> tuple[int, int] | None:
     """The linked licence type's materials the day before the catalogue change and now."""
     if action.licence_type_id is None or action.changed_on is None:
         return None
-    before = material_counts_at(_start_of(action.changed_on))[action.licence_type_id]
+    before = material_counts_at(local_midnight(action.changed_on))[action.licence_type_id]
     return before, material_counts_at()[action.licence_type_id]
 
 

@@ -20,7 +20,7 @@ Scoping by user stays in ``butler.feedback.selectors``; everything here starts f
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Q, QuerySet, Value, When
@@ -33,22 +33,18 @@ from butler.feedback.selectors import cases_visible_to, improvements_visible_to,
 from butler.models import BAD_STARS, AuditCase, Butler, ImprovementAction, Rating, Stars
 from butler.selectors import history_entries
 from companies.models import LicenceType
-from companies.workdays import Calendar
+from companies.workdays import Calendar, local_midnight
 
 OFFERED_OPEN_CASES = 30  # open cases offered to link to an improvement, besides those chosen
 OPEN_ACTIONS = (ImprovementAction.Status.PLANNED, ImprovementAction.Status.IN_PROGRESS)
 Step = AuditCase.Step
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
-
-
 def _in_range(queryset, field: str, since: date | None, until: date | None):
     if since:
-        queryset = queryset.filter(**{f"{field}__gte": _start_of(since)})
+        queryset = queryset.filter(**{f"{field}__gte": local_midnight(since)})
     if until:
-        queryset = queryset.filter(**{f"{field}__lt": _start_of(until + timedelta(days=1))})
+        queryset = queryset.filter(**{f"{field}__lt": local_midnight(until + timedelta(days=1))})
     return queryset
 
 

@@ -24,10 +24,6 @@ _request_id: ContextVar[str | None] = ContextVar("butler_request_id", default=No
 _request: ContextVar[HttpRequest | None] = ContextVar("butler_request", default=None)
 
 
-def current_request_id() -> str | None:
-    return _request_id.get()
-
-
 def request_id_from(value: str | None) -> str:
     """The proxy's id when it looks sane, else a new one."""
     if value and _SANE.match(value):

@@ -133,7 +133,7 @@ class SessionTimeoutMiddleware:
         messages.info(request, f"{text} {_('Please sign in again.')}")
         # Back to the page asked for; a form sent after the session ended may only be posted, so not there.
         response = redirect_to_login(request.get_full_path() if request.method in ("GET", "HEAD") else "/")
-        if request.headers.get("HX-Request"):
+        if request.htmx:  # set by HtmxMiddleware, which runs before this one
             # An htmx request would swap the sign-in page into a fragment: the whole page goes there instead.
             redirect = HttpResponse(status=204)
             redirect["HX-Redirect"] = response["Location"]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_htmx",
     "reminders",
     "companies",
     "butler",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # request.htmx: whether htmx sent the request, for the views and the session limits further down.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A view failing because the database is out of reach answers 503 with its own page (butler/outage.py).
     "butler.outage.DatabaseOutageMiddleware",

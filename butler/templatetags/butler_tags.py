@@ -25,11 +25,6 @@ def period_status(period):
     return {"label": period.get_status_display(), "tone": tones.get(period.status, "secondary")}
 
 
-@register.simple_tag
-def yes_no(value) -> str:
-    return _("yes") if value else _("no")
-
-
 @register.filter
 def percent(value) -> str:
     """0.425 → 42.5%, localised."""

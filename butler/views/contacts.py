@@ -16,10 +16,6 @@ from butler.views.decorators import role_required
 STAFF = (roles.BUTLER, roles.MANAGER)
 
 
-def _htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _servable(request, pk: int):
     company = access.company_for(request.user, pk)
     if not access.can_serve(request.user, company):
@@ -39,7 +35,7 @@ def add(request, pk: int):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            if not _htmx(request):
+            if not request.htmx:
                 messages.success(request, _("The contact is recorded."))
                 return redirect("companies:detail", pk=company.pk)
             form = ContactRecordForm(company=company)
@@ -49,7 +45,7 @@ def add(request, pk: int):
         "log": selectors.contact_log(company),
         "log_form": form,
     }
-    if _htmx(request):
+    if request.htmx:
         return render(request, "butler/partials/_contact_log.html", context)
     page = selectors.company_page(company) | context
     return render(request, "butler/company_detail.html", page, status=200)

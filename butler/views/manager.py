@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +19,7 @@ from butler.views.decorators import role_required
 from companies.lifecycle import HELD, TO_OBTAIN
 from companies.models import BusinessType, LicenceStatus
 from companies.selectors import Urgency
+from companies.workdays import local_midnight
 from reminders import selectors as reminder_selectors
 from reminders.services import reminders_retry
 
@@ -234,10 +235,6 @@ def _without_page(request) -> str:
     return query.urlencode()
 
 
-def _local_midnight(day):
-    return timezone.make_aware(datetime.combine(day, time(0)), timezone.get_default_timezone())
-
-
 @role_required(roles.MANAGER)
 def deliveries(request):
     """How reminders fared: sent, late, failed (with retry), waiting, skipped and cancelled."""
@@ -252,8 +249,8 @@ def deliveries(request):
     form = DeliveryFilterForm(params)
     valid = form.is_valid()
     data = form.cleaned_data
-    since = _local_midnight(data["since"] if valid else today - timedelta(days=30))
-    until = _local_midnight((data["until"] if valid else today) + timedelta(days=1))
+    since = local_midnight(data["since"] if valid else today - timedelta(days=30))
+    until = local_midnight((data["until"] if valid else today) + timedelta(days=1))
     status = data.get("status") if data.get("status") in reminder_selectors.FILTERS else "failed"
     after = _after(request, _aware)
     rows = reminder_selectors.deliveries(

@@ -35,11 +35,7 @@ def portfolio(request):
         "today": today,
         "ending_soon": selectors.count_ending_within(periods, days=14, today=today),
     }
-    template = (
-        "butler/partials/_portfolio_rows.html"
-        if request.headers.get("HX-Request")
-        else "butler/portfolio.html"
-    )
+    template = "butler/partials/_portfolio_rows.html" if request.htmx else "butler/portfolio.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

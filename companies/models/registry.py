@@ -149,7 +149,3 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.company})"
-
-    @property
-    def masked_mobile(self) -> str:
-        return f"{self.mobile[:3]}****{self.mobile[-4:]}" if len(self.mobile) == 11 else self.mobile
