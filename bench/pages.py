@@ -152,8 +152,8 @@ def subjects() -> dict:
     from django.contrib.auth import get_user_model
     from django.db.models import Count
 
-    from butler import roles
     from butler.models import Butler, ServicePeriod
+    from butler.service import roles
     from companies.models import Company, CompanyLicence, Contact
 
     butler = (
@@ -231,7 +231,7 @@ def targets(found: dict) -> tuple[list[Target], list[str]]:
             Target(
                 "company",
                 "Company page (most licences)",
-                _reverse("companies:detail", company.pk),
+                _reverse("company:detail", company.pk),
                 found["company_user"],
                 found["company_role"],
                 BUDGET_MS,
@@ -240,7 +240,7 @@ def targets(found: dict) -> tuple[list[Target], list[str]]:
             Target(
                 "timeline",
                 "Company timeline (most licences)",
-                _reverse("companies:timeline", company.pk),
+                _reverse("company:timeline", company.pk),
                 found["company_user"],
                 found["company_role"],
                 BUDGET_MS,
@@ -268,7 +268,7 @@ def targets(found: dict) -> tuple[list[Target], list[str]]:
         Target(
             "dashboard",
             "Manager dashboard (default range)",
-            _reverse("dashboard:index"),
+            _reverse("oversight:dashboard"),
             manager,
             "manager",
             BUDGET_MS_DASHBOARD,
@@ -278,7 +278,7 @@ def targets(found: dict) -> tuple[list[Target], list[str]]:
     if searched is not None:
         from urllib.parse import urlencode
 
-        companies = _reverse("manager:companies")
+        companies = _reverse("oversight:companies")
         term = _search_term(searched.name)
         pages += [
             Target(
@@ -300,7 +300,7 @@ def targets(found: dict) -> tuple[list[Target], list[str]]:
                 searched.credit_code,
             ),
         ]
-    licences = _reverse("manager:licences")
+    licences = _reverse("oversight:licences")
     if licences is None:
         skipped.append(
             "Licence list filtered by status and due month: not measured, the page "
@@ -328,7 +328,7 @@ def company_list_target(found: dict) -> Target | None:
     return Target(
         "company_list",
         "Manager's company list, first page",
-        _reverse("manager:companies"),
+        _reverse("oversight:companies"),
         found["manager"],
         "manager",
         BUDGET_MS,
@@ -710,7 +710,7 @@ def run(
 
 
 def side_by_side(target: Target, scale, samples: Samples, date, machine, data, runs) -> dict:
-    from butler.views.manager import PAGE_SIZE
+    from butler.oversight.lists import PAGE_SIZE
 
     ours = figure(target, scale, samples)
     p50 = ours["p50"]

@@ -4,7 +4,6 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from butler import roles
 from butler.models import (
     AuditCase,
     Butler,
@@ -17,6 +16,7 @@ from butler.models import (
     Suggestion,
 )
 from butler.security.sessions import user_sessions_end
+from butler.service import roles
 from reminders.history_admin import SimpleHistoryAdmin
 
 

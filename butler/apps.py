@@ -8,8 +8,8 @@ class ButlerConfig(AppConfig):
 
     def ready(self) -> None:
         from butler.feedback.reminding import CaseHandler, RatingInvitationHandler
-        from butler.messaging import MessageHandler
-        from butler.reminding import ContactHandler, LicenceHandler, PeriodHandler
+        from butler.messaging.services import MessageHandler
+        from butler.service.reminding import ContactHandler, LicenceHandler, PeriodHandler
         from reminders.registry import register
 
         register("licence", LicenceHandler())

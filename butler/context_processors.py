@@ -2,8 +2,8 @@ import functools
 
 from django.conf import settings
 
-from butler.roles import BUTLER, COMPANY, MANAGER, roles_of
-from butler.services import service_hours, window_name
+from butler.service.roles import BUTLER, COMPANY, MANAGER, roles_of
+from butler.service.services import service_hours, window_name
 
 
 def roles(request) -> dict:

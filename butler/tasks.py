@@ -2,25 +2,26 @@
 
 from celery import shared_task
 
-from butler import health, services
+from butler.health import checks as health
+from butler.service.services import service_periods_complete_due, transfer_notify_company
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, soft_time_limit=50, time_limit=60)
 def notify_company_of_transfer(period_id: int) -> int:
-    return services.transfer_notify_company(period_id=period_id)
+    return transfer_notify_company(period_id=period_id)
 
 
 @shared_task(soft_time_limit=30 * 60, time_limit=35 * 60)
 def refresh_dashboard_days() -> int:
     """Hourly: the dashboard's daily figures of the last weeks again (every missing day the first time)."""
-    from butler.dashboard_days import dashboard_days_refresh
+    from butler.oversight.days import dashboard_days_refresh
 
     return dashboard_days_refresh().days
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
 def complete_due_service_periods() -> int:
-    return services.service_periods_complete_due()
+    return service_periods_complete_due()
 
 
 RECONCILE_CURSOR = "butler:reconcile:after-id"
@@ -36,7 +37,7 @@ def reconcile_reminders() -> dict[str, int]:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from butler.reminding import reminders_reconcile_changed, reminders_reconcile_slice
+    from butler.service.reminding import reminders_reconcile_changed, reminders_reconcile_slice
 
     started = timezone.now()
     since = cache.get(RECONCILE_SINCE)

@@ -229,9 +229,7 @@ class OutboxMessage(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["not_before", "id"], condition=Q(state="queued"), name="outbox_queued_due"
-            ),
+            models.Index(fields=["not_before", "id"], condition=Q(state="queued"), name="outbox_queued_due"),
             models.Index(
                 fields=["lease_until", "id"], condition=Q(state="sending"), name="outbox_sending_lease"
             ),
@@ -240,4 +238,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.channel} → {self.recipient_id}"
-

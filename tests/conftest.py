@@ -15,9 +15,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
 
-from butler import roles, services
+from butler.firstvisit.services import first_visit_accept
 from butler.models import Butler, ReminderRule, ServicePeriod
-from butler.rule_defaults import seed_reminder_rules
+from butler.service import roles
+from butler.service.rule_defaults import seed_reminder_rules
+from butler.service.services import butler_create
 from companies.business_types import seed_business_types
 from companies.catalogue_seed import seed_catalogue
 from companies.models import BusinessType, Company, Contact, LicenceMaterial, LicenceType
@@ -40,7 +42,7 @@ def make_user(username: str, *role_names: str, **extra):
 
 def make_butler(username: str, name: str, *, active: bool = True) -> Butler:
     user = make_user(username, email=f"{username}@window.example")
-    butler = services.butler_create(
+    butler = butler_create(
         actor=None,
         user=user,
         display_name=name,
@@ -153,8 +155,8 @@ def build_world() -> World:
     butler_b = make_butler("butler_b", "张伟")
     company_a = register(butler_a.user, 1, email="a@company-a.example")
     company_b = register(butler_b.user, 2)
-    period_a = services.first_visit_accept(actor=butler_a.user, company_id=company_a.pk).period
-    period_b = services.first_visit_accept(actor=butler_b.user, company_id=company_b.pk).period
+    period_a = first_visit_accept(actor=butler_a.user, company_id=company_a.pk).period
+    period_b = first_visit_accept(actor=butler_b.user, company_id=company_b.pk).period
     contact_a = give_portal_account(company_a.contacts.get(), "contact_a")
     contact_b = give_portal_account(company_b.contacts.get(), "contact_b")
     outsider = make_user("outsider")
@@ -163,7 +165,7 @@ def build_world() -> World:
     )
 
 
-# --- abuse limits (butler/limits.py) ---------------------------------------------------------------------
+# --- abuse limits (butler/security/limits.py) -------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def fresh_abuse_limits():
     """Each test counts its abuse limits afresh: the counters are kept under a key prefix of its own.

@@ -41,9 +41,10 @@ from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, ge
 from django.utils.html import escape
 from simple_history.models import registered_models
 
-from butler import messaging, services
-from butler.contacts import contact_record
+from butler.contactlog.services import contact_record
 from butler.feedback.ratings import suggestion_submit
+from butler.firstvisit.services import first_visit_accept
+from butler.messaging import services as messaging
 from butler.models import Attachment
 from companies.models import CompanyLicence
 from reminders.models import Notice, Reminder
@@ -160,7 +161,7 @@ def _forms_world(world) -> None:
     """What makes the rarer forms appear: a company nobody serves yet (accept), one whose contact has no
     portal account (a new invitation), and a reminder that failed (send again)."""
     world.company_new = register(world.butler_a.user, 3)
-    world.period_new = services.first_visit_accept(
+    world.period_new = first_visit_accept(
         actor=world.butler_a.user, company_id=register(world.butler_a.user, 4).pk
     ).period
     failed = Reminder.objects.order_by("pk").first()
@@ -172,7 +173,7 @@ def _forms_world(world) -> None:
 # Pages that show a form only in a state company A is not in, read besides the matrix's pages.
 EXTRA_PAGES = [
     ("firstvisit:accept", lambda w: [w.company_new.pk]),
-    ("periods:card", lambda w: [w.period_new.pk]),
+    ("service:card", lambda w: [w.period_new.pk]),
     ("feedback:rate", lambda w: ["butler", w.period_b.pk]),
 ]
 

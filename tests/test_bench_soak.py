@@ -159,7 +159,7 @@ def _seed_tiny_database() -> None:
     """A few dozen companies from ``seed_volume``, with production's password hashing so that gunicorn
     (``butler.settings.base``) accepts the demo password."""
     from butler.models import ReminderRule
-    from butler.rule_defaults import seed_reminder_rules
+    from butler.service.rule_defaults import seed_reminder_rules
     from companies.business_types import seed_business_types
     from companies.catalogue_seed import seed_catalogue
     from companies.models import BusinessType, LicenceMaterial, LicenceType
@@ -190,7 +190,9 @@ def test_a_short_soak_on_a_tiny_database_serves_every_page_and_delivers_every_re
     the section comes out with every page of the mix requested, no error, every reminder planned sent, and
     memory sampled for every process."""
     if connection.vendor != "postgresql":
-        pytest.skip("the soak seeds with seed_volume, which needs PostgreSQL: run with DATABASE_URL=postgres://…")
+        pytest.skip(
+            "the soak seeds with seed_volume, which needs PostgreSQL: run with DATABASE_URL=postgres://…"
+        )
     assert settings.REDIS_URL, "the soak needs Redis (REDIS_URL) for the broker and the cache"
     from bench import pages, soak
     from bench.environment import Environment

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler import roles
-from butler.access import can_serve
-from butler.contacts import contact_record
+from butler.contactlog.services import contact_record
 from butler.models import AuditCase, ContactRecord, Rating, Suggestion
+from butler.service import roles
+from butler.service.access import can_serve
 from companies.workdays import add_working_days
 
 Step = AuditCase.Step

@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler import roles
 from butler.models import AuditCase, ImprovementAction
+from butler.service import roles
 from companies.models import LicenceMaterial, LicenceType
 from companies.workdays import local_midnight
 

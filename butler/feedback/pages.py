@@ -1,4 +1,5 @@
-"""Reads for the audit pages (``butler/views/audit.py``): what the views show, computed here so they stay
+"""Reads for the audit pages (``butler/feedback/audit_views.py``): what the views show, computed here so
+they stay
 request handling only.
 
 - the case list: the cases a user may see narrowed by the filter form, the counts per "show" tab, and how
@@ -27,11 +28,11 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.access import can_serve
-from butler.audit_forms import CaseFilterForm, RatingFilterForm
+from butler.company.history import history_entries
+from butler.feedback.audit_forms import CaseFilterForm, RatingFilterForm
 from butler.feedback.selectors import cases_visible_to, improvements_visible_to, ratings_visible_to
 from butler.models import BAD_STARS, AuditCase, Butler, ImprovementAction, Rating, Stars
-from butler.selectors import history_entries
+from butler.service.access import can_serve
 from companies.models import LicenceType
 from companies.workdays import Calendar, local_midnight
 

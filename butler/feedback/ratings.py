@@ -17,8 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.access import can_serve
 from butler.models import BAD_STARS, Butler, Rating, ServicePeriod, Stars, Suggestion
+from butler.service.access import can_serve
 from companies.models import Company, CompanyLicence, Contact, LicenceStatus, LicenceType
 from companies.models.catalogue import LicenceScope
 

@@ -24,7 +24,7 @@ from butler.feedback.ratings import (
     window_start,
 )
 from butler.models import AuditCase, Butler, Rating, ReminderRule, ServicePeriod
-from butler.reminding import Audience, Rules, _butler_line, _plan_dates, audience_for, managers
+from butler.service.reminding import Audience, Rules, _butler_line, _plan_dates, audience_for, managers
 from companies.models import CompanyLicence
 from reminders.registry import Message
 from reminders.services import Planned, reminders_cancel
@@ -224,7 +224,7 @@ class CaseHandler:
             else:
                 title = _("%(case)s, %(company)s: overdue since %(date)s (%(step)s)") % values
             body = case.feedback.comment if case.rating_id else case.feedback.text
-        url = reverse("audit:case", args=[case.pk])
+        url = reverse("feedback:case", args=[case.pk])
         return Message(title=str(title), body=str(body)[:300], url=url)
 
     def phone(self, user) -> str:

@@ -8,9 +8,9 @@ own company gave, through the portal.
 from django.db.models import QuerySet
 from django.http import Http404
 
-from butler import roles
-from butler.access import companies_visible_to
 from butler.models import AuditCase, ImprovementAction, Rating, Suggestion
+from butler.service import roles
+from butler.service.access import companies_visible_to
 
 
 def _scoped(queryset: QuerySet, user) -> QuerySet:

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from butler.rule_defaults import seed_reminder_rules
+from butler.service.rule_defaults import seed_reminder_rules
 
 
 def add_defaults(apps, schema_editor):

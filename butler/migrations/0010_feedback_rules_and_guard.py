@@ -4,7 +4,7 @@ models refuse it)."""
 
 from django.db import migrations
 
-from butler.rule_defaults import seed_reminder_rules
+from butler.service.rule_defaults import seed_reminder_rules
 
 TABLES = ("butler_rating", "butler_suggestion")
 

@@ -1,7 +1,9 @@
-"""The butler service's records: staff and service periods (``service``), feedback and its audit
-(``feedback``), the dashboard's daily figures (``figures``) and the workers' heartbeat (``health``)."""
+"""The app's models package: each room keeps its models in its own ``models.py``; importing them here gives
+Django one app (label ``butler``) with one migration history, and the rest of the code one place to import
+them from."""
 
-from butler.models.feedback import (
+from butler.contactlog.models import ContactRecord
+from butler.feedback.models import (
     BAD_STARS,
     AuditCase,
     FeedbackImmutable,
@@ -10,23 +12,19 @@ from butler.models.feedback import (
     Stars,
     Suggestion,
 )
-from butler.models.figures import DashboardDay
-from butler.models.health import TaskHeartbeat
-from butler.models.service import (
-    Attachment,
+from butler.health.models import TaskHeartbeat
+from butler.messaging.models import Attachment, Message, MessageThread, private_storage
+from butler.oversight.models import DashboardDay
+from butler.security.models import UserSession
+from butler.service.models import (
     Butler,
     CardCounter,
-    ContactRecord,
-    Message,
-    MessageThread,
     PortalInvitation,
     ReminderRule,
     ServicePeriod,
     ServicePeriodQuerySet,
-    private_storage,
     validate_offsets,
 )
-from butler.models.sessions import UserSession
 
 __all__ = [
     "BAD_STARS",

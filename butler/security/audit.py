@@ -82,7 +82,7 @@ def connect() -> None:
 
 class RefusedAccessLogMiddleware:
     """Logs what a view refused: a 403 (the role may not), a 404 the view raised (outside the user's scope —
-    :mod:`butler.access` answers 404, never 'exists but forbidden'), and a 403 from the CSRF check.
+    :mod:`butler.service.access` answers 404, never 'exists but forbidden'), and a 403 from the CSRF check.
 
     A 404 from the URL resolver (no such page) is not a refusal and is not logged here."""
 

@@ -7,7 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 class SessionStore(DatabaseSessionStore):
     @classmethod
     def get_model_class(cls):
-        from butler.models.sessions import UserSession
+        from butler.security.models import UserSession
 
         return UserSession
 

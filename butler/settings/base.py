@@ -59,8 +59,9 @@ MIDDLEWARE = [
     # request.htmx: whether htmx sent the request, for the views and the session limits further down.
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # A view failing because the database is out of reach answers 503 with its own page (butler/outage.py).
-    "butler.outage.DatabaseOutageMiddleware",
+    # A view failing because the database is out of reach answers 503 with its own page
+    # (butler/health/outage.py).
+    "butler.health.outage.DatabaseOutageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,7 +122,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Django's rule, with its message in the product's catalogue (Django 5.2's Chinese one lacks it).
-    {"NAME": "butler.passwords.MinimumLengthValidator"},
+    {"NAME": "butler.security.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -317,7 +318,7 @@ if env.bool("CSP_REPORT_ONLY", default=False):
 else:
     CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY, None
 
-# --- Abuse limits (butler/limits.py, django-ratelimit) ---------------------------------------------------
+# --- Abuse limits (butler/security/limits.py, django-ratelimit) -------------------------------------------
 # "count/period" (s, m, h, d; e.g. 20/h), per person and per client address, counted in the cache (Redis in
 # production, so shared by every web process). The client address is read like django-axes reads it.
 _LIMIT_DEFAULTS = {

@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.portfolio import days_left as period_days_left
+from butler.portfolio.rows import days_left as period_days_left
 from companies.phones import tel_uri
 
 register = template.Library()
@@ -14,12 +14,12 @@ def tel(value: str) -> str:
     return tel_uri(value)
 
 
-@register.inclusion_tag("butler/partials/_days_left.html")
+@register.inclusion_tag("partials/_days_left.html")
 def days_left(period, today=None):
     return vars(period_days_left(period, today or timezone.localdate()))
 
 
-@register.inclusion_tag("butler/partials/_status.html")
+@register.inclusion_tag("partials/_status.html")
 def period_status(period):
     tones = {"active": "success", "completed": "secondary", "transferred": "info", "ended_early": "warning"}
     return {"label": period.get_status_display(), "tone": tones.get(period.status, "secondary")}

@@ -4,36 +4,34 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from butler.forms import SignInForm
-from butler.views.accounts import PasswordResetView
-from butler.views.health import healthz
-from butler.views.home import home
+from butler.health.views import healthz
+from butler.security.forms import SignInForm
+from butler.security.views import PasswordResetView
+from butler.service.home import home
 
 # A database outage outside a view answers 503 with its own page; anything else the plain 500 page.
-handler500 = "butler.outage.server_error"
+handler500 = "butler.health.outage.server_error"
 
 urlpatterns = [
     path("", home, name="home"),
     # Health: the checks behind load balancers and monitors, open to everyone (butler/health.py).
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
-    # The password reset, held to the abuse limits (butler/limits.py); the rest of the accounts are Django's.
+    # The password reset, held to the abuse limits (butler/security/limits.py); the rest of the accounts are
+    # Django's.
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("first-visit/", include("butler.urls.first_visit")),
-    path("portfolio/", include("butler.urls.portfolio")),
-    path("companies/", include("butler.urls.companies")),
-    path("periods/", include("butler.urls.periods")),
-    path("licences/", include("butler.urls.licences")),
-    path("manager/", include("butler.urls.manager")),
-    path("portal/", include("butler.urls.portal")),
-    path("notices/", include("butler.urls.notices")),
-    path("messages/", include("butler.urls.messages")),
-    path("contacts/", include("butler.urls.log")),
-    path("feedback/", include("butler.urls.feedback")),
-    path("audit/", include("butler.urls.audit")),
-    path("manager/dashboard/", include("butler.urls.dashboard")),
-    path("manager/exports/", include("butler.urls.exports")),
+    path("first-visit/", include("butler.firstvisit.urls")),
+    path("portfolio/", include("butler.portfolio.urls")),
+    path("companies/", include("butler.company.urls")),
+    path("periods/", include("butler.service.urls")),
+    path("licences/", include("butler.licences.urls")),
+    path("portal/", include("butler.portal.urls")),
+    path("notices/", include("butler.notices.urls")),
+    path("messages/", include("butler.messaging.urls")),
+    path("contacts/", include("butler.contactlog.urls")),
+    path("", include("butler.feedback.urls")),
+    path("", include("butler.oversight.urls")),
     path("admin/", admin.site.urls),
 ]

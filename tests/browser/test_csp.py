@@ -48,7 +48,7 @@ def test_the_policy_watch_sees_a_refusal(live_server, page, world):
 def test_a_contact_recorded_through_htmx_appears_without_reloading_the_page(live_server, page, world):
     refused = watch_policy(page)
     sign_in(page, live_server.url, world.butler_a.user.username)
-    page.goto(live_server.url + reverse("companies:detail", args=[world.company_a.pk]))
+    page.goto(live_server.url + reverse("company:detail", args=[world.company_a.pk]))
     page.evaluate("() => { window.notReloaded = true; }")
     form = page.locator("form.contact-log-form")
     form.locator("[name=summary]").fill("电话确认了年审材料")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from butler import services
+from butler.licences.services import licence_step
 from butler.models import AuditCase, Rating
 from companies.models import CompanyLicence, LicenceStatus
 from tests.conftest import PASSWORD
@@ -33,8 +33,8 @@ def _step(page, button_text: str):
 def test_a_bad_rating_is_audited_to_the_end_and_the_dashboard_follows(live_server, browser, world, artifacts):
     licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
     butler = world.butler_a.user
-    services.licence_step(actor=butler, licence=licence, to=LicenceStatus.APPLIED, on=date(2026, 11, 2))
-    services.licence_step(
+    licence_step(actor=butler, licence=licence, to=LicenceStatus.APPLIED, on=date(2026, 11, 2))
+    licence_step(
         actor=butler, licence=licence, to=LicenceStatus.ISSUED, on=date(2026, 11, 2), certificate_number="A-7"
     )
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from butler import services
 from butler.feedback.improvements import improvement_create
 from butler.feedback.ratings import suggestion_submit
+from butler.licences.services import licence_step
 from companies.models import CompanyLicence
 from companies.services import licence_transition
 from tests.conftest import PASSWORD
@@ -32,15 +32,16 @@ PAGES = {
                     False),
     "register": ("butler_a", lambda w: reverse("firstvisit:register"), "登记企业并受理其首件事项",
                  "Register a company and accept its first matter", False),
-    "company": ("butler_a", lambda w: reverse("companies:detail", args=[w.company_a.pk]), "变更记录",
+    "company": ("butler_a", lambda w: reverse("company:detail", args=[w.company_a.pk]), "变更记录",
                 "Change history", False),
-    "card": ("butler_a", lambda w: reverse("periods:card", args=[w.period_a.pk]), "管家服务卡",
+    "card": ("butler_a", lambda w: reverse("service:card", args=[w.period_a.pk]), "管家服务卡",
              "Butler service card", False),
-    "manager-periods": ("manager", lambda w: reverse("manager:periods"), "服务期", "Service periods", False),
-    "manager-companies": ("manager", lambda w: reverse("manager:companies"), "企业", "Companies", False),
-    "manager-workload": ("manager", lambda w: reverse("manager:workload"), "管家工作量", "Butler workload",
+    "manager-periods": ("manager", lambda w: reverse("oversight:periods"), "服务期", "Service periods",
+                        False),
+    "manager-companies": ("manager", lambda w: reverse("oversight:companies"), "企业", "Companies", False),
+    "manager-workload": ("manager", lambda w: reverse("oversight:workload"), "管家工作量", "Butler workload",
                          False),
-    "transfer": ("manager", lambda w: reverse("companies:transfer", args=[w.company_a.pk]), "移交给其他管家",
+    "transfer": ("manager", lambda w: reverse("company:transfer", args=[w.company_a.pk]), "移交给其他管家",
                  "Transfer to another butler", False),
     "portal": ("company_a", lambda w: reverse("portal:home"), "您的管家", "Your butler", True),
     "licences": ("butler_a", lambda w: reverse("licences:checklist", args=[w.company_a.pk]),
@@ -49,29 +50,31 @@ PAGES = {
                 LICENCE_ZH, LICENCE_EN, False),
     "notice": ("butler_a", lambda w: reverse("licences:notice", args=[w.licence.pk]),
                MATERIAL_ZH, MATERIAL_EN, False),
-    "import": ("butler_a", lambda w: reverse("companies:import_subjects", args=[w.company_a.pk, "vehicles"]),
+    "import": ("butler_a", lambda w: reverse("company:import_subjects", args=[w.company_a.pk, "vehicles"]),
                "浙B12345", "浙B12345", False),
     "portal-licences": ("company_a", lambda w: reverse("portal:licences"), LICENCE_ZH, LICENCE_EN, True),
     "portal-reminders": ("company_a", lambda w: reverse("portal:reminders"), "法定期限：始终提醒",
                          "Statutory deadlines: always", True),
     "notifications": ("company_a", lambda w: reverse("notices:index"), "通知", "Notifications", True),
-    "manager-reminders": ("manager", lambda w: reverse("manager:deliveries") + "?status=pending",
+    "manager-reminders": ("manager", lambda w: reverse("oversight:deliveries") + "?status=pending",
                           "提醒发送情况", "Reminder delivery", False),
-    "manager-licences": ("manager", lambda w: reverse("manager:licences"), "证照", "Licences", False),
-    "dashboard": ("manager", lambda w: reverse("dashboard:index"), "服务数据看板", "Service dashboard",
+    "manager-licences": ("manager", lambda w: reverse("oversight:licences"), "证照", "Licences", False),
+    "dashboard": ("manager", lambda w: reverse("oversight:dashboard"), "服务数据看板", "Service dashboard",
                   False),
-    "audit-cases": ("manager", lambda w: reverse("audit:cases"), "评价核查", "Feedback audit", False),
-    "audit-case": ("manager", lambda w: reverse("audit:case", args=[w.case.pk]), "变更记录", "Change history",
-                   False),
-    "audit-ratings": ("manager", lambda w: reverse("audit:ratings"), "评价核查", "Feedback audit", False),
-    "improvements": ("manager", lambda w: reverse("audit:improvements"), "评价核查", "Feedback audit", False),
-    "improvement": ("manager", lambda w: reverse("audit:improvement", args=[w.improvement.pk]),
+    "audit-cases": ("manager", lambda w: reverse("feedback:cases"), "评价核查", "Feedback audit", False),
+    "audit-case": ("manager", lambda w: reverse("feedback:case", args=[w.case.pk]), "变更记录",
+                   "Change history", False),
+    "audit-ratings": ("manager", lambda w: reverse("feedback:ratings"), "评价核查", "Feedback audit",
+                      False),
+    "improvements": ("manager", lambda w: reverse("feedback:improvements"), "评价核查", "Feedback audit",
+                     False),
+    "improvement": ("manager", lambda w: reverse("feedback:improvement", args=[w.improvement.pk]),
                     "高峰时段增开窗口", "高峰时段增开窗口", False),
-    "improvement-new": ("manager", lambda w: reverse("audit:improvement_new"), "新建改进措施",
+    "improvement-new": ("manager", lambda w: reverse("feedback:improvement_new"), "新建改进措施",
                         "New improvement action", False),
-    "materials": ("butler_a", lambda w: reverse("audit:materials"), "评价核查", "Feedback audit", False),
-    "exports": ("manager", lambda w: reverse("exports:index"), "导出", "Exports", False),
-    "lookback": ("manager", lambda w: reverse("exports:lookback"), "回头看报告", "Look-back report", False),
+    "materials": ("butler_a", lambda w: reverse("feedback:materials"), "评价核查", "Feedback audit", False),
+    "exports": ("manager", lambda w: reverse("oversight:exports"), "导出", "Exports", False),
+    "lookback": ("manager", lambda w: reverse("oversight:lookback"), "回头看报告", "Look-back report", False),
     "portal-feedback": ("company_a", lambda w: reverse("feedback:portal"), "我的评价", "My feedback", True),
     "rate": ("company_a", lambda w: reverse("feedback:rate", args=["butler", w.period_a.pk]), "评价服务",
              "Rate the service", True),
@@ -95,7 +98,7 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
         company=world.company_a, licence_type__code="road_freight_licence"
     )
     licence_transition(actor=world.butler_a.user, licence=world.licence, to="applied", on=date(2026, 11, 2))
-    services.licence_step(
+    licence_step(
         actor=world.butler_a.user,
         licence=world.licence,
         to="missing",

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from butler import services
+from butler.licences.services import licence_step
 from butler.models import ReminderRule
-from butler.reminding import reminders_reconcile
+from butler.service.reminding import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_send_due
@@ -23,8 +23,8 @@ def test_a_renewal_reminder_reaches_the_phone_and_the_manager_retries_a_failure(
 ):
     licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
     S = LicenceStatus
-    services.licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 11, 2))
-    licence = services.licence_step(
+    licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 11, 2))
+    licence = licence_step(
         actor=world.butler_a.user,
         licence=licence,
         to=S.ISSUED,

@@ -17,11 +17,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from butler import health, messaging, services
-from butler.contacts import contact_record
+from butler.contactlog.services import contact_record
 from butler.feedback.improvements import improvement_create
 from butler.feedback.ratings import rating_submit, suggestion_submit
+from butler.health import checks as health
+from butler.messaging import services as messaging
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
+from butler.portal.services import invitation_issue
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
 from reminders.models import Notice
@@ -105,25 +107,25 @@ MATRIX = {
     ),
     ("portfolio:list", "get"): (lambda w: [], BUTLERS),
     ("portfolio:today", "get"): (lambda w: [], BUTLERS),
-    ("companies:detail", "get"): (lambda w: [w.company_a.pk], A_READ),
-    ("companies:edit", "get"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("companies:timeline", "get"): (lambda w: [w.company_a.pk], A_READ),
-    ("companies:edit", "post"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("companies:contact_add", "get"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("companies:contact_add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("companies:contact_edit", "get"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
-    ("companies:contact_edit", "post"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
-    ("companies:transfer", "get"): (lambda w: [w.company_a.pk], MANAGER),
-    ("companies:transfer", "post"): (lambda w: [w.company_a.pk], MANAGER),
-    ("companies:end_early", "get"): (lambda w: [w.company_a.pk], MANAGER),
-    ("companies:end_early", "post"): (lambda w: [w.company_a.pk], MANAGER),
-    ("periods:card", "get"): (lambda w: [w.period_a.pk], A_READ),
-    ("periods:summary", "get"): (lambda w: [w.period_a.pk], A_READ),
-    ("periods:summary", "post"): (
+    ("company:detail", "get"): (lambda w: [w.company_a.pk], A_READ),
+    ("company:edit", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("company:timeline", "get"): (lambda w: [w.company_a.pk], A_READ),
+    ("company:edit", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("company:contact_add", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("company:contact_add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("company:contact_edit", "get"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
+    ("company:contact_edit", "post"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
+    ("company:transfer", "get"): (lambda w: [w.company_a.pk], MANAGER),
+    ("company:transfer", "post"): (lambda w: [w.company_a.pk], MANAGER),
+    ("company:end_early", "get"): (lambda w: [w.company_a.pk], MANAGER),
+    ("company:end_early", "post"): (lambda w: [w.company_a.pk], MANAGER),
+    ("service:card", "get"): (lambda w: [w.period_a.pk], A_READ),
+    ("service:summary", "get"): (lambda w: [w.period_a.pk], A_READ),
+    ("service:summary", "post"): (
         lambda w: [w.period_a.pk],
         row(LOGIN, 403, 403, 200, 404, 403, 404, 200, 403),
     ),
-    ("periods:new_invitation", "post"): (
+    ("service:new_invitation", "post"): (
         lambda w: [w.period_a.pk],
         row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
     ),
@@ -139,54 +141,57 @@ MATRIX = {
         lambda w: [w.company_a.pk],
         row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
     ),
-    ("companies:import_subjects", "get"): (lambda w: [w.company_a.pk, "vehicles"], A_WRITE),
-    ("companies:import_subjects", "post"): (lambda w: [w.company_a.pk, "people"], A_WRITE),
+    ("company:import_subjects", "get"): (lambda w: [w.company_a.pk, "vehicles"], A_WRITE),
+    ("company:import_subjects", "post"): (lambda w: [w.company_a.pk, "people"], A_WRITE),
     ("portal:licences", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
-    ("manager:periods", "get"): (lambda w: [], MANAGER),
-    ("manager:companies", "get"): (lambda w: [], MANAGER),
-    ("manager:licences", "get"): (lambda w: [], MANAGER),
-    ("manager:workload", "get"): (lambda w: [], MANAGER),
+    ("oversight:periods", "get"): (lambda w: [], MANAGER),
+    ("oversight:companies", "get"): (lambda w: [], MANAGER),
+    ("oversight:licences", "get"): (lambda w: [], MANAGER),
+    ("oversight:workload", "get"): (lambda w: [], MANAGER),
     ("portal:home", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("portal:invitation", "get"): (lambda w: [w.invitation_token], EVERYONE),
     ("portal:invitation", "post"): (lambda w: [w.invitation_token], EVERYONE),
     ("portal:reminders", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("portal:reminders", "post"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
-    ("manager:deliveries", "get"): (lambda w: [], MANAGER),
-    ("manager:deliveries_retry", "post"): (lambda w: [], row(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403)),
+    ("oversight:deliveries", "get"): (lambda w: [], MANAGER),
+    ("oversight:deliveries_retry", "post"): (
+        lambda w: [],
+        row(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403),
+    ),
     # Everyone with a role has notifications; a notice is opened by its recipient only.
     ("notices:index", "get"): (lambda w: [], row(LOGIN, 200, 200, 200, 200, 200, 200, 200, 403)),
     ("notices:open", "get"): (lambda w: [w.notice_a.pk], row(LOGIN, 302, 404, 404, 404, 404, 404, 404, 403)),
     ("notices:read_all", "post"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
     # Contact log
-    ("log:add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("log:quick", "get"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("log:quick", "post"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("log:return_visit", "get"): (lambda w: [w.return_visit.pk], A_WRITE),
-    ("log:return_visit", "post"): (lambda w: [w.return_visit.pk], A_WRITE),
+    ("contactlog:add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("contactlog:quick", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("contactlog:quick", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("contactlog:return_visit", "get"): (lambda w: [w.return_visit.pk], A_WRITE),
+    ("contactlog:return_visit", "post"): (lambda w: [w.return_visit.pk], A_WRITE),
     # Messages: a company's own contacts, its butler in service and the manager; the past butler reads none.
-    ("messages:portal_list", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
-    ("messages:portal_new", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
-    ("messages:portal_new", "post"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
-    ("messages:portal_thread", "get"): (
+    ("messaging:portal_list", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("messaging:portal_new", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("messaging:portal_new", "post"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
+    ("messaging:portal_thread", "get"): (
         lambda w: [w.thread_a.pk],
         row(LOGIN, 200, 404, 403, 403, 403, 403, 403, 403),
     ),
-    ("messages:portal_thread", "post"): (
+    ("messaging:portal_thread", "post"): (
         lambda w: [w.thread_a.pk],
         row(LOGIN, 200, 404, 403, 403, 403, 403, 403, 403),
     ),
-    ("messages:new", "get"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("messages:new", "post"): (lambda w: [w.company_a.pk], A_WRITE),
-    ("messages:thread", "get"): (
+    ("messaging:new", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("messaging:new", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("messaging:thread", "get"): (
         lambda w: [w.thread_a.pk],
         row(LOGIN, 403, 403, 200, 404, 404, 404, 200, 403),
     ),
-    ("messages:thread", "post"): (
+    ("messaging:thread", "post"): (
         lambda w: [w.thread_a.pk],
         row(LOGIN, 403, 403, 200, 404, 404, 404, 200, 403),
     ),
     # The file URL never redirects to sign in: 404 to everyone who may not read the thread.
-    ("messages:attachment", "get"): (
+    ("messaging:attachment", "get"): (
         lambda w: [w.attachment_a.pk],
         row(404, 200, 404, 200, 404, 404, 404, 200, 404),
     ),
@@ -200,25 +205,25 @@ MATRIX = {
     ("feedback:record_suggestion", "get"): (lambda w: [w.company_a.pk], A_WRITE),
     ("feedback:record_suggestion", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     # The audit is the window's: every butler opens the lists (scoped to their companies), the manager all.
-    ("audit:cases", "get"): (lambda w: [], STAFF),
-    ("audit:ratings", "get"): (lambda w: [], STAFF),
-    ("audit:improvements", "get"): (lambda w: [], STAFF),
-    ("audit:materials", "get"): (lambda w: [], STAFF),
-    ("audit:case", "get"): (lambda w: [w.case_a.pk], A_READ),
-    ("audit:case_step", "post"): (lambda w: [w.case_a.pk, "verify"], A_WRITE),
-    ("audit:improvement_new", "get"): (lambda w: [], MANAGER),
-    ("audit:improvement_new", "post"): (lambda w: [], MANAGER),
-    ("audit:improvement", "get"): (lambda w: [w.improvement.pk], STAFF),
-    ("audit:improvement", "post"): (
+    ("feedback:cases", "get"): (lambda w: [], STAFF),
+    ("feedback:ratings", "get"): (lambda w: [], STAFF),
+    ("feedback:improvements", "get"): (lambda w: [], STAFF),
+    ("feedback:materials", "get"): (lambda w: [], STAFF),
+    ("feedback:case", "get"): (lambda w: [w.case_a.pk], A_READ),
+    ("feedback:case_step", "post"): (lambda w: [w.case_a.pk, "verify"], A_WRITE),
+    ("feedback:improvement_new", "get"): (lambda w: [], MANAGER),
+    ("feedback:improvement_new", "post"): (lambda w: [], MANAGER),
+    ("feedback:improvement", "get"): (lambda w: [w.improvement.pk], STAFF),
+    ("feedback:improvement", "post"): (
         lambda w: [w.improvement.pk],
         row(LOGIN, 403, 403, 403, 403, 403, 403, 200, 403),
     ),
-    ("dashboard:index", "get"): (lambda w: [], MANAGER),
-    ("dashboard:drill", "get"): (lambda w: ["ratings"], MANAGER),
-    ("dashboard:export", "get"): (lambda w: ["csv"], MANAGER),
-    ("exports:index", "get"): (lambda w: [], MANAGER),
-    ("exports:table", "get"): (lambda w: ["companies", "csv"], MANAGER),
-    ("exports:lookback", "get"): (lambda w: [], MANAGER),
+    ("oversight:dashboard", "get"): (lambda w: [], MANAGER),
+    ("oversight:drill", "get"): (lambda w: ["ratings"], MANAGER),
+    ("oversight:dashboard_export", "get"): (lambda w: ["csv"], MANAGER),
+    ("oversight:exports", "get"): (lambda w: [], MANAGER),
+    ("oversight:export", "get"): (lambda w: ["companies", "csv"], MANAGER),
+    ("oversight:lookback", "get"): (lambda w: [], MANAGER),
     ("admin:index", "get"): (lambda w: [], REDIRECTED),
     # Health: open to everyone, signed in or not (the world's worker completed a task just now); GET and HEAD.
     ("healthz", "get"): (lambda w: [], EVERYONE),
@@ -254,9 +259,7 @@ def build_matrix_world(world):
     health.heartbeat_record()  # for /healthz: a worker completed a task just now
     company = world.company_a
     uninvited = company.contacts.create(name="赵敏", mobile="13900000777", is_primary=False)
-    _invitation, world.invitation_token = services.invitation_issue(
-        actor=world.butler_a.user, contact=uninvited
-    )
+    _invitation, world.invitation_token = invitation_issue(actor=world.butler_a.user, contact=uninvited)
     world.reset_uid = urlsafe_base64_encode(force_bytes(world.butler_a.user.pk))
     world.reset_token = default_token_generator.make_token(world.butler_a.user)
     world.past_butler = make_butler("past", "陈静")
@@ -349,5 +352,5 @@ def test_access(client, matrix_world, key, role):
         assert response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == want, f"{role} {method.upper()} {name}"
-    if name != "periods:new_invitation":
+    if name != "service:new_invitation":
         assert _snapshot() == before, "an empty request changed a period, a licence or feedback"

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from butler.models import ServicePeriod
+from butler.service.services import service_period_transfer
 from companies.models import BusinessType, CompanyLicence, LicenceType
 from companies.phones import tel_uri
 from companies.selectors import Risk
@@ -81,9 +82,9 @@ def test_portfolio_rows_show_what_the_butler_needs(client, world):
     company, period = world.company_b, world.period_b
     contact = company.contacts.get(is_primary=True)
     for url in (
-        reverse("companies:detail", args=[company.pk]),
-        reverse("log:quick", args=[company.pk]),
-        reverse("periods:card", args=[period.pk]),
+        reverse("company:detail", args=[company.pk]),
+        reverse("contactlog:quick", args=[company.pk]),
+        reverse("service:card", args=[period.pk]),
         reverse("licences:checklist", args=[company.pk]),
     ):
         assert f'"{url}"' in body
@@ -132,10 +133,10 @@ def _fill_company_page(world, first: int, stop: int):
     licences), a message thread with an answer, a bad rating with its audit case and a suggestion with its
     case (the feedback), a contact about the vehicle's licence with a return visit (the contact log), and a
     reminder planned and one sent (the reminders)."""
-    from butler import messaging
-    from butler.contacts import contact_record
+    from butler.contactlog.services import contact_record
     from butler.feedback.cases import case_open
     from butler.feedback.ratings import suggestion_submit
+    from butler.messaging import services as messaging
     from butler.models import Rating
     from companies.models import Trip, Vehicle
     from companies.services import licence_plan_sync
@@ -230,7 +231,7 @@ def test_company_page_keeps_a_fixed_number_of_queries_with_every_list_filled(cli
 
     assert_fixed_queries(
         client,
-        reverse("companies:detail", args=[world.company_a.pk]),
+        reverse("company:detail", args=[world.company_a.pk]),
         fill=lambda first, stop: _fill_company_page(world, first, stop),
         check=check,
         sizes=(3, 40),
@@ -248,7 +249,7 @@ def test_company_page_reads_business_types_with_the_company(client, world):
     company_update(actor=world.butler_a.user, company=company, business_types=[freight, others[0]])
     company_update(actor=world.butler_a.user, company=company, business_types=[others[0]])
     client.force_login(world.butler_a.user)
-    response = client.get(reverse("companies:detail", args=[company.pk]))
+    response = client.get(reverse("company:detail", args=[company.pk]))
     assert [t.pk for t in response.context["business_types"]] == [others[0].pk]
     changes = [change for entry in response.context["history"] for change in entry.changes]
     names = sorted([freight.name, others[0].name])
@@ -279,7 +280,7 @@ def test_manager_period_list_is_bounded(client, world):
 
     assert_fixed_queries(
         client,
-        reverse("manager:periods"),
+        reverse("oversight:periods"),
         fill=_butlers_and_companies,
         check=check,
         at_most=MANAGER_PERIODS_QUERIES,
@@ -306,7 +307,7 @@ def test_card_page_is_bounded(client, world):
     client.force_login(world.butler_a.user)
     assert_fixed_queries(
         client,
-        reverse("periods:card", args=[world.period_a.pk]),
+        reverse("service:card", args=[world.period_a.pk]),
         fill=fill,
         check=check,
         at_most=CARD_QUERIES,
@@ -314,19 +315,18 @@ def test_card_page_is_bounded(client, world):
 
 
 def test_company_page_with_transfers_is_bounded(client, world):
-    from butler import services
     from tests.conftest import make_butler
 
     period = world.period_a
     for n in range(8):
-        period = services.service_period_transfer(
+        period = service_period_transfer(
             actor=world.manager,
             period=period,
             to_butler=make_butler(f"relay{n}", f"接力{n}"),
             reason=f"调整{n}",
         )
     client.force_login(world.manager)
-    queries, response = page_queries(client, reverse("companies:detail", args=[world.company_a.pk]))
+    queries, response = page_queries(client, reverse("company:detail", args=[world.company_a.pk]))
     assert len(response.context["periods"]) == 9
     assert queries <= COMPANY_PAGE_QUERIES
 
@@ -374,7 +374,7 @@ def test_manager_company_list_is_bounded(client, world):
 
     assert_fixed_queries(
         client,
-        reverse("manager:companies"),
+        reverse("oversight:companies"),
         fill=_butlers_and_companies,
         check=check,
         sizes=(3, 24),  # 50 companies: one page

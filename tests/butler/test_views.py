@@ -3,8 +3,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from butler import services
+from butler.firstvisit.services import first_visit_register
 from butler.models import ServicePeriod
+from butler.portal.services import invitation_issue
+from butler.service.services import service_period_transfer, service_periods_complete_due
 from companies.models import BusinessType, Company
 from tests.conftest import registration
 from tests.factories import credit_code
@@ -57,7 +59,7 @@ def test_register_through_the_page_opens_a_period_and_shows_the_card(client, wor
     response = client.post(reverse("firstvisit:register"), _registration())
     period = ServicePeriod.objects.get(company__credit_code=credit_code(300))
     assert response.status_code == 302
-    assert response["Location"] == reverse("periods:card", args=[period.pk])
+    assert response["Location"] == reverse("service:card", args=[period.pk])
     assert period.butler == world.butler_a
     card = client.get(response["Location"])
     body = card.content.decode()
@@ -107,7 +109,7 @@ def test_portfolio_lists_own_companies_with_days_left(client, world):
 
 
 def test_portfolio_search_and_sort(client, world):
-    other = services.first_visit_register(
+    other = first_visit_register(
         actor=world.butler_a.user, registration=registration(302, name="宁波北仑甬安危险品运输有限公司")
     )
     client.force_login(world.butler_a.user)
@@ -118,21 +120,21 @@ def test_portfolio_search_and_sort(client, world):
 
 
 def test_past_butler_sees_the_company_read_only(client, world):
-    services.service_period_transfer(
+    service_period_transfer(
         actor=world.manager, period=world.period_a, to_butler=world.butler_b, reason="调整"
     )
     client.force_login(world.butler_a.user)
-    page = client.get(reverse("companies:detail", args=[world.company_a.pk]))
+    page = client.get(reverse("company:detail", args=[world.company_a.pk]))
     assert page.status_code == 200
-    assert reverse("companies:edit", args=[world.company_a.pk]) not in page.content.decode()
-    assert client.get(reverse("companies:edit", args=[world.company_a.pk])).status_code == 403
-    assert client.post(reverse("companies:contact_add", args=[world.company_a.pk]), {}).status_code == 403
+    assert reverse("company:edit", args=[world.company_a.pk]) not in page.content.decode()
+    assert client.get(reverse("company:edit", args=[world.company_a.pk])).status_code == 403
+    assert client.post(reverse("company:contact_add", args=[world.company_a.pk]), {}).status_code == 403
 
 
 def test_company_page_shows_who_changed_what(client, world):
     client.force_login(world.butler_a.user)
     response = client.post(
-        reverse("companies:edit", args=[world.company_a.pk]),
+        reverse("company:edit", args=[world.company_a.pk]),
         {
             "name": world.company_a.name,
             "registered_on": "2026-10-01",
@@ -144,9 +146,7 @@ def test_company_page_shows_who_changed_what(client, world):
         },
     )
     assert response.status_code == 302
-    body = client.get(
-        reverse("companies:detail", args=[world.company_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
-    ).content
+    body = client.get(reverse("company:detail", args=[world.company_a.pk]), HTTP_ACCEPT_LANGUAGE="en").content
     body = body.decode()
     assert "宁波市北仑区新碶街道明州路188号" in body and "宁波市北仑区小港街道新地址1号" in body
     assert "Road transport of dangerous goods" in body
@@ -155,7 +155,7 @@ def test_company_page_shows_who_changed_what(client, world):
 
 def test_manager_transfers_through_the_page(client, world):
     client.force_login(world.manager)
-    url = reverse("companies:transfer", args=[world.company_a.pk])
+    url = reverse("company:transfer", args=[world.company_a.pk])
     refused = client.post(url, {"to_butler": world.butler_b.pk, "reason": ""})
     assert refused.status_code == 200
     assert ServicePeriod.objects.get(pk=world.period_a.pk).is_active
@@ -166,7 +166,7 @@ def test_manager_transfers_through_the_page(client, world):
 
 def test_manager_ends_a_period_early_through_the_page(client, world):
     client.force_login(world.manager)
-    client.post(reverse("companies:end_early", args=[world.company_b.pk]), {"reason": "企业已注销"})
+    client.post(reverse("company:end_early", args=[world.company_b.pk]), {"reason": "企业已注销"})
     period = ServicePeriod.objects.get(pk=world.period_b.pk)
     assert period.status == ServicePeriod.Status.ENDED_EARLY and period.reason == "企业已注销"
 
@@ -174,16 +174,16 @@ def test_manager_ends_a_period_early_through_the_page(client, world):
 def test_manager_filters_periods_by_butler_and_status(client, world):
     client.force_login(world.manager)
     body = client.get(
-        reverse("manager:periods"), {"butler": world.butler_b.pk, "status": "active"}
+        reverse("oversight:periods"), {"butler": world.butler_b.pk, "status": "active"}
     ).content.decode()
     assert world.company_b.name in body and world.company_a.name not in body
-    body = client.get(reverse("manager:periods"), {"status": "completed"}).content.decode()
+    body = client.get(reverse("oversight:periods"), {"status": "completed"}).content.decode()
     assert world.company_b.name not in body
 
 
 def test_workload_counts_companies_in_service(client, world):
     client.force_login(world.manager)
-    response = client.get(reverse("manager:workload"))
+    response = client.get(reverse("oversight:workload"))
     rows = {w.butler.display_name: w for w in response.context["workload"]}
     assert rows["王丽娜"].in_service == 1 and rows["张伟"].in_service == 1
 
@@ -201,7 +201,7 @@ def test_portal_shows_the_butler_card_and_days_left(client, world):
 def test_invitation_page_activates_the_portal(client, world):
     company = Company.objects.get(pk=world.company_b.pk)
     extra = company.contacts.create(name="孙丽", mobile="13900000888")
-    _invitation, token = services.invitation_issue(actor=world.butler_b.user, contact=extra)
+    _invitation, token = invitation_issue(actor=world.butler_b.user, contact=extra)
     url = reverse("portal:invitation", args=[token])
     wrong = client.post(
         url, {"mobile": "13900000999", "password1": "Beilun-2026!", "password2": "Beilun-2026!"}
@@ -236,7 +236,7 @@ def test_chinese_is_the_default_language(client):
 
 
 def test_completed_period_shows_no_days_left(client, world):
-    services.service_periods_complete_due(today=world.period_a.end_date + timedelta(days=1))
+    service_periods_complete_due(today=world.period_a.end_date + timedelta(days=1))
     client.force_login(world.contact_a)
     body = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "ended on" in body
@@ -284,7 +284,7 @@ def test_a_transfer_stands_when_the_broker_is_down(
     client.force_login(world.manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("companies:transfer", args=[world.company_a.pk]),
+            reverse("company:transfer", args=[world.company_a.pk]),
             {"to_butler": world.butler_b.pk, "reason": "原管家岗位调整"},
         )
     assert response.status_code == 302
@@ -304,7 +304,7 @@ def test_the_invitation_token_is_not_kept_on_the_server(client, world):
     other = type(client)()
     other.force_login(world.manager)
     period = ServicePeriod.objects.get(company__credit_code=credit_code(300))
-    assert token not in other.get(reverse("periods:card", args=[period.pk])).content.decode()
+    assert token not in other.get(reverse("service:card", args=[period.pk])).content.decode()
 
 
 def test_manager_company_list_shows_companies_with_and_without_a_butler(client, world):
@@ -312,11 +312,11 @@ def test_manager_company_list_shows_companies_with_and_without_a_butler(client, 
 
     lonely = register(world.manager, 310, name="宁波北仑新注册物流有限公司")
     client.force_login(world.manager)
-    everything = client.get(reverse("manager:companies")).content.decode()
+    everything = client.get(reverse("oversight:companies")).content.decode()
     assert lonely.name in everything and world.company_a.name in everything
-    without = client.get(reverse("manager:companies"), {"without_butler": "on"}).content.decode()
+    without = client.get(reverse("oversight:companies"), {"without_butler": "on"}).content.decode()
     assert lonely.name in without and world.company_a.name not in without
-    by_butler = client.get(reverse("manager:companies"), {"butler": world.butler_b.pk}).content.decode()
+    by_butler = client.get(reverse("oversight:companies"), {"butler": world.butler_b.pk}).content.decode()
     assert world.company_b.name in by_butler and world.company_a.name not in by_butler
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from butler.forms import RangeDateField
+from butler.fields import RangeDateField
 from companies.credit_code import (
     ALPHABET,
     LENGTH,

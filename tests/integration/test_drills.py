@@ -23,7 +23,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from butler import services
+from butler.firstvisit.services import first_visit_accept
 from reminders.models import Channel, OutboxMessage, Reminder
 from tests.clock import shared_clock_environment
 from tests.conftest import PASSWORD, make_butler, register
@@ -129,7 +129,7 @@ def test_redis_restarted_mid_delivery_every_reminder_arrives_exactly_once_and_de
     env = {**service_env, "REDIS_URL": private_redis.url, "BUTLER_SMS_RATE": str(SMS_RATE)}
     butler = make_butler("butler_drill", "王丽娜")
     company = register(butler.user, 830)
-    services.first_visit_accept(actor=butler.user, company_id=company.pk)
+    first_visit_accept(actor=butler.user, company_id=company.pk)
     licence = _issue(company.licences.get(), butler.user)
     users = _contacts(company, CONTACTS)
     ids = _plan_renewal(licence, channels=[Channel.EMAIL, Channel.SMS], recipients=users)
@@ -416,10 +416,10 @@ def test_postgresql_stopped_under_load_pages_answer_503_then_200_again_without_r
     pages = {
         "butler_a": [
             reverse("portfolio:today"),
-            reverse("companies:detail", args=[product_cluster.company["id"]]),
+            reverse("company:detail", args=[product_cluster.company["id"]]),
         ],
         "contact_a": [reverse("portal:home")],
-        "manager": [reverse("manager:periods"), reverse("manager:companies")],
+        "manager": [reverse("oversight:periods"), reverse("oversight:companies")],
     }
     every_path = [path for paths in pages.values() for path in paths]
     answers: list[Answer] = []

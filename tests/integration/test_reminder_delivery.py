@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from butler import services
+from butler.firstvisit.services import first_visit_accept
+from butler.licences.services import licence_step
 from butler.models import ReminderRule
 from companies.models import CompanyLicence, Contact, LicenceStatus
 from reminders.models import Channel, Notice, OutboxMessage, Reminder
@@ -57,8 +58,8 @@ with time_machine.travel(datetime.fromisoformat("{moment}"), tick=True):
 
 def _issue(licence: CompanyLicence, actor) -> CompanyLicence:
     today = date(2026, 11, 2)  # the world's day
-    services.licence_step(actor=actor, licence=licence, to=LicenceStatus.APPLIED, on=today)
-    return services.licence_step(
+    licence_step(actor=actor, licence=licence, to=LicenceStatus.APPLIED, on=today)
+    return licence_step(
         actor=actor, licence=licence, to=LicenceStatus.ISSUED, on=today, certificate_number=f"C-{licence.pk}"
     )
 
@@ -102,7 +103,7 @@ def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(
     company = freight_company(butler.user, 810, heavy=1, drivers=0)
     # Renewals only: no invitations to rate the licences issued below.
     ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
-    services.first_visit_accept(actor=butler.user, company_id=company.pk)
+    first_visit_accept(actor=butler.user, company_id=company.pk)
     contact = company.contacts.get()
     user = give_portal_account(contact, "contact_live")
     user.email = "boss@shunda.example"
@@ -210,7 +211,7 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
     butler = make_butler("butler_crash", "张伟")
     company = freight_company(butler.user, 820, heavy=2, drivers=0)
     ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
-    services.first_visit_accept(actor=butler.user, company_id=company.pk)
+    first_visit_accept(actor=butler.user, company_id=company.pk)
     licences = [_issue(licence, butler.user) for licence in company.licences.order_by("pk")]
     assert len(licences) == 3
     users = _contacts(company, CONTACTS)

@@ -3,7 +3,7 @@
 
 import pytest
 
-from butler import services
+from butler.firstvisit.services import first_visit_accept
 from butler.models import ServicePeriod
 from tests.conftest import make_butler, make_user, register
 from tests.integration.conftest import wait_for
@@ -16,13 +16,14 @@ def test_transfer_notice_is_mailed_by_a_worker_through_smtp(smtp_sink, start_wor
     manager = make_user("manager_live", "Manager")
     first, second = make_butler("first_live", "王丽娜"), make_butler("second_live", "张伟")
     company = register(first.user, 800, email="boss@shunda.example")
-    period = services.first_visit_accept(actor=first.user, company_id=company.pk).period
+    period = first_visit_accept(actor=first.user, company_id=company.pk).period
 
     # The manager's transfer runs in a process of its own, as a web server's would, and queues the notice.
     product_shell(
-        "from butler import services; from butler.models import Butler, ServicePeriod; "
+        "from butler.service.services import service_period_transfer; "
+        "from butler.models import Butler, ServicePeriod; "
         "from django.contrib.auth import get_user_model; "
-        f"services.service_period_transfer(actor=get_user_model().objects.get(pk={manager.pk}), "
+        f"service_period_transfer(actor=get_user_model().objects.get(pk={manager.pk}), "
         f"period=ServicePeriod.objects.get(pk={period.pk}), to_butler=Butler.objects.get(pk={second.pk}), "
         "reason='岗位调整')"
     )

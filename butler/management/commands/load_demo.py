@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from butler.demo import load_demo
+from butler.demo.world import load_demo
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from butler.dashboard_days import dashboard_days_compute, dashboard_days_refresh
+from butler.oversight.days import dashboard_days_compute, dashboard_days_refresh
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
-"""Fill an empty database with a district, a city or a province of data (see ``butler.volume``)."""
+"""Fill an empty database with a district, a city or a province of data (see ``butler.demo.volume``)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from butler.dashboard_days import dashboard_days_refresh
-from butler.demo import load_demo
-from butler.volume import SCALES, NeedsPostgreSQL, NotEmpty, custom_scale, ensure_empty, seed_volume
+from butler.demo.volume import SCALES, NeedsPostgreSQL, NotEmpty, custom_scale, ensure_empty, seed_volume
+from butler.demo.world import load_demo
+from butler.oversight.days import dashboard_days_refresh
 
 
 class Command(BaseCommand):

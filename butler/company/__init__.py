@@ -1,0 +1,1 @@
+"""One company: its page, profile, people, timeline, history and imports."""

@@ -1,0 +1,215 @@
+"""The company page and what its butler or the manager changes there."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from butler.company.forms import CompanyProfileForm, ContactEditForm, ContactForm, EndEarlyForm, TransferForm
+from butler.company.selectors import company_for_page, company_page
+from butler.company.services import company_change
+from butler.fields import add_service_error
+from butler.service import access, roles
+from butler.service.decorators import role_required
+from butler.service.selectors import butler_for_user
+from butler.service.services import service_period_end_early, service_period_transfer
+from companies import services as company_services
+
+STAFF = (roles.BUTLER, roles.MANAGER)
+
+
+@role_required(*STAFF)
+def detail(request, pk: int):
+    company = company_for_page(request.user, pk)
+    context = company_page(company)
+    context["unread_notices"] = company.viewer_unread_notices
+    periods = context["periods"]
+    context["can_serve"] = access.can_serve(request.user, company, periods=periods)
+    butler_for_user(request.user, among=[period.butler for period in periods])
+    if access.own_contacts_only(request.user, company, serves=context["can_serve"]):
+        # A butler who served the company before reads the contacts they recorded, nothing newer.
+        context["log"] = [record for record in context["log"] if record.recorded_by_id == request.user.pk]
+    if context["can_serve"]:
+        from butler.contactlog.forms import ContactRecordForm
+
+        context["log_form"] = ContactRecordForm(company=company)
+    from butler.messaging.services import company_threads_card
+
+    context["messages_card"] = company_threads_card(company) if context["can_serve"] else None
+    return render(request, "company/detail.html", context)
+
+
+def _servable(request, pk: int):
+    company = access.company_for(request.user, pk)
+    if not access.can_serve(request.user, company):
+        raise PermissionDenied
+    return company
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    company = _servable(request, pk)
+    form = CompanyProfileForm(request.POST or None, instance=company)
+    if request.method == "POST" and form.is_valid():
+        company.refresh_from_db()
+        try:
+            company_change(
+                company=company,
+                change=lambda: company_services.company_update(
+                    actor=request.user, company=company, **form.profile()
+                ),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The company profile is saved."))
+            return redirect("company:detail", pk=company.pk)
+    return render(request, "company/form.html", {"form": form, "company": company})
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def contact_add(request, pk: int):
+    company = _servable(request, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_change(
+                company=company,
+                change=lambda: company_services.contact_add(
+                    actor=request.user, company=company, **form.cleaned_data
+                ),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The contact is added."))
+            return redirect("company:detail", pk=company.pk)
+    return render(request, "company/contact_form.html", {"form": form, "company": company})
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = access.contact_for(request.user, pk)
+    company = _servable(request, contact.company_id)
+    form = ContactEditForm(request.POST or None, instance=contact, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        contact.refresh_from_db()
+        try:
+            company_change(
+                company=company,
+                change=lambda: company_services.contact_update(
+                    actor=request.user, contact=contact, **form.contact_fields()
+                ),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The contact is saved."))
+            return redirect("company:detail", pk=company.pk)
+    return render(
+        request, "company/contact_form.html", {"form": form, "company": company, "contact": contact}
+    )
+
+
+def _active_period(request, pk: int):
+    company = access.company_for(request.user, pk)
+    period = company.service_periods.active().select_related("butler").first()
+    if period is None:
+        messages.error(
+            request, _("%(company)s has no service period in progress.") % {"company": company.name}
+        )
+        return company, None
+    return company, period
+
+
+@role_required(roles.MANAGER)
+@require_http_methods(["GET", "POST"])
+def transfer(request, pk: int):
+    company, period = _active_period(request, pk)
+    if period is None:
+        return redirect("company:detail", pk=company.pk)
+    form = TransferForm(request.POST or None, current_butler=period.butler)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_period = service_period_transfer(
+                actor=request.user,
+                period=period,
+                to_butler=form.cleaned_data["to_butler"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(company)s is now served by %(butler)s; new card %(card)s.")
+                % {
+                    "company": company.name,
+                    "butler": new_period.butler.display_name,
+                    "card": new_period.card_number,
+                },
+            )
+            return redirect("company:detail", pk=company.pk)
+    return render(
+        request, "company/period_transfer.html", {"form": form, "company": company, "period": period}
+    )
+
+
+@role_required(roles.MANAGER)
+@require_http_methods(["GET", "POST"])
+def end_early(request, pk: int):
+    company, period = _active_period(request, pk)
+    if period is None:
+        return redirect("company:detail", pk=company.pk)
+    form = EndEarlyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_period_end_early(actor=request.user, period=period, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("The service period of %(company)s has ended.") % {"company": company.name}
+            )
+            return redirect("company:detail", pk=company.pk)
+    return render(
+        request, "company/period_end_early.html", {"form": form, "company": company, "period": period}
+    )
+
+
+@role_required(*STAFF)
+def timeline(request, pk: int):
+    """Everything that happened with a company, newest first, filterable by kind, older pages by cursor."""
+    from datetime import datetime
+
+    from butler.company.timeline import KINDS, company_timeline
+
+    company = access.company_for(request.user, pk)
+    kinds = [kind for kind in request.GET.getlist("kind") if kind in KINDS] or list(KINDS)
+    before = None
+    if request.GET.get("before"):
+        try:
+            before = datetime.fromisoformat(request.GET["before"])
+        except ValueError:
+            before = None
+        if before is not None and before.tzinfo is None:
+            before = None
+    mine_only = access.own_contacts_only(request.user, company)
+    events = company_timeline(
+        company, kinds=kinds, before=before, limit=PAGE, recorded_by=request.user if mine_only else None
+    )
+    context = {
+        "company": company,
+        "events": events,
+        "kinds": KINDS,
+        "chosen": kinds,
+        "older": events[-1].when.isoformat() if len(events) == PAGE else "",
+    }
+    return render(request, "company/timeline.html", context)
+
+
+PAGE = 50

@@ -1,0 +1,1 @@
+"""The contact log: every contact with a company recorded, and return visits."""

@@ -1,0 +1,1 @@
+"""Demo and volume data: never on a production code path."""

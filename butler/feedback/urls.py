@@ -1,0 +1,22 @@
+"""The feedback room's pages: a company's ratings and suggestions, and their audit by managers."""
+
+from django.urls import path
+
+from butler.feedback import audit_views, views
+
+app_name = "feedback"
+urlpatterns = [
+    path("feedback/", views.portal, name="portal"),
+    path("feedback/rate/<str:kind>/<int:pk>/", views.rate, name="rate"),
+    path("feedback/suggest/", views.suggest, name="suggest"),
+    path("feedback/companies/<int:pk>/suggestion/", views.record_suggestion, name="record_suggestion"),
+    # The audit: cases and their steps, ratings, improvement actions, material reduction.
+    path("audit/", audit_views.cases, name="cases"),
+    path("audit/<int:pk>/", audit_views.case, name="case"),
+    path("audit/<int:pk>/<str:step>/", audit_views.case_step, name="case_step"),
+    path("audit/ratings/", audit_views.ratings, name="ratings"),
+    path("audit/improvements/", audit_views.improvements, name="improvements"),
+    path("audit/improvements/new/", audit_views.improvement_new, name="improvement_new"),
+    path("audit/improvements/<int:pk>/", audit_views.improvement, name="improvement"),
+    path("audit/materials/", audit_views.materials, name="materials"),
+]

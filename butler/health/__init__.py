@@ -1,0 +1,1 @@
+"""Health checks, worker heartbeats and the outage page."""

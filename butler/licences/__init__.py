@@ -1,0 +1,1 @@
+"""The licences a company must obtain and keep: checklist, steps, trips, notices."""

@@ -1,0 +1,72 @@
+"""A licence's steps as the butler records them, and the trips they cost the company."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from butler.models import ServicePeriod
+
+
+def _missing_key(licence, materials) -> str:
+    """One notice per licence, day and set of missing materials, whatever the number of materials."""
+    import hashlib
+
+    ids = ",".join(str(pk) for pk in sorted(material.pk for material in materials))
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:{digest}"
+
+
+@transaction.atomic
+def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
+    """Record a visit the company made for a licence: it counts as contact for the butler's tasks."""
+    from butler.service.reminding import period_reminders_plan
+    from companies.services import trip_record
+
+    trip = trip_record(actor=actor, licence=licence, on=on, purpose=purpose)
+    period = (
+        ServicePeriod.objects.active()
+        .select_related("company", "butler__user")
+        .filter(company_id=licence.company_id)
+    )
+    for active in period:
+        period_reminders_plan(period=active)
+    return trip
+
+
+def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
+    """Take a licence one step along its life cycle for the company; when materials are missing, the
+    company's portal users get one complete notice (一次性告知) of everything missing."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from butler.service.reminding import licence_reminders_plan
+    from companies.models import LicenceStatus
+    from companies.services import licence_transition
+    from reminders.notices import notice_send
+
+    with transaction.atomic():
+        licence = licence_transition(actor=actor, licence=licence, to=to, **details)
+        licence_reminders_plan(licence=licence)
+        if to == LicenceStatus.ISSUED:
+            from butler.feedback.reminding import licence_invitations_plan
+
+            licence_invitations_plan(licence=licence)
+        if to == LicenceStatus.MATERIALS_MISSING:
+            recipients = [
+                contact.user for contact in licence.company.contacts.select_related("user") if contact.user
+            ]
+            materials = list(licence.missing_materials.order_by("position"))
+            with translation.override(settings.LANGUAGE_CODE):
+                title = _("Materials missing for %(licence)s") % {"licence": licence}
+                body = "\n".join(f"{n}. {m.name}" for n, m in enumerate(materials, start=1))
+            notice_send(
+                recipients=recipients,
+                title=str(title),
+                body=body,
+                url=reverse("portal:licences"),
+                key=_missing_key(licence, materials),
+            )
+    return licence

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from butler.licences import views as licences
+
+app_name = "licences"
+urlpatterns = [
+    path("company/<int:pk>/", licences.checklist, name="checklist"),
+    path("company/<int:pk>/<str:kind>/add/", licences.subject_add, name="subject_add"),
+    path("company/<int:pk>/trip-permit/", licences.trip_permit, name="trip_permit"),
+    path("<int:pk>/", licences.detail, name="detail"),
+    path("<int:pk>/step/", licences.step, name="step"),
+    path("<int:pk>/trip/", licences.trip, name="trip"),
+    path("<int:pk>/notice/", licences.notice, name="notice"),
+]

@@ -1,0 +1,193 @@
+"""The company's licences: the checklist, each licence's steps and trips, subjects, the one-time notice."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from butler.company.services import company_change
+from butler.fields import add_service_error
+from butler.licences.forms import (
+    LicenceStepForm,
+    PersonForm,
+    TripForm,
+    TripPermitForm,
+    VehicleForm,
+    VesselForm,
+)
+from butler.licences.services import licence_step, trip_add
+from butler.service import access, roles
+from butler.service.decorators import role_required
+from companies import selectors as licence_selectors
+from companies import services as company_services
+from companies.lifecycle import targets as next_statuses
+
+STAFF = (roles.BUTLER, roles.MANAGER)
+
+
+@role_required(*STAFF)
+def checklist(request, pk: int):
+    company = access.company_for(request.user, pk)
+    today = timezone.localdate()
+    groups = licence_selectors.checklist(company, today=today)
+    context = {
+        "company": company,
+        "groups": groups,
+        "measures": licence_selectors.licence_measures(company.licences.all()),
+        "risk": licence_selectors.lapse_risk(company, today=today),
+        "can_serve": access.can_serve(request.user, company),
+        "unconfirmed_years": licence_selectors.unconfirmed_years_of(groups),
+        "trip_permit_form": TripPermitForm(),
+        "today": today,
+    }
+    return render(request, "licences/checklist.html", context)
+
+
+def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict:
+    can_serve = access.can_serve(request.user, licence.company)
+    targets = sorted(next_statuses(licence)) if can_serve else []
+    forms = []
+    for target in targets:
+        if step_form is not None and step_form.data.get("to") == target:
+            forms.append(step_form)
+        else:
+            forms.append(LicenceStepForm(licence=licence, target=target))
+    return {
+        "licence": licence,
+        "company": licence.company,
+        "can_serve": can_serve,
+        "step_forms": forms,
+        "trip_form": trip_form or TripForm(),
+        "trips": list(licence.trips.select_related("recorded_by")),
+        "missing": list(licence.missing_materials.order_by("position")),
+        "materials": list(licence.licence_type.materials.all()),
+        "urgency": licence_selectors.urgency(licence, timezone.localdate()),
+        "unconfirmed_years": licence_selectors.unconfirmed_years_of([licence]),
+    }
+
+
+@role_required(*STAFF)
+def detail(request, pk: int):
+    licence = access.licence_for(request.user, pk)
+    return render(request, "licences/detail.html", _detail_context(request, licence))
+
+
+def _servable_licence(request, pk: int):
+    licence = access.licence_for(request.user, pk)
+    if not access.can_serve(request.user, licence.company):
+        raise PermissionDenied
+    return licence
+
+
+@role_required(*STAFF)
+@require_POST
+def step(request, pk: int):
+    licence = _servable_licence(request, pk)
+    form = LicenceStepForm(request.POST, licence=licence)
+    if form.is_valid():
+        try:
+            licence_step(actor=request.user, licence=licence, to=form.cleaned_data["to"], **form.details())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The licence is now “%(status)s”.")
+                % {"status": licence.__class__.objects.get(pk=licence.pk).get_status_display()},
+            )
+            return redirect("licences:detail", pk=licence.pk)
+    return render(request, "licences/detail.html", _detail_context(request, licence, step_form=form))
+
+
+@role_required(*STAFF)
+@require_POST
+def trip(request, pk: int):
+    licence = _servable_licence(request, pk)
+    form = TripForm(request.POST)
+    if form.is_valid():
+        try:
+            trip_add(
+                actor=request.user,
+                licence=licence,
+                on=form.cleaned_data["on"],
+                purpose=form.cleaned_data["purpose"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The visit is recorded."))
+            return redirect("licences:detail", pk=licence.pk)
+    return render(request, "licences/detail.html", _detail_context(request, licence, trip_form=form))
+
+
+@role_required(*STAFF)
+def notice(request, pk: int):
+    """The one-time complete notice (一次性告知) of everything missing, ready to print or hand over."""
+    licence = access.licence_for(request.user, pk)
+    missing = list(licence.missing_materials.order_by("position"))
+    if not missing:
+        raise Http404
+    return render(request, "licences/notice.html", {"licence": licence, "missing": missing})
+
+
+SUBJECT_FORMS = {"vehicle": VehicleForm, "person": PersonForm, "vessel": VesselForm}
+SUBJECT_SERVICES = {
+    "vehicle": company_services.vehicle_add,
+    "person": company_services.person_add,
+    "vessel": company_services.vessel_add,
+}
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def subject_add(request, pk: int, kind: str):
+    if kind not in SUBJECT_FORMS:
+        raise Http404
+    company = access.company_for(request.user, pk)
+    if not access.can_serve(request.user, company):
+        raise PermissionDenied
+    form = SUBJECT_FORMS[kind](request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_change(
+                company=company,
+                change=lambda: SUBJECT_SERVICES[kind](
+                    actor=request.user, company=company, **form.cleaned_data
+                ),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Saved; the licence plan is brought up to date."))
+            return redirect("licences:checklist", pk=company.pk)
+    return render(request, "licences/subject_form.html", {"form": form, "company": company, "kind": kind})
+
+
+@role_required(*STAFF)
+@require_POST
+def trip_permit(request, pk: int):
+    company = access.company_for(request.user, pk)
+    if not access.can_serve(request.user, company):
+        raise PermissionDenied
+    form = TripPermitForm(request.POST)
+    if form.is_valid():
+        try:
+            licence = company_change(
+                company=company,
+                change=lambda: company_services.licence_add_trip_permit(
+                    actor=request.user,
+                    company=company,
+                    licence_type=form.cleaned_data["licence_type"],
+                    note=form.cleaned_data["note"],
+                ),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            return redirect("licences:detail", pk=licence.pk)
+    else:
+        messages.error(request, _("Choose a permit."))
+    return redirect("licences:checklist", pk=company.pk)

@@ -1,0 +1,1 @@
+"""Messages between a company and the window, with attachments."""

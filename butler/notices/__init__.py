@@ -1,0 +1,1 @@
+"""In-app notices: the bell and its list."""

@@ -1,0 +1,302 @@
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from butler.fields import ids_from
+from butler.models import Butler
+from butler.oversight.forms import CompanyFilterForm, DeliveryFilterForm, PeriodFilterForm
+from butler.oversight.selectors import (
+    butler_workload,
+    companies_for_manager,
+    licences_for_manager,
+    periods_for_manager,
+)
+from butler.service import roles
+from butler.service.decorators import role_required
+from companies.lifecycle import HELD, TO_OBTAIN
+from companies.models import BusinessType, LicenceStatus
+from companies.selectors import Urgency
+from companies.workdays import local_midnight
+from reminders import selectors as reminder_selectors
+from reminders.services import reminders_retry
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list read by keyset: its rows, and where the next page starts ("" on the last one).
+    Nothing counts the list: a 51st row read means there is more."""
+
+    object_list: list
+    next: str
+    first: bool
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _keyset_page(rows, key, *, first: bool) -> KeysetPage:
+    """``rows``: up to PAGE_SIZE + 1 rows in list order; ``key(row)``: the (value, id) the next page starts
+    after."""
+    rows = list(rows)
+    shown = rows[:PAGE_SIZE]
+    more = len(rows) > PAGE_SIZE
+    if not more:
+        return KeysetPage(shown, "", first)
+    value, pk = key(shown[-1])
+    return KeysetPage(shown, f"{value.isoformat()}.{pk}", first)
+
+
+def _after(request, parse):
+    """The (value, id) in ``?after=``, or None for the first page (or a cursor that does not parse)."""
+    value, _dot, pk = request.GET.get("after", "").rpartition(".")
+    try:
+        return parse(value), int(pk)
+    except ValueError:
+        return None
+
+
+def _aware(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor carries its time zone")
+    return moment
+
+
+@role_required(roles.MANAGER)
+def periods(request):
+    """Every company's service periods, filtered by butler, status and name or code."""
+    form = PeriodFilterForm(request.GET or None)
+    filters = {"status": "", "butler_id": None, "search": ""}
+    if form.is_valid():
+        filters = {
+            "status": form.cleaned_data["status"],
+            "butler_id": form.cleaned_data["butler"].pk if form.cleaned_data["butler"] else None,
+            "search": form.cleaned_data["q"],
+        }
+    page = Paginator(periods_for_manager(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "workload": butler_workload(),
+        # The newest ten companies that never had a butler, read through the registration-date index.
+        "unassigned": list(companies_for_manager(without_butler=True).prefetch_related(None)[:10]),
+        "today": timezone.localdate(),
+        "querystring": _without_page(request),
+    }
+    return render(request, "oversight/periods.html", context)
+
+
+@role_required(roles.MANAGER)
+def companies(request):
+    """Every registered company, with its butler in service if it has one."""
+    form = CompanyFilterForm(request.GET or None)
+    filters = {"search": "", "butler_id": None, "without_butler": False}
+    if form.is_valid():
+        filters = {
+            "search": form.cleaned_data["q"],
+            "butler_id": form.cleaned_data["butler"].pk if form.cleaned_data["butler"] else None,
+            "without_butler": form.cleaned_data["without_butler"],
+        }
+    after = _after(request, date.fromisoformat)
+    rows = companies_for_manager(**filters, after=after)[: PAGE_SIZE + 1]
+    context = {
+        "form": form,
+        "page": _keyset_page(rows, lambda c: (c.registered_on, c.pk), first=after is None),
+        "today": timezone.localdate(),
+        "querystring": _without_page(request),
+    }
+    return render(request, "oversight/companies.html", context)
+
+
+def _month(value: str) -> date:
+    return datetime.strptime(value, "%Y-%m").date()
+
+
+class MonthField(forms.Field):
+    """A calendar month typed or picked as YYYY-MM, as the first day of that month."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "maxlength": 7})
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            month = _month(value)
+        except ValueError:
+            raise forms.ValidationError(gettext_lazy("Enter a month as YYYY-MM."), code="invalid") from None
+        if not 2000 <= month.year <= 2099:
+            raise forms.ValidationError(gettext_lazy("Choose a month between 2000 and 2099."), code="range")
+        return month
+
+
+class LicenceFilterForm(forms.Form):
+    """The manager's licence list: which status, which date in which month, which business type or butler."""
+
+    DATES = [
+        ("obtain_by", gettext_lazy("Obtain by")),
+        ("renew_by", gettext_lazy("Apply for renewal by")),
+        ("expires_on", gettext_lazy("Expires on")),
+    ]
+
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    date = forms.ChoiceField(label=gettext_lazy("Which date"), choices=DATES, required=False)
+    month = MonthField(label=gettext_lazy("Due in month"))
+    business_type = forms.ModelChoiceField(
+        label=gettext_lazy("Business type"),
+        queryset=BusinessType.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All business types"),
+    )
+    butler = forms.ModelChoiceField(
+        label=gettext_lazy("Butler"),
+        queryset=Butler.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All butlers"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", gettext_lazy("Any status")), *LicenceStatus.choices]
+
+
+# Whether the chosen date still matters for a licence in that status: otherwise its days are not counted.
+_DATE_MATTERS = {
+    "obtain_by": TO_OBTAIN,
+    "renew_by": {LicenceStatus.ISSUED, LicenceStatus.RENEWAL_DUE},
+    "expires_on": HELD | {LicenceStatus.EXPIRED},
+}
+
+
+def _urgency(day: date, today: date, *, matters: bool) -> Urgency:
+    days = (day - today).days
+    if not matters:
+        return Urgency("secondary", None, "", day)
+    tone = "danger" if days < 0 else "warning" if days <= 14 else "info" if days <= 30 else "success"
+    return Urgency(tone, days, "", day)
+
+
+@role_required(roles.MANAGER)
+def licences(request):
+    """Every company's licences due in a month by one of their dates, filtered by status, business type
+    and butler; read page by page from an index, never counted."""
+    today = timezone.localdate()
+    params = request.GET.copy()
+    if "month" not in params:
+        params["month"] = today.strftime("%Y-%m")
+    form = LicenceFilterForm(params)
+    form.is_valid()
+    data = form.cleaned_data
+    date_field = data.get("date") or "obtain_by"
+    month = data.get("month") or today.replace(day=1)
+    after = _after(request, date.fromisoformat)
+    rows = licences_for_manager(
+        date_field=date_field,
+        status=data.get("status") or "",
+        month=month,
+        business_type_id=data["business_type"].pk if data.get("business_type") else None,
+        butler_id=data["butler"].pk if data.get("butler") else None,
+        after=after,
+    )[: PAGE_SIZE + 1]
+    page = _keyset_page(rows, lambda licence: (getattr(licence, date_field), licence.pk), first=after is None)
+    for licence in page:
+        licence.due = _urgency(
+            getattr(licence, date_field), today, matters=licence.status in _DATE_MATTERS[date_field]
+        )
+    context = {
+        "form": form,
+        "page": page,
+        "date_label": dict(LicenceFilterForm.DATES)[date_field],
+        "month": month,
+        "querystring": _without_page(request),
+    }
+    return render(request, "oversight/licences.html", context)
+
+
+@role_required(roles.MANAGER)
+def workload(request):
+    workload = butler_workload()
+    top = max((w.in_service for w in workload), default=0) or 1
+    return render(request, "oversight/workload.html", {"workload": workload, "max_in_service": top})
+
+
+def _without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("after", None)
+    return query.urlencode()
+
+
+@role_required(roles.MANAGER)
+def deliveries(request):
+    """How reminders fared: sent, late, failed (with retry), waiting, skipped and cancelled."""
+    today = timezone.localdate()
+    params = request.GET.copy()
+    for name, value in (("since", today - timedelta(days=30)), ("until", today), ("status", "failed")):
+        if not params.get(name):
+            params[name] = str(value)
+    # The outcome comes from the tabs, never typed: an unknown one shows the failed, keeping the dates chosen.
+    if params.get("status") not in dict(DeliveryFilterForm.STATUSES):
+        params["status"] = "failed"
+    form = DeliveryFilterForm(params)
+    valid = form.is_valid()
+    data = form.cleaned_data
+    since = local_midnight(data["since"] if valid else today - timedelta(days=30))
+    until = local_midnight((data["until"] if valid else today) + timedelta(days=1))
+    status = data.get("status") if data.get("status") in reminder_selectors.FILTERS else "failed"
+    after = _after(request, _aware)
+    rows = reminder_selectors.deliveries(
+        status=status, since=since, until=until, after=after, limit=PAGE_SIZE + 1
+    )
+    counts = reminder_selectors.delivery_counts(since=since, until=until)
+    query = request.GET.copy()
+    query.pop("status", None)
+    query.pop("page", None)
+    query.pop("after", None)
+    context = {
+        "form": form,
+        "status": status,
+        "statuses": DeliveryFilterForm.STATUSES,
+        "counts": counts,
+        "total": getattr(counts, status),
+        "page": _keyset_page(rows, lambda r: (r.scheduled_at, r.pk), first=after is None),
+        "filters": query.urlencode(),
+        "querystring": _without_page(request),
+    }
+    return render(request, "oversight/deliveries.html", context)
+
+
+@role_required(roles.MANAGER)
+@require_POST
+def deliveries_retry(request):
+    ids = ids_from(request.POST.getlist("ids"))
+    retried = reminders_retry(ids=ids)
+    if retried:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d reminder will be sent again within a minute.",
+                "%(n)d reminders will be sent again within a minute.",
+                retried,
+            )
+            % {"n": retried},
+        )
+    else:
+        messages.info(request, _("Nothing to send again: those reminders have not failed."))
+    back = QueryDict(request.POST.get("next", "")).urlencode()
+    return redirect(f"{reverse('oversight:deliveries')}?{back}" if back else "oversight:deliveries")

@@ -1,0 +1,124 @@
+"""The manager's lists: companies, licences and service periods, and the butlers' workload."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from butler.company.search import _newest_first, after_row, company_matches
+from butler.models import Butler, ServicePeriod
+from companies.models import Company, CompanyLicence
+
+
+def companies_for_manager(
+    *,
+    search: str = "",
+    butler_id: int | None = None,
+    without_butler: bool = False,
+    after: tuple[date, int] | None = None,
+) -> QuerySet:
+    """Every company with its current period (if any), newest registration first (then newest id).
+    ``after``: the (registration date, id) of the last company of the previous page — each page reads on
+    from there through the (registered_on, id) index and nothing counts the table."""
+    companies = Company.objects.prefetch_related(
+        Prefetch(
+            "service_periods",
+            queryset=ServicePeriod.objects.active().select_related("butler"),
+            to_attr="active_periods",
+        ),
+        "business_types",
+    )
+    if search.strip():
+        companies = companies.filter(company_matches(search))
+    if without_butler:
+        companies = companies.filter(~Exists(ServicePeriod.objects.filter(company=OuterRef("pk"))))
+    if butler_id:
+        companies = companies.filter(service_periods__butler_id=butler_id, service_periods__status="active")
+    if after is not None:
+        companies = companies.filter(
+            after_row("registered_on", "id", values=after, descending=True), registered_on__lte=after[0]
+        )
+    return companies.order_by(*_newest_first("registered_on", search))
+
+
+LICENCE_DATES = ("obtain_by", "renew_by", "expires_on")
+
+
+def licences_for_manager(
+    *,
+    date_field: str = "obtain_by",
+    status: str = "",
+    month: date,
+    business_type_id: int | None = None,
+    butler_id: int | None = None,
+    after: tuple[date, int] | None = None,
+) -> QuerySet:
+    """Every company's licences whose chosen date (obtain by, renew by or expires on) falls in ``month``,
+    by that date then id. ``butler_id``: companies that butler serves now;
+    ``business_type_id``: companies of that business type. ``after``: the (date, id) of the last licence of
+    the previous page. With or without a status, each page is a range scan of a (status, date, id) or
+    (date, id) index that stops after the page; nothing counts the table."""
+    if date_field not in LICENCE_DATES:
+        raise ValueError(f"Not a licence date: {date_field}")
+    licences = CompanyLicence.objects.all()
+    if status:
+        licences = licences.filter(status=status)
+    # The month bounds every read: a filter that matches nothing reads one month of the index, not all.
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    licences = licences.filter(**{f"{date_field}__gte": first, f"{date_field}__lt": following})
+    if business_type_id:
+        # Checked row by row as the date index is read, which fills a page after a few hundred rows even
+        # for a type 2 % of companies have. (A join or IN starts from every company of a rare type and reads
+        # all their licences; "(subquery) IS NOT NULL" is never turned into a join and is estimated as
+        # nearly always true, so the planner keeps reading the index in order.)
+        of_type = Company.business_types.through.objects.filter(
+            company_id=OuterRef("company_id"), businesstype_id=business_type_id
+        )
+        licences = licences.alias(of_type=Subquery(of_type.values("pk")[:1])).filter(of_type__isnull=False)
+    if butler_id:
+        served = ServicePeriod.objects.active().filter(butler_id=butler_id)
+        licences = licences.filter(company_id__in=served.values("company_id"))
+    if after is not None:
+        licences = licences.filter(
+            after_row(date_field, "id", values=after), **{f"{date_field}__gte": after[0]}
+        )
+    return licences.select_related("company", "licence_type", "vehicle", "person", "vessel").order_by(
+        date_field, "pk"
+    )
+
+
+def periods_for_manager(*, status: str = "", butler_id: int | None = None, search: str = "") -> QuerySet:
+    periods = ServicePeriod.objects.all()
+    if status:
+        periods = periods.filter(status=status)
+    if butler_id:
+        periods = periods.filter(butler_id=butler_id)
+    if search.strip():
+        periods = periods.filter(company_matches(search, prefix="company__"))
+    # Companies and butlers come by id once the page is chosen: joined before the sort, every period of the
+    # table would be joined to sort them (220 ms at 180,000 periods; 40 ms without the joins).
+    return periods.prefetch_related("company", "butler").order_by(*_newest_first("start_date", search))
+
+
+@dataclass
+class Workload:
+    butler: Butler
+    in_service: int
+    ending_soon: int
+    cards_issued: int
+    completed: int
+
+
+def butler_workload(*, today: date | None = None, ending_within_days: int = 30) -> list[Workload]:
+    today = today or timezone.localdate()
+    soon = today + timedelta(days=ending_within_days)
+    active = Q(service_periods__status=ServicePeriod.Status.ACTIVE)
+    butlers = Butler.objects.annotate(
+        in_service=Count("service_periods", filter=active),
+        ending_soon=Count("service_periods", filter=active & Q(service_periods__end_date__lte=soon)),
+        cards_issued=Count("service_periods"),
+        completed=Count("service_periods", filter=Q(service_periods__status=ServicePeriod.Status.COMPLETED)),
+    ).order_by("-active", "display_name")
+    return [Workload(b, b.in_service, b.ending_soon, b.cards_issued, b.completed) for b in butlers]

@@ -1,0 +1,1 @@
+"""The company's portal: home, licences, reminders and the invitation that opens it."""

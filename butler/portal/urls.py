@@ -1,0 +1,11 @@
+from django.urls import path
+
+from butler.portal import views as portal
+
+app_name = "portal"
+urlpatterns = [
+    path("", portal.home, name="home"),
+    path("licences/", portal.licences, name="licences"),
+    path("reminders/", portal.reminders, name="reminders"),
+    path("invitation/<str:token>/", portal.invitation, name="invitation"),
+]

@@ -1,0 +1,101 @@
+"""The company portal: made for a phone first."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from butler.fields import add_service_error
+from butler.portal.forms import InvitationAcceptForm, ReminderChoiceForm
+from butler.portal.selectors import invitation_by_token, portal_home
+from butler.portal.services import invitation_accept, reminder_choice_set
+from butler.security import limits
+from butler.service import roles
+from butler.service.decorators import role_required
+from companies.phones import tel_uri
+
+
+@role_required(roles.COMPANY)
+def home(request):
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    context = {"contact": contact, **portal_home(contact)}
+    from butler.messaging.services import COMPANY, unread_count
+
+    context["unread_messages"] = unread_count(contact.company, side=COMPANY)
+    from butler.feedback.ratings import rateable_for
+
+    context["to_rate"] = rateable_for(contact, periods=context["periods"]).count
+    if context["period"] is not None:
+        butler = context["period"].butler
+        context["office_tel"] = tel_uri(butler.office_phone)
+        context["mobile_tel"] = tel_uri(butler.mobile) if butler.mobile else ""
+    return render(request, "portal/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, token: str):
+    found = invitation_by_token(token)
+    if found is None or not found.is_usable() or found.contact.user_id:
+        return render(request, "portal/invitation_invalid.html", {"invitation": found}, status=410)
+    form = InvitationAcceptForm(request.POST or None)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        refusal = limits.activation_attempt(request, token=token)
+        if refusal is not None:
+            form.add_error(None, refusal.message)
+        else:
+            try:
+                user = invitation_accept(
+                    raw_token=token,
+                    mobile=form.cleaned_data["mobile"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("portal:home")
+    context = {"form": form, "invitation": found, "invitation_days": settings.BUTLER_INVITATION_DAYS}
+    return limits.refused(render(request, "portal/invitation.html", context), refusal)
+
+
+@role_required(roles.COMPANY)
+def licences(request):
+    """The company's checklist in plain words: done, missing, due when, and what the window promised."""
+    from companies import selectors as licence_selectors
+    from reminders.selectors import notices_for
+
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    context = {
+        "contact": contact,
+        "company": contact.company,
+        "groups": licence_selectors.checklist(contact.company),
+        "notices": notices_for(request.user).filter(read_at__isnull=True)[:5],
+    }
+    return render(request, "portal/licences.html", context)
+
+
+@role_required(roles.COMPANY)
+@require_http_methods(["GET", "POST"])
+def reminders(request):
+    """How reminders reach me: statutory deadlines always; the rest by e-mail, SMS or the portal only."""
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    form = ReminderChoiceForm(request.POST or None, initial={"channel": contact.reminder_channel})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminder_choice_set(actor=request.user, contact=contact, channel=form.cleaned_data["channel"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Saved. Reminders of statutory deadlines keep coming as before."))
+            return redirect("portal:reminders")
+    return render(request, "portal/reminders.html", {"form": form, "contact": contact})

@@ -1,0 +1,1 @@
+"""A butler's portfolio and Today page."""

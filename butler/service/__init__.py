@@ -1,0 +1,1 @@
+"""The butler service itself: staff, service periods and their card, access and roles, reminder rules."""

@@ -1,0 +1,129 @@
+"""The butler service card: shown after the first visit, printable on one card-sized page.
+
+A fresh invitation token travels to the card page in a short-lived signed cookie on the clerk's
+browser, so the server keeps only its hash.
+"""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from butler.portal.selectors import invitation_by_token
+from butler.portal.services import invitation_issue
+from butler.security import limits
+from butler.service import access, roles
+from butler.service.decorators import role_required
+from butler.service.selectors import period_summary
+from butler.service.services import handover_note_save
+
+COOKIE_SALT = "card-invitation"
+COOKIE_MAX_AGE = 30 * 60  # long enough to print the card at the window
+
+
+def _cookie_name(period) -> str:
+    return f"card_invitation_{period.pk}"
+
+
+def remember_invitation(response, period, token: str) -> None:
+    if token:
+        response.set_signed_cookie(
+            _cookie_name(period),
+            token,
+            salt=COOKIE_SALT,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Strict",
+            secure=settings.SESSION_COOKIE_SECURE,
+            path=reverse("service:card", args=[period.pk]),
+        )
+
+
+def _absolute(request, path: str) -> str:
+    if settings.BUTLER_PUBLIC_URL:
+        return settings.BUTLER_PUBLIC_URL + path
+    return request.build_absolute_uri(path)
+
+
+def _qr_svg(url: str) -> str:
+    return mark_safe(  # noqa: S308 - segno writes the SVG itself from the URL's modules
+        segno.make(url, error="m").svg_inline(scale=4, border=0, dark="#0b2545", omitsize=True)
+    )
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+def card(request, pk: int):
+    period = access.period_for(request.user, pk)
+    primary = period.company.contacts.filter(is_primary=True).first()
+    token = request.get_signed_cookie(
+        _cookie_name(period), default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
+    )
+    invitation = invitation_by_token(token) if token else None
+    if invitation is not None and invitation.is_usable() and invitation.contact.user_id is None:
+        qr_url, qr_kind = _absolute(request, reverse("portal:invitation", args=[token])), "invitation"
+    else:
+        qr_url, qr_kind = _absolute(request, reverse("portal:home")), "portal"
+    context = {
+        "period": period,
+        "butler": period.butler,
+        "company": period.company,
+        "primary": primary,
+        "qr_svg": _qr_svg(qr_url),
+        "qr_url": qr_url,
+        "qr_kind": qr_kind,
+        "invitation_days": settings.BUTLER_INVITATION_DAYS,
+        "can_serve": period.is_active and access.can_serve(request.user, period.company),
+        "needs_invitation": primary is not None and primary.user_id is None,
+    }
+    return render(request, "service/card.html", context)
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+@require_POST
+def new_invitation(request, pk: int):
+    """Put a new portal invitation in the card's QR code (the earlier unused ones stop working)."""
+    period = access.period_for(request.user, pk)
+    if not period.is_active or not access.can_serve(request.user, period.company):
+        raise PermissionDenied
+    response = redirect("service:card", pk=period.pk)
+    primary = period.company.contacts.filter(is_primary=True).first()
+    if primary is None:
+        messages.error(request, _("The company has no primary contact to invite."))
+        return response
+    refusal = limits.invitation_attempt(request)
+    if refusal is not None:
+        # The card as it was, with the refusal on top; nothing is issued and the QR code is unchanged.
+        messages.error(request, refusal.message)
+        return limits.refused(card(request, pk=period.pk), refusal)
+    try:
+        _invitation, token = invitation_issue(actor=request.user, contact=primary)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        remember_invitation(response, period, token)
+        messages.success(request, _("A new invitation is in the QR code; earlier ones no longer work."))
+    return response
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+def summary(request, pk: int):
+    """What the service period achieved and leaves open, with the handover note."""
+    from butler.company.forms import HandoverForm
+
+    period = access.period_for(request.user, pk)
+    can_write = access.can_serve(request.user, period.company) or period.butler.user_id == request.user.pk
+    form = HandoverForm(request.POST or None, initial={"note": period.handover_note})
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        if form.is_valid():
+            handover_note_save(actor=request.user, period=period, note=form.cleaned_data["note"])
+            messages.success(request, _("The handover note is saved."))
+            return redirect("service:summary", pk=period.pk)
+    context = {"summary": period_summary(period), "form": form, "can_write": can_write}
+    return render(request, "service/period_summary.html", context)

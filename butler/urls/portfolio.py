@@ -1,6 +1,0 @@
-from django.urls import path
-
-from butler.views.portfolio import portfolio, today
-
-app_name = "portfolio"
-urlpatterns = [path("", portfolio, name="list"), path("today/", today, name="today")]
