@@ -7,9 +7,16 @@ class ButlerConfig(AppConfig):
     verbose_name = _("Butler service")
 
     def ready(self) -> None:
+        # Imported here, not at the top: they import models, which Django loads only after this module.
+        from butler.contactlog import reminding as contactlog
+        from butler.contactlog.reminding import ContactHandler
+        from butler.feedback import reminding as feedback
         from butler.feedback.reminding import CaseHandler, RatingInvitationHandler
+        from butler.licences import reminding as licences
+        from butler.licences.reminding import LicenceHandler
         from butler.messaging.services import MessageHandler
-        from butler.service.reminding import ContactHandler, LicenceHandler, PeriodHandler
+        from butler.service.planning import planner_register
+        from butler.service.reminding import PeriodHandler
         from reminders.registry import register
 
         register("licence", LicenceHandler())
@@ -19,6 +26,9 @@ class ButlerConfig(AppConfig):
         register("rate-licence", RatingInvitationHandler())
         register("rate-period", RatingInvitationHandler())
         register("case", CaseHandler())
+        # What each room plans for a company when its whole plan is made again (butler/service/planning.py).
+        for room in (licences, contactlog, feedback):
+            planner_register(room.planner)
 
         # Sign-in protection: request ids in every log record, the access trail, Celery tasks' ids.
         from celery.signals import task_postrun, task_prerun

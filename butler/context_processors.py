@@ -3,7 +3,7 @@ import functools
 from django.conf import settings
 
 from butler.service.roles import BUTLER, COMPANY, MANAGER, roles_of
-from butler.service.services import service_hours, window_name
+from butler.service.window import service_hours, window_name
 
 
 def roles(request) -> dict:

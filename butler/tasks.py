@@ -1,8 +1,12 @@
 """Celery tasks: each takes ids, loads, and calls one service. Every task has a time limit."""
 
 from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
 
 from butler.health import checks as health
+from butler.oversight.days import dashboard_days_refresh
+from butler.service.planning import reminders_reconcile_changed, reminders_reconcile_slice
 from butler.service.services import service_periods_complete_due, transfer_notify_company
 
 
@@ -14,8 +18,6 @@ def notify_company_of_transfer(period_id: int) -> int:
 @shared_task(soft_time_limit=30 * 60, time_limit=35 * 60)
 def refresh_dashboard_days() -> int:
     """Hourly: the dashboard's daily figures of the last weeks again (every missing day the first time)."""
-    from butler.oversight.days import dashboard_days_refresh
-
     return dashboard_days_refresh().days
 
 
@@ -34,11 +36,6 @@ def reconcile_reminders() -> dict[str, int]:
     """Hourly: re-derive reminders from the data (what was planned anywhere else is caught here) — first the
     companies whose licences changed since the last run, then the next slice of the whole register, from
     where the last run stopped (kept in the cache; a lost cursor starts again from the first company)."""
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from butler.service.reminding import reminders_reconcile_changed, reminders_reconcile_slice
-
     started = timezone.now()
     since = cache.get(RECONCILE_SINCE)
     changed = reminders_reconcile_changed(since=since) if since is not None else None

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from butler.contactlog.reminding import contact_reminders_plan
 from butler.models import ContactRecord, ServicePeriod
+from butler.service.reminding import period_reminders_plan
 from companies.models import Company, CompanyLicence
 from companies.workdays import add_working_days
 
@@ -87,8 +89,6 @@ def return_visit_complete(
 
 
 def _plan(record: ContactRecord) -> None:
-    from butler.service.reminding import contact_reminders_plan, period_reminders_plan
-
     contact_reminders_plan(record=record)
     for period in (
         ServicePeriod.objects.active()

@@ -29,7 +29,8 @@ from butler.feedback.cases import (
     may_take,
 )
 from butler.feedback.improvements import improvement_create, improvement_update
-from butler.feedback.ratings import ENDED, HELD, RATED_SCOPES, rating_submit, suggestion_submit
+from butler.feedback.matters import ENDED, HELD, RATED_SCOPES
+from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.models import (
     AuditCase,
     ImprovementAction,

@@ -51,7 +51,7 @@ from butler.models import (
     ServicePeriod,
 )
 from butler.service import roles
-from butler.service.reminding import reminders_reconcile
+from butler.service.planning import reminders_reconcile
 from butler.service.services import (
     butler_create,
     service_period_end_early,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from butler.contactlog.services import contact_record
+from butler.feedback.reminding import case_reminders_plan
 from butler.models import AuditCase, ContactRecord, Rating, Suggestion
 from butler.service import roles
 from butler.service.access import can_serve
@@ -66,8 +67,6 @@ def _due(start: date, step: str) -> date:
 
 
 def _plan(case: AuditCase) -> None:
-    from butler.feedback.reminding import case_reminders_plan
-
     case_reminders_plan(case=case)
 
 

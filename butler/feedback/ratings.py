@@ -7,9 +7,8 @@ contact. A bad rating (★1–2) and every suggestion open an audit case at once
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,31 +16,20 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from butler.feedback.cases import case_open
+from butler.feedback.matters import (
+    ENDED,
+    HELD,
+    RATED_SCOPES,
+    butler_matter_key,
+    licence_matter_key,
+    period_matter_key,
+    window_start,
+)
+from butler.feedback.reminding import invitations_stop
 from butler.models import BAD_STARS, Butler, Rating, ServicePeriod, Stars, Suggestion
 from butler.service.access import can_serve
-from companies.models import Company, CompanyLicence, Contact, LicenceStatus, LicenceType
-from companies.models.catalogue import LicenceScope
-
-RATED_SCOPES = (LicenceScope.COMPANY, LicenceScope.TRIP)
-HELD = (LicenceStatus.ISSUED, LicenceStatus.RENEWAL_DUE, LicenceStatus.RENEWAL_APPLIED)
-ENDED = (ServicePeriod.Status.COMPLETED, ServicePeriod.Status.ENDED_EARLY)
-
-
-def licence_matter_key(licence: CompanyLicence) -> str:
-    """A licence issued again (renewed) is a new matter."""
-    return f"licence:{licence.pk}:{licence.issued_on:%Y-%m-%d}"
-
-
-def period_matter_key(period: ServicePeriod) -> str:
-    return f"period:{period.pk}"
-
-
-def butler_matter_key(period: ServicePeriod) -> str:
-    return f"butler:{period.pk}"
-
-
-def window_start(today: date | None = None) -> date:
-    return (today or timezone.localdate()) - timedelta(days=settings.BUTLER_RATING_WINDOW_DAYS)
+from companies.models import Company, CompanyLicence, Contact, LicenceType
 
 
 def rateable_licences(company: Company, *, today: date | None = None):
@@ -197,8 +185,6 @@ def rating_submit(
 ) -> Rating:
     """A company contact rates a matter, a service period or the butler. Once per matter; never changed.
     A bad rating opens an audit case for the managers at once."""
-    from butler.feedback.cases import case_open
-    from butler.feedback.reminding import invitations_stop
 
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -286,7 +272,6 @@ def suggestion_submit(
 ) -> Suggestion:
     """A suggestion from a company contact on the portal, or one the butler heard and records for the
     company (``company`` given; the source is kept). Every suggestion opens an audit case."""
-    from butler.feedback.cases import case_open
 
     own = Contact.objects.select_related("company").filter(user=actor).first()
     if own is not None:

@@ -10,12 +10,13 @@
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from butler.feedback.ratings import (
+from butler.feedback.matters import (
     ENDED,
     HELD,
     RATED_SCOPES,
@@ -24,7 +25,9 @@ from butler.feedback.ratings import (
     window_start,
 )
 from butler.models import AuditCase, Butler, Rating, ReminderRule, ServicePeriod
-from butler.service.reminding import Audience, Rules, _butler_line, _plan_dates, audience_for, managers
+from butler.service.planning import CompanyPlanner
+from butler.service.rules import Audience, Rules, audience_for, managers, plan_dates
+from butler.service.window import butler_line
 from companies.models import CompanyLicence
 from reminders.registry import Message
 from reminders.services import Planned, reminders_cancel
@@ -65,7 +68,7 @@ def rating_invitations_plan(
 
     def invite(subject, kind, due_on, key, label):
         who = Audience(contacts=[c for c in audience.contacts if c.pk not in rated.get(key, set())])
-        return _plan_dates(
+        return plan_dates(
             subject=subject,
             dates={kind: due_on},
             rule_for=rules.get,
@@ -162,7 +165,7 @@ class RatingInvitationHandler:
             body = _(
                 "Rate the service from one to five stars on the portal; it takes a minute. Every bad "
                 "rating is followed up by the window's head. %(butler)s"
-            ) % {"butler": _butler_line(subject.company_id)}
+            ) % {"butler": butler_line(subject.company_id)}
         return Message(title=str(title), body=str(body), url=url, short=str(title))
 
     def phone(self, user) -> str:
@@ -182,7 +185,7 @@ def case_reminders_plan(*, case: AuditCase, rules: Rules | None = None, staff: l
     handler = case.handler if case.handler_id and case.handler.is_active else None
     audience = Audience(butler=handler, managers=managers() if staff is None else staff)
     due_on = None if case.is_closed else case.step_due
-    return _plan_dates(
+    return plan_dates(
         subject=f"case:{case.pk}",
         dates=dict.fromkeys(CASE_KINDS, due_on),
         rule_for=rules.get,
@@ -229,3 +232,31 @@ class CaseHandler:
 
     def phone(self, user) -> str:
         return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
+
+
+def _plan_company(*, company, rules: Rules, audience: Audience, staff: list) -> Planned:
+    created = cancelled = 0
+    for case in company.open_cases:
+        result = case_reminders_plan(case=case, rules=rules, staff=staff)
+        created, cancelled = created + result.created, cancelled + result.cancelled
+    result = rating_invitations_plan(
+        company=company,
+        licences=company.all_licences,
+        periods=company.periods,
+        rules=rules,
+        audience=audience,
+    )
+    return Planned(created + result.created, cancelled + result.cancelled)
+
+
+planner = CompanyPlanner(
+    name="feedback",
+    plan=_plan_company,
+    prefetch=(
+        Prefetch(
+            "audit_cases",
+            queryset=AuditCase.objects.open().select_related("company", "handler"),
+            to_attr="open_cases",
+        ),
+    ),
+)

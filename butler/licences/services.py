@@ -7,7 +7,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from butler.feedback.reminding import licence_invitations_plan
+from butler.licences.reminding import licence_reminders_plan
 from butler.models import ServicePeriod
+from butler.service.reminding import period_reminders_plan
 
 
 def _missing_key(licence, materials) -> str:
@@ -22,7 +25,6 @@ def _missing_key(licence, materials) -> str:
 @transaction.atomic
 def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
     """Record a visit the company made for a licence: it counts as contact for the butler's tasks."""
-    from butler.service.reminding import period_reminders_plan
     from companies.services import trip_record
 
     trip = trip_record(actor=actor, licence=licence, on=on, purpose=purpose)
@@ -42,7 +44,6 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
     from django.urls import reverse
     from django.utils import translation
 
-    from butler.service.reminding import licence_reminders_plan
     from companies.models import LicenceStatus
     from companies.services import licence_transition
     from reminders.notices import notice_send
@@ -51,8 +52,6 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
         licence = licence_transition(actor=actor, licence=licence, to=to, **details)
         licence_reminders_plan(licence=licence)
         if to == LicenceStatus.ISSUED:
-            from butler.feedback.reminding import licence_invitations_plan
-
             licence_invitations_plan(licence=licence)
         if to == LicenceStatus.MATERIALS_MISSING:
             recipients = [

@@ -42,6 +42,8 @@ from django.utils.translation import gettext_noop, ngettext
 from butler.models import Attachment, Butler, Message, MessageThread, ServicePeriod
 from butler.service import roles
 from butler.service.access import can_serve
+from butler.service.rules import managers
+from butler.service.window import butler_line, mobile_of
 from companies.models import Company, Contact, ReminderChoice
 from companies.workdays import Calendar
 from reminders.models import Channel, Notice
@@ -319,8 +321,6 @@ def current_butler(company: Company) -> Butler | None:
 
 def _window_people(company: Company) -> list:
     """Who hears of a company's message: its butler in service; without one, the managers."""
-    from butler.service.reminding import managers
-
     butler = current_butler(company)
     if butler is not None and butler.user.is_active:
         return [butler.user]
@@ -411,15 +411,13 @@ class MessageHandler:
         return ""
 
     def message(self, reminder) -> ReminderMessage:
-        from butler.service.reminding import _butler_line
-
         message = self._message(reminder)
         thread = message.thread
         with translation.override(settings.LANGUAGE_CODE):
             title = _message_title(message, thread)
             lines = [message.body[:1000]]
             if not message.from_company:
-                lines.append(_butler_line(thread.company_id))
+                lines.append(butler_line(thread.company_id))
             short = _("%(title)s — read and answer in the portal.") % {"title": title}
         url = thread_url(reminder.recipient, thread.pk)
         return ReminderMessage(
@@ -427,9 +425,7 @@ class MessageHandler:
         )
 
     def phone(self, user) -> str:
-        from butler.service.reminding import LicenceHandler
-
-        return LicenceHandler().phone(user)
+        return mobile_of(user)
 
 
 # --- reading ------------------------------------------------------------------------------------------

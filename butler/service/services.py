@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from butler.models import Butler, CardCounter, ServicePeriod
 from butler.service import roles
+from butler.service.planning import company_reminders_plan
 from butler.service.selectors import butler_for_user
+from butler.service.window import service_hours, window_name
 from companies.models import Company
 from companies.phones import normalize_mobile, normalize_phone
 
@@ -82,8 +84,6 @@ def _acting_butler(actor: AbstractBaseUser) -> Butler:
 
 def _plan_reminders(company) -> None:
     """Who the company's reminders go to changed (a butler came or went): plan them again."""
-    from butler.service.reminding import company_reminders_plan
-
     company_reminders_plan(company=company)
 
 
@@ -134,6 +134,7 @@ def service_period_transfer(
         previous=period,
     )
     _plan_reminders(period.company)
+    # butler.tasks imports this module for its tasks: the task is looked up when a transfer is made.
     from butler.tasks import notify_company_of_transfer
 
     # robust: the transfer stands even if the broker is briefly unreachable; the failure is logged.
@@ -199,14 +200,6 @@ def transfer_notify_company(*, period_id: int) -> int:
         subject = render_to_string("service/email/transfer_subject.txt", context).strip()
         body = render_to_string("service/email/transfer_body.txt", context)
     return send_mail(subject, body, None, recipients)
-
-
-def window_name() -> str:
-    return settings.BUTLER_WINDOW_NAME or str(settings.WINDOW_DEFAULT_NAME)
-
-
-def service_hours() -> str:
-    return settings.BUTLER_SERVICE_HOURS or _("Mon–Fri 8:30–12:00, 13:30–17:00, except public holidays")
 
 
 @transaction.atomic

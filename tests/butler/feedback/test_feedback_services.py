@@ -20,7 +20,7 @@ from butler.feedback.improvements import (
 from butler.feedback.ratings import rateable_for, rating_submit, suggestion_submit
 from butler.licences.services import licence_step
 from butler.models import AuditCase, ContactRecord, FeedbackImmutable, Rating, ReminderRule, Suggestion
-from butler.service.reminding import reminders_reconcile
+from butler.service.planning import reminders_reconcile
 from companies.models import CompanyLicence, LicenceMaterial, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_send_due

@@ -7,7 +7,7 @@ import pytest
 
 from butler.licences.services import licence_step
 from butler.models import ReminderRule
-from butler.service.reminding import reminders_reconcile
+from butler.service.planning import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_send_due

@@ -306,7 +306,7 @@ def test_the_page_shows_last_month_by_default_with_each_item_in_its_section(clie
 
 
 def october_window_name() -> str:
-    from butler.service.services import window_name
+    from butler.service.window import window_name
 
     return window_name()
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from butler import tasks
-from butler.service.reminding import reminders_reconcile_changed, reminders_reconcile_slice
+from butler.service.planning import reminders_reconcile_changed, reminders_reconcile_slice
 from companies.models import CompanyLicence
 from reminders.models import Reminder
 from tests.conftest import NOW

@@ -7,7 +7,7 @@ import pytest
 
 from butler.licences.services import licence_step, trip_add
 from butler.models import ReminderRule
-from butler.service.reminding import reminders_reconcile
+from butler.service.planning import reminders_reconcile
 from butler.service.services import service_period_transfer, service_periods_complete_due
 from companies.models import CompanyLicence, LicenceStatus, LicenceType
 from reminders.models import Reminder
