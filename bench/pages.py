@@ -153,7 +153,7 @@ def subjects() -> dict:
     from django.db.models import Count
 
     from butler.models import Butler, ServicePeriod
-    from butler.service import roles
+    from butler.security import roles
     from companies.models import Company, CompanyLicence, Contact
 
     butler = (

@@ -29,7 +29,7 @@ from django.utils import timezone
 DUE = 10_000  # reminders due at once: in-app and e-mail for DUE // 2 licences
 RECIPIENTS = 3_000  # the people those are for (one portal user per company)
 LICENCES_PER_COMPANY = 10
-OFFSETS = (60, 30, 7, 1)  # days before the renewal date, as butler.service.reminding plans them
+OFFSETS = (60, 30, 7, 1)  # days before the renewal date, as butler.contactlog.reminding plans them
 DUE_OFFSET = 7
 DUE_AGO = timedelta(minutes=1)  # due reminders became due a minute ago, as at a sweep on the minute
 

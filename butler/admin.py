@@ -4,19 +4,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from butler.models import (
-    AuditCase,
-    Butler,
-    CardCounter,
-    ImprovementAction,
-    PortalInvitation,
-    Rating,
-    ReminderRule,
-    ServicePeriod,
-    Suggestion,
-)
+from butler.feedback.models import AuditCase, ImprovementAction, Rating, Suggestion
+from butler.security import roles
 from butler.security.sessions import user_sessions_end
-from butler.service import roles
+from butler.service.models import Butler, CardCounter, PortalInvitation, ReminderRule, ServicePeriod
 from reminders.history_admin import SimpleHistoryAdmin
 
 

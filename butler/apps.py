@@ -1,5 +1,9 @@
+from celery.signals import task_postrun, task_prerun
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from butler.security import request_context
+from reminders.registry import register
 
 
 class ButlerConfig(AppConfig):
@@ -9,15 +13,13 @@ class ButlerConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: they import models, which Django loads only after this module.
         from butler.contactlog import reminding as contactlog
-        from butler.contactlog.reminding import ContactHandler
+        from butler.contactlog.reminding import ContactHandler, PeriodHandler
         from butler.feedback import reminding as feedback
         from butler.feedback.reminding import CaseHandler, RatingInvitationHandler
         from butler.licences import reminding as licences
         from butler.licences.reminding import LicenceHandler
         from butler.messaging.services import MessageHandler
         from butler.service.planning import planner_register
-        from butler.service.reminding import PeriodHandler
-        from reminders.registry import register
 
         register("licence", LicenceHandler())
         register("period", PeriodHandler())
@@ -31,9 +33,8 @@ class ButlerConfig(AppConfig):
             planner_register(room.planner)
 
         # Sign-in protection: request ids in every log record, the access trail, Celery tasks' ids.
-        from celery.signals import task_postrun, task_prerun
-
-        from butler.security import audit, request_context
+        # Imported here, not at the top: the access trail imports django-axes' models (its signals).
+        from butler.security import audit
 
         request_context.install_record_factory()
         audit.connect()

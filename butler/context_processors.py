@@ -2,8 +2,9 @@ import functools
 
 from django.conf import settings
 
-from butler.service.roles import BUTLER, COMPANY, MANAGER, roles_of
+from butler.security.roles import BUTLER, COMPANY, MANAGER, roles_of
 from butler.service.window import service_hours, window_name
+from reminders.selectors import unread_count
 
 
 def roles(request) -> dict:
@@ -20,8 +21,6 @@ def notices(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from reminders.selectors import unread_count
-
     return {"unread_notices": functools.cache(lambda: unread_count(user))}
 
 

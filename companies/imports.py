@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import openpyxl
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -137,8 +138,6 @@ def _not_a_table() -> ValidationError:
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
-    import openpyxl
-
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a zip that is not a workbook

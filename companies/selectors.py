@@ -24,7 +24,14 @@ from django.utils import timezone
 
 from companies import workdays
 from companies.lifecycle import HELD, PENDING, TO_OBTAIN
-from companies.models import BusinessType, CompanyLicence, LicenceMaterial, LicenceScope, LicenceStatus
+from companies.models import (
+    BusinessType,
+    Company,
+    CompanyLicence,
+    LicenceMaterial,
+    LicenceScope,
+    LicenceStatus,
+)
 
 S = LicenceStatus
 SOON_DAYS = 30
@@ -166,8 +173,6 @@ def with_lapse_risk(queryset: QuerySet, *, today: date | None = None, prefix: st
 
 
 def lapse_risk(company, *, today: date | None = None) -> int:
-    from companies.models import Company
-
     return with_lapse_risk(Company.objects.filter(pk=company.pk), today=today).values_list(
         "risk_level", flat=True
     )[0]

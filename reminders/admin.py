@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reminders.history_admin import SimpleHistoryAdmin
 from reminders.models import Notice, OutboxMessage, Reminder
+from reminders.services import reminders_retry
 
 
 @admin.register(Notice)
@@ -35,8 +36,6 @@ class ReminderAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Send the failed ones again"))
     def send_again(self, request, queryset):
-        from reminders.services import reminders_retry
-
         retried = reminders_retry(ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(n)d reminders will be sent again.") % {"n": retried})
 

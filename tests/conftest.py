@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from butler.firstvisit.services import first_visit_accept
 from butler.models import Butler, ReminderRule, ServicePeriod
-from butler.service import roles
+from butler.security import roles
 from butler.service.rule_defaults import seed_reminder_rules
 from butler.service.services import butler_create
 from companies.business_types import seed_business_types

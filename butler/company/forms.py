@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import CreditCodeField, DateInput, IdChoicesField, MobileField, security_log
-from butler.models import Butler
+from butler.service.models import Butler
 from companies.credit_code import region_code
 from companies.models import BusinessType, Company, Contact, District
 from companies.services import Registration
@@ -164,9 +164,3 @@ class TransferForm(forms.Form):
 
 class EndEarlyForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
-
-
-class HandoverForm(forms.Form):
-    note = forms.CharField(
-        label=_("Handover note"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )

@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from butler.company.services import company_change
 from butler.fields import add_service_error
-from butler.service import access, roles
+from butler.security import roles
+from butler.service import access
 from butler.service.decorators import role_required
+from butler.service.planning import company_change
 from companies import imports
 from companies.models import PersonRole, VehicleType
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from butler.models import ContactRecord, Message
+from butler.contactlog.models import ContactRecord
+from butler.messaging.models import Message
 from companies.models import CompanyLicence, Trip
 from reminders.models import Reminder
 

@@ -5,6 +5,7 @@ from butler.company import views as companies
 
 app_name = "company"
 urlpatterns = [
+    path("periods/<int:pk>/summary/", companies.period_summary, name="period_summary"),
     path("<int:pk>/", companies.detail, name="detail"),
     path("<int:pk>/edit/", companies.edit, name="edit"),
     path("<int:pk>/timeline/", companies.timeline, name="timeline"),

@@ -1,5 +1,7 @@
 """The company page and what its butler or the manager changes there."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -8,12 +10,18 @@ from django.views.decorators.http import require_http_methods
 
 from butler.company.forms import CompanyProfileForm, ContactEditForm, ContactForm, EndEarlyForm, TransferForm
 from butler.company.selectors import company_for_page, company_page
-from butler.company.services import company_change
+from butler.company.selectors import period_summary as summary_of
+from butler.company.timeline import KINDS, company_timeline
+from butler.contactlog.forms import ContactRecordForm
 from butler.fields import add_service_error
-from butler.service import access, roles
+from butler.messaging.services import company_threads_card
+from butler.security import roles
+from butler.service import access
 from butler.service.decorators import role_required
+from butler.service.forms import HandoverForm
+from butler.service.planning import company_change
 from butler.service.selectors import butler_for_user
-from butler.service.services import service_period_end_early, service_period_transfer
+from butler.service.services import handover_note_save, service_period_end_early, service_period_transfer
 from companies import services as company_services
 
 STAFF = (roles.BUTLER, roles.MANAGER)
@@ -31,11 +39,7 @@ def detail(request, pk: int):
         # A butler who served the company before reads the contacts they recorded, nothing newer.
         context["log"] = [record for record in context["log"] if record.recorded_by_id == request.user.pk]
     if context["can_serve"]:
-        from butler.contactlog.forms import ContactRecordForm
-
         context["log_form"] = ContactRecordForm(company=company)
-    from butler.messaging.services import company_threads_card
-
     context["messages_card"] = company_threads_card(company) if context["can_serve"] else None
     return render(request, "company/detail.html", context)
 
@@ -184,10 +188,6 @@ def end_early(request, pk: int):
 @role_required(*STAFF)
 def timeline(request, pk: int):
     """Everything that happened with a company, newest first, filterable by kind, older pages by cursor."""
-    from datetime import datetime
-
-    from butler.company.timeline import KINDS, company_timeline
-
     company = access.company_for(request.user, pk)
     kinds = [kind for kind in request.GET.getlist("kind") if kind in KINDS] or list(KINDS)
     before = None
@@ -213,3 +213,20 @@ def timeline(request, pk: int):
 
 
 PAGE = 50
+
+
+@role_required(roles.BUTLER, roles.MANAGER)
+def period_summary(request, pk: int):
+    """What the service period achieved and leaves open, with the handover note."""
+    period = access.period_for(request.user, pk)
+    can_write = access.can_serve(request.user, period.company) or period.butler.user_id == request.user.pk
+    form = HandoverForm(request.POST or None, initial={"note": period.handover_note})
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        if form.is_valid():
+            handover_note_save(actor=request.user, period=period, note=form.cleaned_data["note"])
+            messages.success(request, _("The handover note is saved."))
+            return redirect("company:period_summary", pk=period.pk)
+    context = {"summary": summary_of(period), "form": form, "can_write": can_write}
+    return render(request, "company/period_summary.html", context)

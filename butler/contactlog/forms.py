@@ -4,8 +4,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from butler.contactlog.models import ContactRecord
 from butler.contactlog.services import MAX_RETURN_VISIT_DAYS
-from butler.models import ContactRecord
 from companies.models import CompanyLicence
 from companies.models import LicenceStatus as S
 

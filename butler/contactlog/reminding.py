@@ -1,18 +1,101 @@
-"""Return visits promised in the contact log (``contact:<id>``): a task for the butler, an escalation
-when overdue."""
+"""Keeping in touch: the butler's tasks of a service period (``period:<id>``: a company not contacted for a
+while, a period about to end) and the return visits promised in the contact log (``contact:<id>``: a task
+for the butler, an escalation when overdue)."""
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from butler.models import Butler, ContactRecord
+from butler.contactlog.models import ContactRecord
+from butler.service.models import Butler, ServicePeriod
 from butler.service.planning import CompanyPlanner
 from butler.service.rules import Audience, K, Rules, audience_for, plan_dates
+from companies.models import Trip
 from reminders.registry import Message
 from reminders.services import Planned
+
+PERIOD_KINDS = (K.NO_CONTACT, K.PERIOD_ENDING)
+
+
+def last_contact_on(period: ServicePeriod):
+    """The last day the window was in touch with the company in this period: its start, its last visit
+    to the window for a licence, or the last contact recorded."""
+    last_trip = Trip.objects.filter(
+        licence__company_id=period.company_id, date__gte=period.start_date
+    ).aggregate(last=Max("date"))["last"]
+    last_contact = ContactRecord.objects.filter(company_id=period.company_id).aggregate(
+        last=Max("occurred_at")
+    )["last"]
+    last_contact = timezone.localtime(last_contact).date() if last_contact else None
+    return max(filter(None, [period.start_date, last_trip, last_contact]))
+
+
+def _period_dates(period: ServicePeriod, last_contact=None) -> dict:
+    if not period.is_active:
+        return dict.fromkeys(PERIOD_KINDS)
+    return {
+        K.NO_CONTACT: last_contact or last_contact_on(period),
+        K.PERIOD_ENDING: period.end_date,
+    }
+
+
+def period_reminders_plan(
+    *, period: ServicePeriod, rules: Rules | None = None, audience: Audience | None = None, last_contact=None
+) -> Planned:
+    """Plan (or cancel) the butler's tasks of a service period. Idempotent; they stop when the period ends."""
+    rules = rules or Rules()
+    if audience is None:
+        audience = audience_for(period.company)
+    audience = Audience(contacts=audience.contacts, butler=period.butler.user, managers=audience.managers)
+    return plan_dates(
+        subject=f"period:{period.pk}",
+        dates=_period_dates(period, last_contact),
+        rule_for=rules.get,
+        audience=audience,
+        scope=f"company:{period.company_id}",
+        label=f"{period.company.name} · {period.card_number}",
+    )
+
+
+class PeriodHandler:
+    """Tells the engine about ``period:<id>`` subjects (butler tasks)."""
+
+    def _period(self, reminder) -> ServicePeriod | None:
+        return (
+            ServicePeriod.objects.select_related("company", "butler")
+            .filter(pk=int(reminder.subject.split(":", 1)[1]))
+            .first()
+        )
+
+    def no_longer_due(self, reminder) -> str:
+        period = self._period(reminder)
+        if period is None:
+            return gettext_noop("the service period was removed")
+        if not period.is_active:
+            return gettext_noop("the service period has ended")
+        if _period_dates(period).get(reminder.kind) != reminder.due_on:
+            return gettext_noop("resolved: the company was contacted since")
+        return ""
+
+    def message(self, reminder) -> Message:
+        period = self._period(reminder)
+        values = {"company": period.company.name, "date": reminder.due_on.isoformat()}
+        with translation.override(settings.LANGUAGE_CODE):
+            if reminder.kind == K.NO_CONTACT:
+                title = _("%(company)s: no contact since %(date)s") % values
+                body = _("Call or visit the company and record the contact.")
+            else:
+                title = _("%(company)s: the service period ends on %(date)s") % values
+                body = _("Check the licences still open and prepare the handover note.")
+        url = reverse("company:detail", args=[period.company_id])
+        return Message(title=str(title), body=str(body), url=url)
+
+    def phone(self, user) -> str:
+        return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
+
 
 CONTACT_KINDS = (K.RETURN_VISIT, K.RETURN_VISIT_OVERDUE)
 
@@ -77,6 +160,9 @@ class ContactHandler:
 
 def _plan_company(*, company, rules: Rules, audience: Audience, staff: list) -> Planned:
     created = cancelled = 0
+    for period in company.periods:
+        result = period_reminders_plan(period=period, rules=rules, audience=audience)
+        created, cancelled = created + result.created, cancelled + result.cancelled
     for record in company.return_visits:
         result = contact_reminders_plan(record=record, rules=rules, audience=audience)
         created, cancelled = created + result.created, cancelled + result.cancelled

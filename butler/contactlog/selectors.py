@@ -1,12 +1,11 @@
 """The contact log as the company page shows it."""
 
+from butler.contactlog.models import ContactRecord
 from companies.models import Company
 
 
 def contact_log(company: Company, *, limit: int = 10) -> list:
     """The latest contacts with the company, open return visits first."""
-    from butler.models import ContactRecord
-
     return list(
         ContactRecord.objects.filter(company=company)
         .select_related(

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.contactlog.reminding import contact_reminders_plan
-from butler.models import ContactRecord, ServicePeriod
-from butler.service.reminding import period_reminders_plan
+from butler.contactlog.models import ContactRecord
+from butler.contactlog.reminding import contact_reminders_plan, period_reminders_plan
+from butler.service.models import ServicePeriod
 from companies.models import Company, CompanyLicence
 from companies.workdays import add_working_days
 

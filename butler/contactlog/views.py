@@ -10,10 +10,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from butler.company.selectors import company_page
 from butler.contactlog import services as contacts
 from butler.contactlog.forms import ContactRecordForm, ReturnVisitForm
+from butler.contactlog.models import ContactRecord
 from butler.contactlog.selectors import contact_log
 from butler.fields import add_service_error
-from butler.models import ContactRecord
-from butler.service import access, roles
+from butler.security import roles
+from butler.service import access
 from butler.service.decorators import role_required
 
 STAFF = (roles.BUTLER, roles.MANAGER)

@@ -30,14 +30,9 @@ from butler.feedback.cases import (
 )
 from butler.feedback.improvements import improvement_create, improvement_update
 from butler.feedback.matters import ENDED, HELD, RATED_SCOPES
+from butler.feedback.models import AuditCase, ImprovementAction, Rating, Suggestion
 from butler.feedback.ratings import rating_submit, suggestion_submit
-from butler.models import (
-    AuditCase,
-    ImprovementAction,
-    Rating,
-    ServicePeriod,
-    Suggestion,
-)
+from butler.service.models import ServicePeriod
 from companies.models import (
     Company,
     CompanyLicence,

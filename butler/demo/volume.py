@@ -47,6 +47,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from butler.contactlog.models import ContactRecord
 from butler.demo.world import (
     DEMO_PASSWORD,
     GIVEN_NAMES,
@@ -60,19 +61,10 @@ from butler.demo.world import (
     VESSEL_NAMES,
     _Loader,
 )
-from butler.models import (
-    AuditCase,
-    Butler,
-    CardCounter,
-    ContactRecord,
-    Message,
-    MessageThread,
-    Rating,
-    ReminderRule,
-    ServicePeriod,
-    Suggestion,
-)
-from butler.service import roles
+from butler.feedback.models import AuditCase, Rating, Suggestion
+from butler.messaging.models import Message, MessageThread
+from butler.security import roles
+from butler.service.models import Butler, CardCounter, ReminderRule, ServicePeriod
 from companies.credit_code import ALPHABET, with_check_character
 from companies.models import (
     BusinessType,

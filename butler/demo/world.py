@@ -45,12 +45,9 @@ from butler.celery import app as celery_app
 from butler.contactlog.services import contact_record, return_visit_complete
 from butler.firstvisit.services import first_visit_accept
 from butler.licences.services import licence_step
-from butler.models import (
-    Butler,
-    PortalInvitation,
-    ServicePeriod,
-)
-from butler.service import roles
+from butler.messaging.services import message_send, thread_read, thread_start
+from butler.security import roles
+from butler.service.models import Butler, PortalInvitation, ServicePeriod
 from butler.service.planning import reminders_reconcile
 from butler.service.services import (
     butler_create,
@@ -969,8 +966,6 @@ class _Loader:
     def load_messages(self, rng: random.Random) -> None:
         """A dozen companies wrote to their butler in the last weeks; most have their answer, the newest
         wait for one (they show on the butler's Today page)."""
-        from butler.messaging.services import message_send, thread_read, thread_start
-
         periods = [
             period
             for period in ServicePeriod.objects.active()
@@ -1670,6 +1665,7 @@ def load_demo(*, today: date | None = None, stdout=None) -> dict[str, int]:
             loader.load_companies()
             if loader.counts["companies"]:
                 loader.load_contacts()
+                # butler.demo.feedback imports this module's helpers and _Loader: the story is looked up here.
                 from butler.demo.feedback import FeedbackStory
 
                 FeedbackStory(loader).tell()

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from butler.feedback.models import AuditCase, ImprovementAction, Rating, Stars, Suggestion
 from butler.fields import DateInput, IdChoicesField, RangeDateField
-from butler.models import AuditCase, Butler, ImprovementAction, Rating, Stars, Suggestion
-from butler.service import roles
+from butler.security import roles
+from butler.service.models import Butler
 from companies.models import LicenceType
 
 Step = AuditCase.Step

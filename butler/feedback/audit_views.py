@@ -29,10 +29,10 @@ from butler.feedback.audit_forms import (
     MaterialsForm,
     RatingFilterForm,
 )
+from butler.feedback.models import AuditCase, ImprovementAction
 from butler.feedback.selectors import case_for, improvement_for
 from butler.fields import add_service_error, ids_from
-from butler.models import AuditCase, ImprovementAction
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
 
 STAFF = (roles.BUTLER, roles.MANAGER)

@@ -19,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from butler.contactlog.models import ContactRecord
 from butler.contactlog.services import contact_record
+from butler.feedback.models import AuditCase, Rating, Suggestion
 from butler.feedback.reminding import case_reminders_plan
-from butler.models import AuditCase, ContactRecord, Rating, Suggestion
-from butler.service import roles
+from butler.security import roles
 from butler.service.access import can_serve
 from companies.workdays import add_working_days
 

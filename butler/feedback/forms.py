@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from butler.models import Stars, Suggestion
+from butler.feedback.models import Stars, Suggestion
 from companies.models import Company, CompanyLicence, Contact, LicenceType
 
 STARS_REQUIRED = _("Choose from one to five stars.")

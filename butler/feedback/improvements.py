@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.models import AuditCase, ImprovementAction
-from butler.service import roles
+from butler.feedback.models import AuditCase, ImprovementAction
+from butler.security import roles
 from companies.models import LicenceMaterial, LicenceType
 from companies.workdays import local_midnight
 

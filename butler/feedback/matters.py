@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from butler.models import ServicePeriod
+from butler.service.models import ServicePeriod
 from companies.models import CompanyLicence, LicenceStatus
 from companies.models.catalogue import LicenceScope
 

@@ -28,11 +28,12 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.company.history import history_entries
 from butler.feedback.audit_forms import CaseFilterForm, RatingFilterForm
+from butler.feedback.models import BAD_STARS, AuditCase, ImprovementAction, Rating, Stars
 from butler.feedback.selectors import cases_visible_to, improvements_visible_to, ratings_visible_to
-from butler.models import BAD_STARS, AuditCase, Butler, ImprovementAction, Rating, Stars
 from butler.service.access import can_serve
+from butler.service.history import history_entries
+from butler.service.models import Butler
 from companies.models import LicenceType
 from companies.workdays import Calendar, local_midnight
 

@@ -26,9 +26,10 @@ from butler.feedback.matters import (
     period_matter_key,
     window_start,
 )
+from butler.feedback.models import BAD_STARS, Rating, Stars, Suggestion
 from butler.feedback.reminding import invitations_stop
-from butler.models import BAD_STARS, Butler, Rating, ServicePeriod, Stars, Suggestion
 from butler.service.access import can_serve
+from butler.service.models import Butler, ServicePeriod
 from companies.models import Company, CompanyLicence, Contact, LicenceType
 
 

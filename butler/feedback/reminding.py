@@ -24,11 +24,12 @@ from butler.feedback.matters import (
     period_matter_key,
     window_start,
 )
-from butler.models import AuditCase, Butler, Rating, ReminderRule, ServicePeriod
+from butler.feedback.models import AuditCase, Rating
+from butler.service.models import Butler, ReminderRule, ServicePeriod
 from butler.service.planning import CompanyPlanner
 from butler.service.rules import Audience, Rules, audience_for, managers, plan_dates
 from butler.service.window import butler_line
-from companies.models import CompanyLicence
+from companies.models import CompanyLicence, Contact
 from reminders.registry import Message
 from reminders.services import Planned, reminders_cancel
 
@@ -169,8 +170,6 @@ class RatingInvitationHandler:
         return Message(title=str(title), body=str(body), url=url, short=str(title))
 
     def phone(self, user) -> str:
-        from companies.models import Contact
-
         return Contact.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
 
 

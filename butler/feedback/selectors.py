@@ -8,8 +8,8 @@ own company gave, through the portal.
 from django.db.models import QuerySet
 from django.http import Http404
 
-from butler.models import AuditCase, ImprovementAction, Rating, Suggestion
-from butler.service import roles
+from butler.feedback.models import AuditCase, ImprovementAction, Rating, Suggestion
+from butler.security import roles
 from butler.service.access import companies_visible_to
 
 

@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from butler.feedback import ratings
 from butler.feedback.forms import DIMENSIONS, RatingForm, RecordedSuggestionForm, SuggestionForm
+from butler.feedback.models import BAD_STARS, AuditCase, Stars
 from butler.feedback.selectors import ratings_visible_to, suggestions_visible_to
 from butler.fields import add_service_error
-from butler.models import BAD_STARS, AuditCase, Stars
-from butler.service import access, roles
+from butler.security import roles
+from butler.service import access
 from butler.service.decorators import role_required
 
 STAFF = (roles.BUTLER, roles.MANAGER)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 
-from butler.models import ServicePeriod
+from butler.service.models import ServicePeriod
 from companies.credit_code import normalize_credit_code, validate_credit_code
 from companies.models import Company
 

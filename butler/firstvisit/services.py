@@ -8,9 +8,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from butler.models import Butler, ServicePeriod
-from butler.portal.services import invitation_issue
-from butler.service.services import _acting_butler, _period_open, _plan_reminders
+from butler.service.invitations import invitation_issue
+from butler.service.models import Butler, ServicePeriod
+from butler.service.planning import company_reminders_plan
+from butler.service.services import _acting_butler, _period_open
 from companies.models import Company
 from companies.services import Registration, company_register, licence_plan_sync
 
@@ -65,7 +66,7 @@ def _first_visit_accept_locked(
         end=start + timedelta(days=settings.BUTLER_SERVICE_DAYS),
     )
     licence_plan_sync(company=company, actor=actor, start=start)
-    _plan_reminders(company)
+    company_reminders_plan(company=company)
     token = ""
     primary = company.contacts.filter(is_primary=True, user__isnull=True).first()
     if primary is not None:

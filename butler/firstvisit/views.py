@@ -13,7 +13,7 @@ from butler.fields import add_service_error
 from butler.firstvisit.forms import CompanySearchForm
 from butler.firstvisit.selectors import first_visit_lookup
 from butler.firstvisit.services import FirstVisit, first_visit_accept, first_visit_register
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
 from butler.service.views import remember_invitation
 from companies.credit_code import normalize_credit_code

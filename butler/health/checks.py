@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from butler.models import TaskHeartbeat
+from butler.health.models import TaskHeartbeat
 
 OK, FAIL = "ok", "fail"
 STATEMENT_TIMEOUT_MS = 2000

@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from butler.models import Butler, ServicePeriod
+from butler.service.models import Butler, ServicePeriod
 from butler.service.planning import CompanyPlanner
 from butler.service.rules import Audience, K, Rules, S, audience_for, plan_dates
 from butler.service.window import butler_line, butler_line_of, mobile_of

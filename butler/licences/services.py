@@ -1,22 +1,26 @@
 """A licence's steps as the butler records them, and the trips they cost the company."""
 
+import hashlib
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from butler.contactlog.reminding import period_reminders_plan
 from butler.feedback.reminding import licence_invitations_plan
 from butler.licences.reminding import licence_reminders_plan
-from butler.models import ServicePeriod
-from butler.service.reminding import period_reminders_plan
+from butler.service.models import ServicePeriod
+from companies.models import LicenceStatus
+from companies.services import licence_transition, trip_record
+from reminders.notices import notice_send
 
 
 def _missing_key(licence, materials) -> str:
     """One notice per licence, day and set of missing materials, whatever the number of materials."""
-    import hashlib
-
     ids = ",".join(str(pk) for pk in sorted(material.pk for material in materials))
     digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
     return f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:{digest}"
@@ -25,8 +29,6 @@ def _missing_key(licence, materials) -> str:
 @transaction.atomic
 def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
     """Record a visit the company made for a licence: it counts as contact for the butler's tasks."""
-    from companies.services import trip_record
-
     trip = trip_record(actor=actor, licence=licence, on=on, purpose=purpose)
     period = (
         ServicePeriod.objects.active()
@@ -41,13 +43,6 @@ def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
 def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
     """Take a licence one step along its life cycle for the company; when materials are missing, the
     company's portal users get one complete notice (一次性告知) of everything missing."""
-    from django.urls import reverse
-    from django.utils import translation
-
-    from companies.models import LicenceStatus
-    from companies.services import licence_transition
-    from reminders.notices import notice_send
-
     with transaction.atomic():
         licence = licence_transition(actor=actor, licence=licence, to=to, **details)
         licence_reminders_plan(licence=licence)

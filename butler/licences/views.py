@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from butler.company.services import company_change
 from butler.fields import add_service_error
 from butler.licences.forms import (
     LicenceStepForm,
@@ -19,8 +18,10 @@ from butler.licences.forms import (
     VesselForm,
 )
 from butler.licences.services import licence_step, trip_add
-from butler.service import access, roles
+from butler.security import roles
+from butler.service import access
 from butler.service.decorators import role_required
+from butler.service.planning import company_change
 from companies import selectors as licence_selectors
 from companies import services as company_services
 from companies.lifecycle import targets as next_statuses

@@ -39,9 +39,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from butler.models import Attachment, Butler, Message, MessageThread, ServicePeriod
-from butler.service import roles
+from butler.messaging.models import Attachment, Message, MessageThread
+from butler.security import roles
 from butler.service.access import can_serve
+from butler.service.models import Butler, ServicePeriod
 from butler.service.rules import managers
 from butler.service.window import butler_line, mobile_of
 from companies.models import Company, Contact, ReminderChoice

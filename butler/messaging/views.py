@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from butler.fields import add_service_error
 from butler.messaging import services as messaging
 from butler.messaging.forms import MessageForm, ThreadStartForm
-from butler.security import limits
-from butler.service import access, roles
+from butler.security import limits, roles
+from butler.service import access
 from butler.service.decorators import role_required
 from companies.phones import tel_uri
 

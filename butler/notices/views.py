@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
 from reminders import notices, selectors
 from reminders.models import Notice

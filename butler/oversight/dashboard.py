@@ -17,16 +17,8 @@ from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, Que
 from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncWeek
 from django.utils import formats, timezone
 
-from butler.models import (
-    BAD_STARS,
-    AuditCase,
-    Butler,
-    DashboardDay,
-    MessageThread,
-    Rating,
-    ServicePeriod,
-    Suggestion,
-)
+from butler.feedback.models import BAD_STARS, AuditCase, Rating, Suggestion
+from butler.messaging.models import MessageThread
 from butler.oversight.dashboard_scope import (
     GOOD_STARS,
     SET_ASIDE,
@@ -43,6 +35,8 @@ from butler.oversight.dashboard_scope import (
     _threads,
 )
 from butler.oversight.models import FIGURES as DAY_FIGURES
+from butler.oversight.models import DashboardDay
+from butler.service.models import Butler, ServicePeriod
 from reminders.models import Reminder
 
 

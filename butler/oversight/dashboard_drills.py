@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from butler.models import Suggestion
+from butler.feedback.models import Suggestion
 from butler.oversight.dashboard_scope import (
     Scope,
     _cases,

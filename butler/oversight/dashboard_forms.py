@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import QuickSelect, RangeDateField
-from butler.models import Butler
 from butler.oversight.dashboard_scope import default_range
+from butler.service.models import Butler
 from companies.models import BusinessType
 
 

@@ -27,8 +27,10 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, TruncDate
 from django.utils import timezone
 
+from butler.feedback.models import BAD_STARS, AuditCase, Rating, Suggestion
+from butler.messaging.models import MessageThread
 from butler.messaging.services import OFFICE_HOURS
-from butler.models import BAD_STARS, AuditCase, MessageThread, Rating, ServicePeriod, Suggestion
+from butler.service.models import ServicePeriod
 from companies.models import Company, CompanyLicence, LicenceStatus, Trip
 from companies.workdays import add_working_days, local_midnight
 from reminders.models import Reminder

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from butler.models import Suggestion
+from butler.feedback.models import Suggestion
 from butler.oversight.dashboard import dashboard_figures, workload_first
 from butler.oversight.dashboard_charts import bar_chart, column_chart
 from butler.oversight.dashboard_display import Figure, export_rows, figure_groups
@@ -15,7 +15,7 @@ from butler.oversight.dashboard_drills import DRILLS, REMINDER_DRILLS, drill_row
 from butler.oversight.dashboard_forms import DashboardFilterForm
 from butler.oversight.dashboard_scope import default_range
 from butler.oversight.exports import FORMATS, table_response
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
 
 PAGE_SIZE = 50

@@ -21,9 +21,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from butler.models import DashboardDay
 from butler.oversight.dashboard_scope import Scope, _licences, _reminders
-from butler.oversight.models import FIGURES
+from butler.oversight.models import FIGURES, DashboardDay
 from companies.models import BusinessType
 from reminders.models import Reminder
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import DateInput, RangeDateField
-from butler.models import Butler
 from butler.oversight.export_tables import ExportFilters
+from butler.service.models import Butler
 from companies.models import BusinessType, LicenceStatus
 
 

@@ -24,7 +24,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from butler.models import AuditCase, Butler, ContactRecord, ServicePeriod
+from butler.contactlog.models import ContactRecord
+from butler.feedback.models import AuditCase
+from butler.service.models import Butler, ServicePeriod
 from companies.lifecycle import CLOSED, HELD
 from companies.models import BusinessType, Company, CompanyLicence, Contact, Trip
 from companies.selectors import risk_filters

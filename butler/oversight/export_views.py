@@ -8,7 +8,7 @@ from butler.oversight.export_forms import ExportFilterForm, LookBackForm, last_m
 from butler.oversight.export_tables import TABLES
 from butler.oversight.exports import FORMATS, table_response
 from butler.oversight.lookback import lookback as lookback_report
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import RangeDateField
-from butler.models import Butler
+from butler.service.models import Butler, ServicePeriod
 
 
 class CompanyFilterForm(forms.Form):
@@ -26,8 +26,6 @@ class PeriodFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from butler.models import ServicePeriod
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *ServicePeriod.Status.choices]
 

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from butler.fields import ids_from
-from butler.models import Butler
 from butler.oversight.forms import CompanyFilterForm, DeliveryFilterForm, PeriodFilterForm
 from butler.oversight.selectors import (
     butler_workload,
@@ -21,8 +20,9 @@ from butler.oversight.selectors import (
     licences_for_manager,
     periods_for_manager,
 )
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
+from butler.service.models import Butler
 from companies.lifecycle import HELD, TO_OBTAIN
 from companies.models import BusinessType, LicenceStatus
 from companies.selectors import Urgency

@@ -22,7 +22,9 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from butler.models import AuditCase, ContactRecord, ImprovementAction, ServicePeriod
+from butler.contactlog.models import ContactRecord
+from butler.feedback.models import AuditCase, ImprovementAction
+from butler.service.models import ServicePeriod
 from companies.lifecycle import TO_OBTAIN
 from companies.models import Company, CompanyLicence, LicenceStatus
 from companies.workdays import local_midnight

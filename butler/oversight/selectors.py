@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from butler.company.search import _newest_first, after_row, company_matches
-from butler.models import Butler, ServicePeriod
+from butler.service.models import Butler, ServicePeriod
+from butler.service.search import _newest_first, after_row, company_matches
 from companies.models import Company, CompanyLicence
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import MobileField
+from companies.models import ReminderChoice
 
 
 class InvitationAcceptForm(forms.Form):
@@ -35,7 +36,5 @@ class ReminderChoiceForm(forms.Form):
     channel = forms.ChoiceField(label=_("Other reminders reach me"), widget=forms.RadioSelect)
 
     def __init__(self, *args, **kwargs):
-        from companies.models import ReminderChoice
-
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = ReminderChoice.choices

@@ -1,23 +1,10 @@
-"""Reads for the portal: an invitation by its token, and what the company's home shows."""
+"""What the company's portal home shows."""
 
-import hashlib
 from datetime import date
 
 from django.utils import timezone
 
-from butler.models import PortalInvitation
 from companies.models import Contact
-
-
-def token_hash(raw_token: str) -> str:
-    return hashlib.sha256((raw_token or "").encode()).hexdigest()
-
-
-def invitation_by_token(raw_token: str, *, lock: bool = False) -> PortalInvitation | None:
-    invitations = PortalInvitation.objects.select_related("contact__company")
-    if lock:
-        invitations = invitations.select_for_update(of=("self",))
-    return invitations.filter(token_hash=token_hash(raw_token)).first()
 
 
 def portal_home(contact: Contact, *, today: date | None = None) -> dict:

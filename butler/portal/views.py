@@ -8,14 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from butler.feedback.ratings import rateable_for
 from butler.fields import add_service_error
+from butler.messaging.services import COMPANY, unread_count
 from butler.portal.forms import InvitationAcceptForm, ReminderChoiceForm
-from butler.portal.selectors import invitation_by_token, portal_home
-from butler.portal.services import invitation_accept, reminder_choice_set
-from butler.security import limits
-from butler.service import roles
+from butler.portal.selectors import portal_home
+from butler.portal.services import reminder_choice_set
+from butler.security import limits, roles
 from butler.service.decorators import role_required
+from butler.service.invitations import invitation_accept, invitation_by_token
+from companies import selectors as licence_selectors
 from companies.phones import tel_uri
+from reminders.selectors import notices_for
 
 
 @role_required(roles.COMPANY)
@@ -24,11 +28,7 @@ def home(request):
     if contact is None:
         raise PermissionDenied
     context = {"contact": contact, **portal_home(contact)}
-    from butler.messaging.services import COMPANY, unread_count
-
     context["unread_messages"] = unread_count(contact.company, side=COMPANY)
-    from butler.feedback.ratings import rateable_for
-
     context["to_rate"] = rateable_for(contact, periods=context["periods"]).count
     if context["period"] is not None:
         butler = context["period"].butler
@@ -67,9 +67,6 @@ def invitation(request, token: str):
 @role_required(roles.COMPANY)
 def licences(request):
     """The company's checklist in plain words: done, missing, due when, and what the window promised."""
-    from companies import selectors as licence_selectors
-    from reminders.selectors import notices_for
-
     contact = getattr(request.user, "contact", None)
     if contact is None:
         raise PermissionDenied

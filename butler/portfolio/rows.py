@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
-from butler.models import ServicePeriod
+from butler.service.days_left import days_left
+from butler.service.models import ServicePeriod
 from companies.models import Contact
 from companies.phones import tel_uri
 
@@ -30,32 +31,6 @@ class _Link:
 
     def __call__(self, pk: int) -> str:
         return f"{self.prefix}{pk}{self.suffix}"
-
-
-@dataclass(frozen=True)
-class DaysLeft:
-    """A service period's days left, coloured by how close its end is, and the share of the period left."""
-
-    left: int
-    tone: str
-    percent: int
-    active: bool
-
-
-def days_left(period: ServicePeriod, today: date) -> DaysLeft:
-    left = period.days_left(today)
-    if not period.is_active:
-        tone = "secondary"
-    elif left <= 14:
-        tone = "danger"
-    elif left <= 30:
-        tone = "warning"
-    else:
-        tone = "success"
-    total = period.days_total()
-    return DaysLeft(
-        left=left, tone=tone, percent=round(100 * left / total) if total else 0, active=period.is_active
-    )
 
 
 @dataclass

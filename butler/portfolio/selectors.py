@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from butler.models import Butler, ServicePeriod
-from companies.models import Company, Contact
-from companies.selectors import with_lapse_risk
+from butler.contactlog.models import ContactRecord
+from butler.messaging.models import MessageThread
+from butler.service.models import Butler, ReminderRule, ServicePeriod
+from companies.models import Company, Contact, Trip
+from companies.selectors import Risk, with_lapse_risk
 
 PORTFOLIO_SORTS = {
     "risk": ("-risk_level", "-risk_overdue", "end_date", "company__name"),
@@ -74,12 +76,6 @@ class Today:
 
 def today_for(butler: Butler, *, today: date | None = None, ending_within: int = 14) -> Today:
     """The butler's day, in a fixed number of queries whatever the portfolio's size."""
-    from django.db.models import Max
-
-    from butler.models import ContactRecord, MessageThread, ReminderRule
-    from companies.models import Trip
-    from companies.selectors import Risk
-
     today = today or timezone.localdate()
     rule = ReminderRule.objects.filter(
         kind=ReminderRule.Kind.NO_CONTACT, licence_type=None, active=True

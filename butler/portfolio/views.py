@@ -12,7 +12,7 @@ from butler.portfolio.selectors import (
     portfolio_for,
     today_for,
 )
-from butler.service import roles
+from butler.security import roles
 from butler.service.decorators import role_required
 from butler.service.selectors import butler_for_user
 

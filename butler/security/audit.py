@@ -10,6 +10,8 @@ Each line has ``event`` (``signed_in``, ``signin_failed``, ``locked_out``, ``sig
 import logging
 
 from axes.helpers import get_client_ip_address
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -70,9 +72,6 @@ def on_signed_out(sender, request, user, **kwargs) -> None:
 
 def connect() -> None:
     """Called once from the app's ``ready()``."""
-    from axes.signals import user_locked_out
-    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-
     user_logged_in.connect(sessions.on_signed_in, dispatch_uid="butler.security.session_start")
     user_logged_in.connect(on_signed_in, dispatch_uid="butler.security.signed_in")
     user_login_failed.connect(on_signin_failed, dispatch_uid="butler.security.signin_failed")

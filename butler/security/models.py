@@ -22,6 +22,7 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
+        # butler.security.session_store looks this model up: a model and its store refer to each other.
         from butler.security.session_store import SessionStore
 
         return SessionStore

@@ -7,6 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 class SessionStore(DatabaseSessionStore):
     @classmethod
     def get_model_class(cls):
+        # As in Django's database sessions: the engine imports without the app registry, its model comes late.
         from butler.security.models import UserSession
 
         return UserSession

@@ -23,7 +23,8 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from butler.service.roles import COMPANY, roles_of
+from butler.security.models import UserSession
+from butler.security.roles import COMPANY, roles_of
 
 log = logging.getLogger("butler.security")
 
@@ -64,8 +65,6 @@ def on_signed_in(sender, request, user, **kwargs) -> None:
 
 def user_sessions_end(*, user, reason: str) -> int:
     """End every session of this user now (deactivation): their next request meets the sign-in page."""
-    from butler.security.models import UserSession
-
     count, _details = UserSession.objects.filter(user_id=user.pk).delete()
     log.info(
         "sessions ended",

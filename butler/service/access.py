@@ -7,8 +7,8 @@ A manager sees everything; a butler sees the companies whose current or past ser
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from butler.models import ServicePeriod
-from butler.service.roles import is_butler, is_company, is_manager
+from butler.security.roles import is_butler, is_company, is_manager
+from butler.service.models import ServicePeriod
 from companies.models import Company, Contact
 
 

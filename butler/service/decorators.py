@@ -3,7 +3,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from butler.service.roles import roles_of
+from butler.security.roles import roles_of
 
 
 def role_required(*allowed: str):

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from butler.service.roles import is_butler, is_company, is_manager
+from butler.security.roles import is_butler, is_company, is_manager
 
 
 @login_required

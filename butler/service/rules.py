@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from butler.models import ReminderRule, ServicePeriod
-from butler.service import roles
+from butler.security import roles
+from butler.service.models import ReminderRule, ServicePeriod
 from companies.models import Company, Contact, LicenceStatus, ReminderChoice
 from reminders.models import Channel
 from reminders.services import Planned, reminder_plan

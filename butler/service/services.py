@@ -2,24 +2,23 @@
 completing the periods that are due, and the hand-over note."""
 
 from datetime import date
-from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from butler.models import Butler, CardCounter, ServicePeriod
-from butler.service import roles
+from butler.security import roles
+from butler.service.models import Butler, CardCounter, ServicePeriod
 from butler.service.planning import company_reminders_plan
 from butler.service.selectors import butler_for_user
 from butler.service.window import service_hours, window_name
 from companies.models import Company
 from companies.phones import normalize_mobile, normalize_phone
-
-T = TypeVar("T")
 
 
 @transaction.atomic
@@ -82,11 +81,6 @@ def _acting_butler(actor: AbstractBaseUser) -> Butler:
     return butler
 
 
-def _plan_reminders(company) -> None:
-    """Who the company's reminders go to changed (a butler came or went): plan them again."""
-    company_reminders_plan(company=company)
-
-
 def _lock_active(period: ServicePeriod, today: date) -> ServicePeriod:
     period = (
         ServicePeriod.objects.select_for_update(of=("self",))
@@ -133,7 +127,7 @@ def service_period_transfer(
         end=period.end_date,
         previous=period,
     )
-    _plan_reminders(period.company)
+    company_reminders_plan(company=period.company)
     # butler.tasks imports this module for its tasks: the task is looked up when a transfer is made.
     from butler.tasks import notify_company_of_transfer
 
@@ -158,7 +152,7 @@ def service_period_end_early(
     period.reason = reason
     period._history_user = actor
     period.save(update_fields=["status", "ended_on", "reason"])
-    _plan_reminders(period.company)
+    company_reminders_plan(company=period.company)
     return period
 
 
@@ -179,7 +173,9 @@ def service_periods_complete_due(*, today: date | None = None, batch_size: int =
                 period.ended_on = period.end_date
                 period._history_user = None
                 period.save(update_fields=["status", "ended_on"])
-                _plan_reminders(period.company)  # butler tasks stop; the company is invited to rate
+                company_reminders_plan(
+                    company=period.company
+                )  # butler tasks stop; the company is invited to rate
         completed += len(due)
         if len(due) < batch_size:
             return completed
@@ -187,10 +183,6 @@ def service_periods_complete_due(*, today: date | None = None, batch_size: int =
 
 def transfer_notify_company(*, period_id: int) -> int:
     """E-mail the company's contacts who its new butler is. Returns the number of messages sent."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     period = ServicePeriod.objects.select_related("company", "butler", "previous__butler").get(pk=period_id)
     recipients = [c.email for c in period.company.contacts.all() if c.email]
     if not recipients:

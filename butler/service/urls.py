@@ -6,5 +6,4 @@ app_name = "service"
 urlpatterns = [
     path("<int:pk>/card/", cards.card, name="card"),
     path("<int:pk>/card/invitation/", cards.new_invitation, name="new_invitation"),
-    path("<int:pk>/summary/", cards.summary, name="summary"),
 ]

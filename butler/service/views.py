@@ -14,13 +14,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from butler.portal.selectors import invitation_by_token
-from butler.portal.services import invitation_issue
-from butler.security import limits
-from butler.service import access, roles
+from butler.security import limits, roles
+from butler.service import access
 from butler.service.decorators import role_required
-from butler.service.selectors import period_summary
-from butler.service.services import handover_note_save
+from butler.service.invitations import invitation_by_token, invitation_issue
 
 COOKIE_SALT = "card-invitation"
 COOKIE_MAX_AGE = 30 * 60  # long enough to print the card at the window
@@ -108,22 +105,3 @@ def new_invitation(request, pk: int):
         remember_invitation(response, period, token)
         messages.success(request, _("A new invitation is in the QR code; earlier ones no longer work."))
     return response
-
-
-@role_required(roles.BUTLER, roles.MANAGER)
-def summary(request, pk: int):
-    """What the service period achieved and leaves open, with the handover note."""
-    from butler.company.forms import HandoverForm
-
-    period = access.period_for(request.user, pk)
-    can_write = access.can_serve(request.user, period.company) or period.butler.user_id == request.user.pk
-    form = HandoverForm(request.POST or None, initial={"note": period.handover_note})
-    if request.method == "POST":
-        if not can_write:
-            raise PermissionDenied
-        if form.is_valid():
-            handover_note_save(actor=request.user, period=period, note=form.cleaned_data["note"])
-            messages.success(request, _("The handover note is saved."))
-            return redirect("service:summary", pk=period.pk)
-    context = {"summary": period_summary(period), "form": form, "can_write": can_write}
-    return render(request, "service/period_summary.html", context)

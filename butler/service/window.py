@@ -4,7 +4,7 @@ reminder and message to a company ends with."""
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from butler.models import Butler, ServicePeriod
+from butler.service.models import Butler, ServicePeriod
 from companies.models import Contact
 
 

@@ -1,8 +1,10 @@
 from django import template
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from butler.portfolio.rows import days_left as period_days_left
+from butler.service.days_left import days_left as period_days_left
+from butler.service.models import ReminderRule
 from companies.phones import tel_uri
 
 register = template.Library()
@@ -30,16 +32,12 @@ def percent(value) -> str:
     """0.425 → 42.5%, localised."""
     if value is None:
         return "—"
-    from django.utils.formats import number_format
-
     return f"{number_format(round(value * 100, 1), decimal_pos=1)}%"  # rounded: number_format cuts
 
 
 @register.filter
 def reminder_kind(value: str) -> str:
     """What a reminder is about, in words: obtain_by → "Deadline to obtain a licence"."""
-    from butler.models import ReminderRule
-
     if value == "message":
         return _("New message")
     return str(dict(ReminderRule.Kind.choices).get(value, value))

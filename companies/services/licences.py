@@ -4,9 +4,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,8 +163,6 @@ def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
     A renewal applied for before expiry stays valid until the authority decides (it counts as granted).
     Reads only licences near or past those dates (indexes on status and date).
     """
-    from django.conf import settings
-
     today = today or timezone.localdate()
     notice = timedelta(days=getattr(settings, "BUTLER_RENEWAL_NOTICE_DAYS", 30))
     counts = {"expired": 0, "renewal_due": 0}
@@ -191,8 +191,6 @@ def licence_due_dates_recompute(*, years: set[int] | None = None) -> int:
 
     ``years``: only applications whose due dates reach one of these years. Returns how many moved.
     """
-    from django.db.models import Q
-
     pending = CompanyLicence.objects.filter(
         status__in=[S.APPLIED, S.MATERIALS_MISSING, S.RENEWAL_APPLIED], accepted_on__isnull=False
     ).select_related("licence_type")

@@ -23,7 +23,7 @@ from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.health import checks as health
 from butler.messaging import services as messaging
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
-from butler.portal.services import invitation_issue
+from butler.service.invitations import invitation_issue
 from companies.models import CompanyLicence
 from companies.services import vehicle_add
 from reminders.models import Notice
@@ -120,8 +120,8 @@ MATRIX = {
     ("company:end_early", "get"): (lambda w: [w.company_a.pk], MANAGER),
     ("company:end_early", "post"): (lambda w: [w.company_a.pk], MANAGER),
     ("service:card", "get"): (lambda w: [w.period_a.pk], A_READ),
-    ("service:summary", "get"): (lambda w: [w.period_a.pk], A_READ),
-    ("service:summary", "post"): (
+    ("company:period_summary", "get"): (lambda w: [w.period_a.pk], A_READ),
+    ("company:period_summary", "post"): (
         lambda w: [w.period_a.pk],
         row(LOGIN, 403, 403, 200, 404, 403, 404, 200, 403),
     ),

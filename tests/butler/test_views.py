@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from butler.firstvisit.services import first_visit_register
 from butler.models import ServicePeriod
-from butler.portal.services import invitation_issue
+from butler.service.invitations import invitation_issue
 from butler.service.services import service_period_transfer, service_periods_complete_due
 from companies.models import BusinessType, Company
 from tests.conftest import registration

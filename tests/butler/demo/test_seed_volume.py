@@ -20,7 +20,7 @@ from butler.contactlog.services import contact_record
 from butler.demo.world import DEMO_PASSWORD
 from butler.firstvisit.services import first_visit_accept
 from butler.models import AuditCase, Butler, CardCounter, ContactRecord, Rating, ReminderRule, ServicePeriod
-from butler.service import roles
+from butler.security import roles
 from butler.service.rule_defaults import seed_reminder_rules
 from butler.service.services import service_periods_complete_due
 from companies.business_types import seed_business_types

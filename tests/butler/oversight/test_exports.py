@@ -335,7 +335,7 @@ def test_only_managers_reach_the_exports(client, world, who, expected, name):
 
 
 def test_a_deactivated_manager_is_sent_to_sign_in(client, world):
-    from butler.service import roles
+    from butler.security import roles
 
     gone = make_user("gone_manager", roles.MANAGER, is_active=False)
     client.force_login(gone)

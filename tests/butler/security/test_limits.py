@@ -18,8 +18,8 @@ from django.utils import translation
 
 from butler.firstvisit.services import first_visit_accept
 from butler.models import Message, MessageThread, PortalInvitation
-from butler.portal.services import invitation_issue
 from butler.security import limits
+from butler.service.invitations import invitation_issue
 from tests.conftest import NOW, register
 
 pytestmark = pytest.mark.django_db

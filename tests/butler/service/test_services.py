@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from butler.firstvisit import services as first_visit_services
 from butler.firstvisit.services import FirstVisit, first_visit_accept, first_visit_register
 from butler.models import PortalInvitation, ServicePeriod
-from butler.portal.selectors import invitation_by_token
-from butler.portal.services import invitation_accept, invitation_issue
+from butler.service.invitations import invitation_accept, invitation_by_token, invitation_issue
 from butler.service.services import (
     _period_open,
     butler_create,

@@ -4,10 +4,10 @@ from datetime import date
 
 from django.urls import reverse
 
+from butler.company.selectors import period_summary
 from butler.contactlog.services import contact_record
 from butler.licences.services import licence_step, trip_add
 from butler.models import ServicePeriod
-from butler.service.selectors import period_summary
 from butler.service.services import service_periods_complete_due
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
@@ -52,11 +52,12 @@ def test_the_summary_counts_what_the_period_did_on_a_known_fixture(client, world
     assert summary.contacts == 1 and len(summary.open_return_visits) == 1
     client.force_login(world.butler_a.user)
     response = client.post(
-        reverse("service:summary", args=[world.period_a.pk]), {"note": "营运证 2027 年到期，提前一个月办理"}
+        reverse("company:period_summary", args=[world.period_a.pk]),
+        {"note": "营运证 2027 年到期，提前一个月办理"},
     )
     assert response.status_code == 302
     world.period_a.refresh_from_db()
     assert world.period_a.handover_note.startswith("营运证")
-    page = client.get(reverse("service:summary", args=[world.period_a.pk])).content.decode()
+    page = client.get(reverse("company:period_summary", args=[world.period_a.pk])).content.decode()
     assert str(freight.licence_type) in page
     assert "period-figures" in page
