@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,7 @@ from butler.service import access
 from butler.service.decorators import role_required
 from butler.service.planning import company_change
 from companies import imports
-from companies.models import PersonRole, VehicleType
+from companies.models import Company, PersonRole, VehicleType
 
 
 class SubjectsImportForm(forms.Form):
@@ -30,9 +30,7 @@ class SubjectsImportForm(forms.Form):
 def import_subjects(request, pk: int, kind: str):
     if kind not in imports.KINDS:
         raise Http404
-    company = access.company_for(request.user, pk)
-    if not access.can_serve(request.user, company):
-        raise PermissionDenied
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = SubjectsImportForm(request.POST or None, request.FILES or None)
     errors: list[imports.RowError] = []
     if request.method == "POST" and form.is_valid():

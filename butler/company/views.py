@@ -19,10 +19,14 @@ from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
 from butler.service.forms import HandoverForm
+from butler.service.models import ServicePeriod
 from butler.service.planning import company_change
 from butler.service.selectors import butler_for_user
 from butler.service.services import handover_note_save, service_period_end_early, service_period_transfer
 from companies import services as company_services
+from companies.models import Company, Contact
+
+PERIODS = ServicePeriod.objects.select_related("company", "butler")
 
 STAFF = (roles.BUTLER, roles.MANAGER)
 
@@ -44,17 +48,10 @@ def detail(request, pk: int):
     return render(request, "company/detail.html", context)
 
 
-def _servable(request, pk: int):
-    company = access.company_for(request.user, pk)
-    if not access.can_serve(request.user, company):
-        raise PermissionDenied
-    return company
-
-
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
-    company = _servable(request, pk)
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = CompanyProfileForm(request.POST or None, instance=company)
     if request.method == "POST" and form.is_valid():
         company.refresh_from_db()
@@ -76,7 +73,7 @@ def edit(request, pk: int):
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def contact_add(request, pk: int):
-    company = _servable(request, pk)
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,8 +94,8 @@ def contact_add(request, pk: int):
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int):
-    contact = access.contact_for(request.user, pk)
-    company = _servable(request, contact.company_id)
+    contact = access.obtain(request.user, access.CHANGE, Contact.objects.select_related("company"), pk)
+    company = contact.company
     form = ContactEditForm(request.POST or None, instance=contact, actor=request.user)
     if request.method == "POST" and form.is_valid():
         contact.refresh_from_db()
@@ -120,7 +117,7 @@ def contact_edit(request, pk: int):
 
 
 def _active_period(request, pk: int):
-    company = access.company_for(request.user, pk)
+    company = access.obtain(request.user, access.VIEW, Company.objects.all(), pk)
     period = company.service_periods.active().select_related("butler").first()
     if period is None:
         messages.error(
@@ -188,7 +185,7 @@ def end_early(request, pk: int):
 @role_required(*STAFF)
 def timeline(request, pk: int):
     """Everything that happened with a company, newest first, filterable by kind, older pages by cursor."""
-    company = access.company_for(request.user, pk)
+    company = access.obtain(request.user, access.VIEW, Company.objects.all(), pk)
     kinds = [kind for kind in request.GET.getlist("kind") if kind in KINDS] or list(KINDS)
     before = None
     if request.GET.get("before"):
@@ -218,8 +215,8 @@ PAGE = 50
 @role_required(roles.BUTLER, roles.MANAGER)
 def period_summary(request, pk: int):
     """What the service period achieved and leaves open, with the handover note."""
-    period = access.period_for(request.user, pk)
-    can_write = access.can_serve(request.user, period.company) or period.butler.user_id == request.user.pk
+    period = access.obtain(request.user, access.VIEW, PERIODS, pk)
+    can_write = access.may_write_handover(request.user, period)
     form = HandoverForm(request.POST or None, initial={"note": period.handover_note})
     if request.method == "POST":
         if not can_write:

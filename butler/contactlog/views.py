@@ -1,7 +1,7 @@
 """The contact log on the company page (htmx), and closing a return visit."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,22 +16,16 @@ from butler.fields import add_service_error
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
+from companies.models import Company
 
 STAFF = (roles.BUTLER, roles.MANAGER)
-
-
-def _servable(request, pk: int):
-    company = access.company_for(request.user, pk)
-    if not access.can_serve(request.user, company):
-        raise PermissionDenied
-    return company
 
 
 @role_required(*STAFF)
 @require_POST
 def add(request, pk: int):
     """Record a contact: the card comes back (htmx) with the new entry, or with the errors and the text."""
-    company = _servable(request, pk)
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = ContactRecordForm(request.POST, company=company)
     if form.is_valid():
         try:
@@ -58,10 +52,8 @@ def add(request, pk: int):
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def return_visit(request, pk: int):
-    record = ContactRecord.objects.select_related("company").filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    company = _servable(request, record.company_id)
+    record = access.obtain(request.user, access.CHANGE, ContactRecord.objects.select_related("company"), pk)
+    company = record.company
     if not record.return_visit_open:
         raise Http404
     form = ReturnVisitForm(request.POST or None)
@@ -86,7 +78,7 @@ def return_visit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def quick(request, pk: int):
     """The two-field entry in a portfolio row: the form, then a line saying it is recorded."""
-    company = _servable(request, pk)
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = ContactRecordForm(request.POST or None, company=company)
     if request.method == "POST" and form.is_valid():
         try:

@@ -23,6 +23,7 @@ from butler.fields import add_service_error
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
+from companies.models import Company
 
 STAFF = (roles.BUTLER, roles.MANAGER)
 Step = AuditCase.Step
@@ -181,9 +182,7 @@ def suggest(request):
 @require_http_methods(["GET", "POST"])
 def record_suggestion(request, pk: int):
     """The butler serving the company (or a manager) records a suggestion heard in person."""
-    company = access.company_for(request.user, pk)
-    if not access.can_serve(request.user, company):
-        raise PermissionDenied
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = RecordedSuggestionForm(request.POST or None, company=company)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,7 +1,7 @@
 """The company's licences: the checklist, each licence's steps and trips, subjects, the one-time notice."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,13 +25,16 @@ from butler.service.planning import company_change
 from companies import selectors as licence_selectors
 from companies import services as company_services
 from companies.lifecycle import targets as next_statuses
+from companies.models import Company, CompanyLicence
+
+LICENCES = CompanyLicence.objects.select_related("company", "licence_type", "vehicle", "person", "vessel")
 
 STAFF = (roles.BUTLER, roles.MANAGER)
 
 
 @role_required(*STAFF)
 def checklist(request, pk: int):
-    company = access.company_for(request.user, pk)
+    company = access.obtain(request.user, access.VIEW, Company.objects.all(), pk)
     today = timezone.localdate()
     groups = licence_selectors.checklist(company, today=today)
     context = {
@@ -72,21 +75,14 @@ def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict
 
 @role_required(*STAFF)
 def detail(request, pk: int):
-    licence = access.licence_for(request.user, pk)
+    licence = access.obtain(request.user, access.VIEW, LICENCES, pk)
     return render(request, "licences/detail.html", _detail_context(request, licence))
-
-
-def _servable_licence(request, pk: int):
-    licence = access.licence_for(request.user, pk)
-    if not access.can_serve(request.user, licence.company):
-        raise PermissionDenied
-    return licence
 
 
 @role_required(*STAFF)
 @require_POST
 def step(request, pk: int):
-    licence = _servable_licence(request, pk)
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
     form = LicenceStepForm(request.POST, licence=licence)
     if form.is_valid():
         try:
@@ -106,7 +102,7 @@ def step(request, pk: int):
 @role_required(*STAFF)
 @require_POST
 def trip(request, pk: int):
-    licence = _servable_licence(request, pk)
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
     form = TripForm(request.POST)
     if form.is_valid():
         try:
@@ -127,7 +123,7 @@ def trip(request, pk: int):
 @role_required(*STAFF)
 def notice(request, pk: int):
     """The one-time complete notice (一次性告知) of everything missing, ready to print or hand over."""
-    licence = access.licence_for(request.user, pk)
+    licence = access.obtain(request.user, access.VIEW, LICENCES, pk)
     missing = list(licence.missing_materials.order_by("position"))
     if not missing:
         raise Http404
@@ -147,9 +143,7 @@ SUBJECT_SERVICES = {
 def subject_add(request, pk: int, kind: str):
     if kind not in SUBJECT_FORMS:
         raise Http404
-    company = access.company_for(request.user, pk)
-    if not access.can_serve(request.user, company):
-        raise PermissionDenied
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = SUBJECT_FORMS[kind](request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -170,9 +164,7 @@ def subject_add(request, pk: int, kind: str):
 @role_required(*STAFF)
 @require_POST
 def trip_permit(request, pk: int):
-    company = access.company_for(request.user, pk)
-    if not access.can_serve(request.user, company):
-        raise PermissionDenied
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
     form = TripPermitForm(request.POST)
     if form.is_valid():
         try:

@@ -16,6 +16,7 @@ from butler.messaging.forms import MessageForm, ThreadStartForm
 from butler.security import limits, roles
 from butler.service import access
 from butler.service.decorators import role_required
+from companies.models import Company
 from companies.phones import tel_uri
 
 STAFF = (roles.BUTLER, roles.MANAGER)
@@ -110,7 +111,7 @@ def portal_thread(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def new(request, pk: int):
     """The butler or the manager writes to the company first."""
-    company = access.company_for(request.user, pk)
+    company = access.obtain(request.user, access.VIEW, Company.objects.all(), pk)
     if messaging.side_of(request.user, company) != messaging.WINDOW:
         raise PermissionDenied
     form = ThreadStartForm(request.POST or None, request.FILES or None)

@@ -18,6 +18,9 @@ from butler.security import limits, roles
 from butler.service import access
 from butler.service.decorators import role_required
 from butler.service.invitations import invitation_by_token, invitation_issue
+from butler.service.models import ServicePeriod
+
+PERIODS = ServicePeriod.objects.select_related("company", "butler")
 
 COOKIE_SALT = "card-invitation"
 COOKIE_MAX_AGE = 30 * 60  # long enough to print the card at the window
@@ -55,7 +58,7 @@ def _qr_svg(url: str) -> str:
 
 @role_required(roles.BUTLER, roles.MANAGER)
 def card(request, pk: int):
-    period = access.period_for(request.user, pk)
+    period = access.obtain(request.user, access.VIEW, PERIODS, pk)
     primary = period.company.contacts.filter(is_primary=True).first()
     token = request.get_signed_cookie(
         _cookie_name(period), default="", salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
@@ -84,8 +87,8 @@ def card(request, pk: int):
 @require_POST
 def new_invitation(request, pk: int):
     """Put a new portal invitation in the card's QR code (the earlier unused ones stop working)."""
-    period = access.period_for(request.user, pk)
-    if not period.is_active or not access.can_serve(request.user, period.company):
+    period = access.obtain(request.user, access.CHANGE, PERIODS, pk)
+    if not period.is_active:
         raise PermissionDenied
     response = redirect("service:card", pk=period.pk)
     primary = period.company.contacts.filter(is_primary=True).first()
