@@ -7,27 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import RangeDateField
-from butler.service.models import Butler, ServicePeriod
-
-
-class CompanyFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=120)
-    butler = forms.ModelChoiceField(
-        label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
-    )
-    without_butler = forms.BooleanField(label=_("Without a butler only"), required=False)
-
-
-class PeriodFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=120)
-    butler = forms.ModelChoiceField(
-        label=_("Butler"), queryset=Butler.objects.all(), required=False, empty_label=_("All butlers")
-    )
-    status = forms.ChoiceField(label=_("Status"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses")), *ServicePeriod.Status.choices]
 
 
 class DeliveryFilterForm(forms.Form):

@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from butler.fields import ids_from
-from butler.oversight.forms import CompanyFilterForm, DeliveryFilterForm, PeriodFilterForm
+from butler.oversight.forms import DeliveryFilterForm
 from butler.oversight.selectors import (
     butler_workload,
     companies_for_manager,
+    company_filter,
     licences_for_manager,
+    period_filter,
     periods_for_manager,
 )
 from butler.security import roles
@@ -80,21 +82,16 @@ def _aware(value: str) -> datetime:
 @role_required(roles.MANAGER)
 def periods(request):
     """Every company's service periods, filtered by butler, status and name or code."""
-    form = PeriodFilterForm(request.GET or None)
-    filters = {"status": "", "butler_id": None, "search": ""}
-    if form.is_valid():
-        filters = {
-            "status": form.cleaned_data["status"],
-            "butler_id": form.cleaned_data["butler"].pk if form.cleaned_data["butler"] else None,
-            "search": form.cleaned_data["q"],
-        }
-    page = Paginator(periods_for_manager(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    chosen = period_filter(request.GET)
+    page = Paginator(periods_for_manager(chosen=chosen), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "form": form,
+        "form": chosen.form,
         "page": page,
         "workload": butler_workload(),
         # The newest ten companies that never had a butler, read through the registration-date index.
-        "unassigned": list(companies_for_manager(without_butler=True).prefetch_related(None)[:10]),
+        "unassigned": list(
+            companies_for_manager(chosen=company_filter({"without_butler": True})).prefetch_related(None)[:10]
+        ),
         "today": timezone.localdate(),
         "querystring": _without_page(request),
     }
@@ -104,18 +101,11 @@ def periods(request):
 @role_required(roles.MANAGER)
 def companies(request):
     """Every registered company, with its butler in service if it has one."""
-    form = CompanyFilterForm(request.GET or None)
-    filters = {"search": "", "butler_id": None, "without_butler": False}
-    if form.is_valid():
-        filters = {
-            "search": form.cleaned_data["q"],
-            "butler_id": form.cleaned_data["butler"].pk if form.cleaned_data["butler"] else None,
-            "without_butler": form.cleaned_data["without_butler"],
-        }
     after = _after(request, date.fromisoformat)
-    rows = companies_for_manager(**filters, after=after)[: PAGE_SIZE + 1]
+    chosen = company_filter(request.GET)
+    rows = companies_for_manager(chosen=chosen, after=after)[: PAGE_SIZE + 1]
     context = {
-        "form": form,
+        "form": chosen.form,
         "page": _keyset_page(rows, lambda c: (c.registered_on, c.pk), first=after is None),
         "today": timezone.localdate(),
         "querystring": _without_page(request),

@@ -3,24 +3,18 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from butler.oversight.filters import CompanyFilter, PeriodFilter
 from butler.service.models import Butler, ServicePeriod
-from butler.service.search import _newest_first, after_row, company_matches
+from butler.service.search import _newest_first, after_row
 from companies.models import Company, CompanyLicence
 
 
-def companies_for_manager(
-    *,
-    search: str = "",
-    butler_id: int | None = None,
-    without_butler: bool = False,
-    after: tuple[date, int] | None = None,
-) -> QuerySet:
-    """Every company with its current period (if any), newest registration first (then newest id).
-    ``after``: the (registration date, id) of the last company of the previous page — each page reads on
-    from there through the (registered_on, id) index and nothing counts the table."""
+def company_filter(data=None) -> CompanyFilter:
+    """What the manager asks of the company list (``request.GET``), bound to it; its form shows the
+    fields with what was typed and any error."""
     companies = Company.objects.prefetch_related(
         Prefetch(
             "service_periods",
@@ -29,17 +23,23 @@ def companies_for_manager(
         ),
         "business_types",
     )
-    if search.strip():
-        companies = companies.filter(company_matches(search))
-    if without_butler:
-        companies = companies.filter(~Exists(ServicePeriod.objects.filter(company=OuterRef("pk"))))
-    if butler_id:
-        companies = companies.filter(service_periods__butler_id=butler_id, service_periods__status="active")
+    return CompanyFilter(data or None, queryset=companies)
+
+
+def companies_for_manager(
+    *, chosen: CompanyFilter | None = None, after: tuple[date, int] | None = None
+) -> QuerySet:
+    """Every company with its current period (if any), as ``chosen`` (:func:`company_filter`) asks — an
+    invalid filter is left out, the rest apply — newest registration first (then newest id).
+    ``after``: the (registration date, id) of the last company of the previous page — each page reads on
+    from there through the (registered_on, id) index and nothing counts the table."""
+    chosen = chosen or company_filter()
+    companies = chosen.qs
     if after is not None:
         companies = companies.filter(
             after_row("registered_on", "id", values=after, descending=True), registered_on__lte=after[0]
         )
-    return companies.order_by(*_newest_first("registered_on", search))
+    return companies.order_by(*_newest_first("registered_on", chosen.search))
 
 
 LICENCE_DATES = ("obtain_by", "renew_by", "expires_on")
@@ -89,17 +89,19 @@ def licences_for_manager(
     )
 
 
-def periods_for_manager(*, status: str = "", butler_id: int | None = None, search: str = "") -> QuerySet:
-    periods = ServicePeriod.objects.all()
-    if status:
-        periods = periods.filter(status=status)
-    if butler_id:
-        periods = periods.filter(butler_id=butler_id)
-    if search.strip():
-        periods = periods.filter(company_matches(search, prefix="company__"))
+def period_filter(data=None) -> PeriodFilter:
+    """What the manager asks of the list of service periods (``request.GET``), bound to it."""
+    return PeriodFilter(data or None, queryset=ServicePeriod.objects.all())
+
+
+def periods_for_manager(*, chosen: PeriodFilter | None = None) -> QuerySet:
+    """Every service period, as ``chosen`` (:func:`period_filter`) asks, newest first."""
+    chosen = chosen or period_filter()
     # Companies and butlers come by id once the page is chosen: joined before the sort, every period of the
     # table would be joined to sort them (220 ms at 180,000 periods; 40 ms without the joins).
-    return periods.prefetch_related("company", "butler").order_by(*_newest_first("start_date", search))
+    return chosen.qs.prefetch_related("company", "butler").order_by(
+        *_newest_first("start_date", chosen.search)
+    )
 
 
 @dataclass

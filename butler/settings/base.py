@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_filters",
     "django_htmx",
     "reminders",
     "companies",
