@@ -7,12 +7,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from butler.feedback.models import AuditCase, ImprovementAction, Rating, Stars, Suggestion
+from butler.feedback.models import AuditCase, ImprovementAction, Suggestion
 from butler.fields import DateInput, IdChoicesField, RangeDateField
 from butler.security import roles
-from butler.service.models import Butler
 from companies.models import LicenceType
 
 Step = AuditCase.Step
@@ -26,72 +24,6 @@ def _text(label, *, required: bool = True, rows: int = 3, help_text: str = "", m
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
-
-
-class _FilterForm(forms.Form):
-    """Shared by the lists: a date range and the butler concerned."""
-
-    butler = forms.ModelChoiceField(
-        label=_("About the butler"),
-        queryset=Butler.objects.all(),
-        required=False,
-        empty_label=_("All butlers"),
-    )
-    since = RangeDateField(label=_("From"), required=False, widget=DateInput())
-    until = RangeDateField(label=_("To"), required=False, widget=DateInput())
-
-    def clean(self):
-        data = super().clean()
-        if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            self.add_error("until", _("The end of the period cannot be before its start."))
-        return data
-
-
-class CaseFilterForm(_FilterForm):
-    OPEN, AT_RISK, OVERDUE, CLOSED, ALL = "open", "at_risk", "overdue", "closed", "all"
-    SHOW = [
-        (OPEN, pgettext_lazy("cases", "Open")),
-        (AT_RISK, _("At risk")),
-        (OVERDUE, _("Overdue")),
-        (CLOSED, _("Closed")),
-        (ALL, _("All")),
-    ]
-    RATING, SUGGESTION = "rating", "suggestion"
-
-    show = forms.ChoiceField(label=_("Cases"), choices=SHOW, required=False)
-    kind = forms.ChoiceField(
-        label=_("Feedback"),
-        required=False,
-        choices=[
-            ("", _("Bad ratings and suggestions")),
-            (RATING, _("Bad ratings")),
-            (SUGGESTION, _("Suggestions")),
-        ],
-    )
-    field_order = ["show", "kind", "butler", "since", "until"]
-
-    def clean(self):
-        data = super().clean()
-        data["show"] = data.get("show") or self.OPEN
-        return data
-
-
-class RatingFilterForm(_FilterForm):
-    BAD = "bad"
-
-    stars = forms.ChoiceField(label=_("Stars"), required=False)
-    kind = forms.ChoiceField(
-        label=_("What is rated"), required=False, choices=[("", _("Everything")), *Rating.Kind.choices]
-    )
-    field_order = ["stars", "kind", "butler", "since", "until"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["stars"].choices = [
-            ("", _("All ratings")),
-            (self.BAD, _("Bad ratings (★1–2)")),
-            *((str(value), f"★{value} {label}") for value, label in Stars.choices),
-        ]
 
 
 # --- the steps of a case -------------------------------------------------------------------------------

@@ -23,12 +23,11 @@ from butler.feedback import improvements as improvement_services
 from butler.feedback import pages
 from butler.feedback.audit_forms import (
     STEP_FORMS,
-    CaseFilterForm,
     ImprovementForm,
     ImprovementUpdateForm,
     MaterialsForm,
-    RatingFilterForm,
 )
+from butler.feedback.filters import CaseFilter
 from butler.feedback.models import AuditCase, ImprovementAction
 from butler.feedback.selectors import case_for, improvement_for
 from butler.fields import add_service_error, ids_from
@@ -77,20 +76,19 @@ def _ids(values) -> list[int]:
 @role_required(*STAFF)
 def cases(request):
     """The audit cases, newest first: what is open, at risk or overdue, and who handles it."""
-    form = CaseFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    show = data.get("show") or CaseFilterForm.OPEN
+    chosen = pages.case_filter(request.user, request.GET)
+    show = chosen.show_chosen
     today = timezone.localdate()
     horizon = pages.due_horizon(today)
     at_risk = horizon[1]
     conditions = pages.show_conditions(today, at_risk)
-    scoped = pages.cases_filtered(request.user, data)
+    scoped = chosen.qs
     counts = pages.case_counts(scoped, conditions)
     page = Paginator(pages.cases_shown(scoped, conditions[show]), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "form": form,
+        "form": chosen.form,
         "show": show,
-        "shows": [(key, label, counts[key]) for key, label in CaseFilterForm.SHOW],
+        "shows": [(key, label, counts[key]) for key, label in CaseFilter.SHOW],
         "filters": _without(request, "show", "page"),
         "page": page,
         "rows": pages.case_rows(page, today, horizon),
@@ -160,15 +158,14 @@ def case_step(request, pk: int, step: str):
 @role_required(*STAFF)
 def ratings(request):
     """Every rating the user may see, with the five-level distribution of those shown."""
-    form = RatingFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    queryset = pages.ratings_filtered(request.user, data)
+    chosen = pages.rating_filter(request.user, request.GET)
+    queryset = chosen.qs
     bars, total = pages.rating_distribution(queryset)
-    stars = data.get("stars")
+    stars = chosen.stars_chosen
     page = Paginator(pages.ratings_by_stars(queryset, stars), PAGE_SIZE).get_page(request.GET.get("page"))
     satisfaction_rate, bad_rate = pages.satisfaction_rates(bars, total)
     context = {
-        "form": form,
+        "form": chosen.form,
         "bars": bars,
         "total": total,
         "satisfaction_rate": satisfaction_rate,

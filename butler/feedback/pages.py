@@ -3,12 +3,12 @@ they stay
 request handling only.
 
 - the case list: the cases a user may see narrowed by the filter form, the counts per "show" tab, and how
-  urgent each step's deadline is (``cases_filtered``, ``show_conditions``, ``case_counts``, ``cases_shown``,
+  urgent each step's deadline is (``case_filter``, ``show_conditions``, ``case_counts``, ``cases_shown``,
   ``case_rows``, ``due_horizon``, ``deadline``);
 - one case: its history, the timeline of the steps taken (who, when, against which deadline), the field by
   field history, who takes the step the user may not, and what was rated (``case_records``, ``case_timeline``,
   ``case_history``, ``who_takes_step``, ``what_was_rated``, ``rating_dimensions``, ``case_improvements``);
-- ratings: the filtered list and its five-level distribution (``ratings_filtered``, ``rating_distribution``,
+- ratings: the filtered list and its five-level distribution (``rating_filter``, ``rating_distribution``,
   ``ratings_by_stars``, ``satisfaction_rates``);
 - improvement actions: the list, the cases offered to link and those linked, the history
   (``improvements_shown``, ``is_overdue``, ``offered_cases``, ``chosen_cases``, ``linked_case_ids``,
@@ -28,7 +28,7 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from butler.feedback.audit_forms import CaseFilterForm, RatingFilterForm
+from butler.feedback.filters import CaseFilter, RatingFilter
 from butler.feedback.models import BAD_STARS, AuditCase, ImprovementAction, Rating, Stars
 from butler.feedback.selectors import cases_visible_to, improvements_visible_to, ratings_visible_to
 from butler.service.access import can_serve
@@ -91,16 +91,10 @@ def deadline(on: date | None, today: date, horizon: tuple[date, date]) -> Due:
 # --- the list of cases ----------------------------------------------------------------------------------
 
 
-def cases_filtered(user, data: dict) -> QuerySet:
-    """The cases the user may see, narrowed by kind, butler concerned and the days they were opened."""
-    queryset = cases_visible_to(user)
-    if data.get("kind") == CaseFilterForm.RATING:
-        queryset = queryset.filter(rating__isnull=False)
-    elif data.get("kind") == CaseFilterForm.SUGGESTION:
-        queryset = queryset.filter(suggestion__isnull=False)
-    if data.get("butler"):
-        queryset = queryset.filter(concerns=data["butler"])
-    return _in_range(queryset, "opened_at", data.get("since"), data.get("until"))
+def case_filter(user, data=None) -> CaseFilter:
+    """The cases the user may see, narrowed as asked (``request.GET``): kind, butler concerned, the days
+    they were opened; its form shows the fields with what was typed and any error."""
+    return CaseFilter(data or None, queryset=cases_visible_to(user))
 
 
 def show_conditions(today: date, at_risk: date) -> dict:
@@ -108,11 +102,11 @@ def show_conditions(today: date, at_risk: date) -> dict:
     closed / all."""
     is_open = ~Q(step=Step.CLOSED)
     return {
-        CaseFilterForm.OPEN: is_open,
-        CaseFilterForm.AT_RISK: is_open & Q(step_due__gte=today, step_due__lte=at_risk),
-        CaseFilterForm.OVERDUE: is_open & Q(step_due__lt=today),
-        CaseFilterForm.CLOSED: Q(step=Step.CLOSED),
-        CaseFilterForm.ALL: Q(),
+        CaseFilter.OPEN: is_open,
+        CaseFilter.AT_RISK: is_open & Q(step_due__gte=today, step_due__lte=at_risk),
+        CaseFilter.OVERDUE: is_open & Q(step_due__lt=today),
+        CaseFilter.CLOSED: Q(step=Step.CLOSED),
+        CaseFilter.ALL: Q(),
     }
 
 
@@ -327,14 +321,9 @@ class Bar:
     width: int  # of the longest bar, in %
 
 
-def ratings_filtered(user, data: dict) -> QuerySet:
-    """The ratings the user may see, narrowed by kind, butler rated and the days they were given."""
-    queryset = ratings_visible_to(user)
-    if data.get("kind"):
-        queryset = queryset.filter(kind=data["kind"])
-    if data.get("butler"):
-        queryset = queryset.filter(butler=data["butler"])
-    return _in_range(queryset, "created_at", data.get("since"), data.get("until"))
+def rating_filter(user, data=None) -> RatingFilter:
+    """The ratings the user may see, narrowed as asked: kind, butler rated, the days they were given."""
+    return RatingFilter(data or None, queryset=ratings_visible_to(user))
 
 
 SET_ASIDE = (AuditCase.Finding.MISTAKEN, AuditCase.Finding.MALICIOUS)
@@ -369,7 +358,7 @@ def satisfaction_rates(bars: list[Bar], total: int) -> tuple[float | None, float
 
 def ratings_by_stars(queryset, stars: str | None) -> QuerySet:
     """The ratings of the stars chosen (all, the bad ones, or one level), ready to list."""
-    if stars == RatingFilterForm.BAD:
+    if stars == RatingFilter.BAD:
         queryset = queryset.filter(overall__in=BAD_STARS)
     elif stars:
         queryset = queryset.filter(overall=int(stars))
