@@ -1,7 +1,6 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import QueryDict
@@ -9,24 +8,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from butler.fields import ids_from
+from butler.oversight.filters import LicenceFilter
 from butler.oversight.forms import DeliveryFilterForm
 from butler.oversight.selectors import (
     butler_workload,
     companies_for_manager,
     company_filter,
+    licence_filter,
     licences_for_manager,
     period_filter,
     periods_for_manager,
 )
 from butler.security import roles
 from butler.service.decorators import role_required
-from butler.service.models import Butler
 from companies.lifecycle import HELD, TO_OBTAIN
-from companies.models import BusinessType, LicenceStatus
+from companies.models import LicenceStatus
 from companies.selectors import Urgency
 from companies.workdays import local_midnight
 from reminders import selectors as reminder_selectors
@@ -113,58 +113,6 @@ def companies(request):
     return render(request, "oversight/companies.html", context)
 
 
-def _month(value: str) -> date:
-    return datetime.strptime(value, "%Y-%m").date()
-
-
-class MonthField(forms.Field):
-    """A calendar month typed or picked as YYYY-MM, as the first day of that month."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "maxlength": 7})
-
-    def to_python(self, value):
-        value = (value or "").strip()
-        if not value:
-            return None
-        try:
-            month = _month(value)
-        except ValueError:
-            raise forms.ValidationError(gettext_lazy("Enter a month as YYYY-MM."), code="invalid") from None
-        if not 2000 <= month.year <= 2099:
-            raise forms.ValidationError(gettext_lazy("Choose a month between 2000 and 2099."), code="range")
-        return month
-
-
-class LicenceFilterForm(forms.Form):
-    """The manager's licence list: which status, which date in which month, which business type or butler."""
-
-    DATES = [
-        ("obtain_by", gettext_lazy("Obtain by")),
-        ("renew_by", gettext_lazy("Apply for renewal by")),
-        ("expires_on", gettext_lazy("Expires on")),
-    ]
-
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    date = forms.ChoiceField(label=gettext_lazy("Which date"), choices=DATES, required=False)
-    month = MonthField(label=gettext_lazy("Due in month"))
-    business_type = forms.ModelChoiceField(
-        label=gettext_lazy("Business type"),
-        queryset=BusinessType.objects.all(),
-        required=False,
-        empty_label=gettext_lazy("All business types"),
-    )
-    butler = forms.ModelChoiceField(
-        label=gettext_lazy("Butler"),
-        queryset=Butler.objects.all(),
-        required=False,
-        empty_label=gettext_lazy("All butlers"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", gettext_lazy("Any status")), *LicenceStatus.choices]
-
-
 # Whether the chosen date still matters for a licence in that status: otherwise its days are not counted.
 _DATE_MATTERS = {
     "obtain_by": TO_OBTAIN,
@@ -186,32 +134,19 @@ def licences(request):
     """Every company's licences due in a month by one of their dates, filtered by status, business type
     and butler; read page by page from an index, never counted."""
     today = timezone.localdate()
-    params = request.GET.copy()
-    if "month" not in params:
-        params["month"] = today.strftime("%Y-%m")
-    form = LicenceFilterForm(params)
-    form.is_valid()
-    data = form.cleaned_data
-    date_field = data.get("date") or "obtain_by"
-    month = data.get("month") or today.replace(day=1)
+    chosen = licence_filter(request.GET, today=today)
+    date_field, month = chosen.date_field, chosen.month_chosen
     after = _after(request, date.fromisoformat)
-    rows = licences_for_manager(
-        date_field=date_field,
-        status=data.get("status") or "",
-        month=month,
-        business_type_id=data["business_type"].pk if data.get("business_type") else None,
-        butler_id=data["butler"].pk if data.get("butler") else None,
-        after=after,
-    )[: PAGE_SIZE + 1]
+    rows = licences_for_manager(chosen=chosen, after=after)[: PAGE_SIZE + 1]
     page = _keyset_page(rows, lambda licence: (getattr(licence, date_field), licence.pk), first=after is None)
     for licence in page:
         licence.due = _urgency(
             getattr(licence, date_field), today, matters=licence.status in _DATE_MATTERS[date_field]
         )
     context = {
-        "form": form,
+        "form": chosen.form,
         "page": page,
-        "date_label": dict(LicenceFilterForm.DATES)[date_field],
+        "date_label": dict(LicenceFilter.DATES)[date_field],
         "month": month,
         "querystring": _without_page(request),
     }

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from butler.oversight.filters import CompanyFilter, PeriodFilter
+from butler.oversight.filters import CompanyFilter, LicenceFilter, PeriodFilter
 from butler.service.models import Butler, ServicePeriod
 from butler.service.search import _newest_first, after_row
 from companies.models import Company, CompanyLicence
@@ -45,41 +45,27 @@ def companies_for_manager(
 LICENCE_DATES = ("obtain_by", "renew_by", "expires_on")
 
 
-def licences_for_manager(
-    *,
-    date_field: str = "obtain_by",
-    status: str = "",
-    month: date,
-    business_type_id: int | None = None,
-    butler_id: int | None = None,
-    after: tuple[date, int] | None = None,
-) -> QuerySet:
-    """Every company's licences whose chosen date (obtain by, renew by or expires on) falls in ``month``,
-    by that date then id. ``butler_id``: companies that butler serves now;
-    ``business_type_id``: companies of that business type. ``after``: the (date, id) of the last licence of
-    the previous page. With or without a status, each page is a range scan of a (status, date, id) or
-    (date, id) index that stops after the page; nothing counts the table."""
+def licence_filter(data=None, *, today: date) -> LicenceFilter:
+    """What the manager asks of the licence list (``request.GET``); without a month, this month's."""
+    if data is not None and "month" not in data:
+        data = data.copy()
+        data["month"] = today.strftime("%Y-%m")
+    return LicenceFilter(data, queryset=CompanyLicence.objects.all(), today=today)
+
+
+def licences_for_manager(*, chosen: LicenceFilter, after: tuple[date, int] | None = None) -> QuerySet:
+    """Every company's licences whose chosen date (obtain by, renew by or expires on) falls in the chosen
+    month, narrowed as ``chosen`` (:func:`licence_filter`) asks, by that date then id. ``after``: the (date,
+    id) of the last licence of the previous page. With or without a status, each page is a range scan of a
+    (status, date, id) or (date, id) index that stops after the page; nothing counts the table."""
+    date_field = chosen.date_field
     if date_field not in LICENCE_DATES:
         raise ValueError(f"Not a licence date: {date_field}")
-    licences = CompanyLicence.objects.all()
-    if status:
-        licences = licences.filter(status=status)
+    licences = chosen.qs
     # The month bounds every read: a filter that matches nothing reads one month of the index, not all.
-    first = month.replace(day=1)
+    first = chosen.month_chosen.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     licences = licences.filter(**{f"{date_field}__gte": first, f"{date_field}__lt": following})
-    if business_type_id:
-        # Checked row by row as the date index is read, which fills a page after a few hundred rows even
-        # for a type 2 % of companies have. (A join or IN starts from every company of a rare type and reads
-        # all their licences; "(subquery) IS NOT NULL" is never turned into a join and is estimated as
-        # nearly always true, so the planner keeps reading the index in order.)
-        of_type = Company.business_types.through.objects.filter(
-            company_id=OuterRef("company_id"), businesstype_id=business_type_id
-        )
-        licences = licences.alias(of_type=Subquery(of_type.values("pk")[:1])).filter(of_type__isnull=False)
-    if butler_id:
-        served = ServicePeriod.objects.active().filter(butler_id=butler_id)
-        licences = licences.filter(company_id__in=served.values("company_id"))
     if after is not None:
         licences = licences.filter(
             after_row(date_field, "id", values=after), **{f"{date_field}__gte": after[0]}
