@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from butler.demo.world import DEMO_PASSWORD
+from butler.demo.data import DEMO_PASSWORD
 from companies.models import Contact
 
 EXAMPLES = 3

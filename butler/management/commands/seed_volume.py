@@ -4,7 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from butler.demo.volume import SCALES, NeedsPostgreSQL, NotEmpty, custom_scale, ensure_empty, seed_volume
+from butler.demo.volume import seed_volume
+from butler.demo.volume_plan import SCALES, custom_scale
+from butler.demo.volume_writer import NeedsPostgreSQL, NotEmpty, ensure_empty
 from butler.demo.world import load_demo
 from butler.oversight.days import dashboard_days_refresh
 

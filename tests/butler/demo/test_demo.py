@@ -11,7 +11,8 @@ from django.contrib.auth import authenticate
 from django.db import models, transaction
 from django.utils import timezone
 
-from butler.demo.world import DEMO_PASSWORD, load_demo, summary
+from butler.demo.data import DEMO_PASSWORD
+from butler.demo.world import load_demo, summary
 from butler.feedback.improvements import licence_type_counts
 from butler.models import BAD_STARS, AuditCase, ImprovementAction, Rating, ServicePeriod, Suggestion
 from companies.credit_code import validate_credit_code

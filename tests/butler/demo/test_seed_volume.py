@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from butler.contactlog.services import contact_record
-from butler.demo.world import DEMO_PASSWORD
+from butler.demo.data import DEMO_PASSWORD
 from butler.firstvisit.services import first_visit_accept
 from butler.models import AuditCase, Butler, CardCounter, ContactRecord, Rating, ReminderRule, ServicePeriod
 from butler.security import roles
