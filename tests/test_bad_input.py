@@ -44,7 +44,7 @@ from simple_history.models import registered_models
 from butler.contactlog.services import contact_record
 from butler.feedback.ratings import suggestion_submit
 from butler.firstvisit.services import first_visit_accept
-from butler.messaging import services as messaging
+from butler.messaging.services import thread_start
 from butler.models import Attachment
 from companies.models import CompanyLicence
 from reminders.models import Notice, Reminder
@@ -127,7 +127,7 @@ def _other_world(world) -> SimpleNamespace:
     """The world seen from company B: its objects under company A's names, so that the access matrix's
     arguments name B's objects. A user of A's side must get 404 (or 403) for them, never a 500."""
     company = world.company_b
-    thread = messaging.thread_start(
+    thread = thread_start(
         actor=world.contact_b,
         company=company,
         subject="道路运输证",

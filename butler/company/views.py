@@ -14,7 +14,7 @@ from butler.company.selectors import period_summary as summary_of
 from butler.company.timeline import KINDS, company_timeline
 from butler.contactlog.forms import ContactRecordForm
 from butler.fields import add_service_error
-from butler.messaging.services import company_threads_card
+from butler.messaging.selectors import company_threads_card
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from butler.messaging import services as messaging
+from butler.messaging.services import MAX_FILES, attachments_check
 
 ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 
@@ -16,7 +16,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Up to ``messaging.MAX_FILES`` files in one field; each is checked by its content."""
+    """Up to ``MAX_FILES`` files in one field; each is checked by its content."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
@@ -28,7 +28,7 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         files = [super(MultipleFileField, self).clean(file, initial) for file in files]
-        return messaging.attachments_check([file for file in files if file])
+        return attachments_check([file for file in files if file])
 
 
 class MessageForm(forms.Form):
@@ -38,7 +38,7 @@ class MessageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = _("PDF, JPG or PNG; at most %(count)d files of %(size)s each.") % {
-            "count": messaging.MAX_FILES,
+            "count": MAX_FILES,
             "size": filesizeformat(settings.BUTLER_ATTACHMENT_MAX_BYTES),
         }
 

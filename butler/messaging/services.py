@@ -1,151 +1,59 @@
-"""Messages between a company and its butler: who may write, threads and replies, attachments, the
-first-response time in working minutes, and how the other side is told.
+"""Writing messages between a company and its butler: starting a thread, answering, marking read,
+attachments checked by content and size, and how the other side is told.
 
 A thread hangs on the company, so it follows the company to a new butler. The company side is the
 company's contacts with a portal account; the window side is the butler in service and the manager. A past
-butler keeps no access to the threads.
+butler keeps no access to the threads (``butler.messaging.selectors``).
 
 Subjects ``message:<id>`` tell the reminder engine about a new message: the notice in the app is created at
 once, e-mail and SMS go through the engine (and are skipped if the thread was read in the app meanwhile).
 """
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.http import Http404
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from butler.messaging.models import Attachment, Message, MessageThread
-from butler.security import roles
-from butler.service.access import can_serve
-from butler.service.models import Butler, ServicePeriod
+from butler.messaging.selectors import (
+    COMPANY,
+    WINDOW,
+    current_butler,
+    side_of,
+    thread_url,
+    working_minutes_between,
+)
 from butler.service.rules import managers
 from butler.service.window import butler_line, mobile_of
 from companies.models import Company, Contact, ReminderChoice
-from companies.workdays import Calendar
 from reminders.models import Channel, Notice
 from reminders.notices import notice_mark_read, notice_send
 from reminders.registry import Message as ReminderMessage
 from reminders.services import reminder_plan
 
-COMPANY = "company"
-WINDOW = "window"
-
-# The window's office hours (Asia/Shanghai) on working days: the first-response time counts only these.
-OFFICE_TIMEZONE = ZoneInfo("Asia/Shanghai")
-OFFICE_HOURS = ((time(8, 30), time(12, 0)), (time(13, 30), time(17, 0)))
-
 MAX_FILES = 3
+
+
 # What a file's first bytes must be: the type is told by the content, never by the name.
 SIGNATURES = {
     "application/pdf": b"%PDF-",
     "image/jpeg": b"\xff\xd8\xff",
     "image/png": b"\x89PNG\r\n\x1a\n",
 }
+
+
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
 NAME_EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",)}
-
-
-# --- working minutes ----------------------------------------------------------------------------------
-
-
-def working_minutes_between(
-    start: datetime, end: datetime, *, is_working_day: Callable[[date], bool] | None = None
-) -> int:
-    """The minutes from ``start`` to ``end`` that fall inside office hours on working days.
-
-    Nights, weekends and public holidays do not count; make-up working days (调休) do. Whole minutes,
-    rounded down; 0 if ``end`` is not after ``start``.
-    """
-    if end <= start:
-        return 0
-    start, end = start.astimezone(OFFICE_TIMEZONE), end.astimezone(OFFICE_TIMEZONE)
-    if is_working_day is None:
-        is_working_day = Calendar.for_dates(start.date(), end.date()).is_working_day
-    seconds = 0.0
-    day = start.date()
-    while day <= end.date():
-        if is_working_day(day):
-            for opens, closes in OFFICE_HOURS:
-                begin = max(start, datetime.combine(day, opens, OFFICE_TIMEZONE))
-                finish = min(end, datetime.combine(day, closes, OFFICE_TIMEZONE))
-                if finish > begin:
-                    seconds += (finish - begin).total_seconds()
-        day += timedelta(days=1)
-    return int(seconds // 60)
-
-
-# --- who may do what ------------------------------------------------------------------------------------
-
-
-def side_of(user, company: Company) -> str | None:
-    """Which side of the company's threads the user is on: its own contacts (``company``), its butler in
-    service or a manager (``window``), or none."""
-    if roles.is_company(user):
-        return COMPANY if Contact.objects.filter(user=user, company=company).exists() else None
-    if roles.is_staff_role(user) and can_serve(user, company):
-        return WINDOW
-    return None
-
-
-def threads_visible_to(user) -> QuerySet:
-    """The threads a user may read: a manager all, a butler those of the companies they serve now, a
-    company contact their own company's."""
-    threads = MessageThread.objects.all()
-    if roles.is_manager(user):
-        return threads
-    if roles.is_butler(user):
-        serving = ServicePeriod.objects.active().filter(
-            company=OuterRef("company"), butler__user=user, butler__active=True
-        )
-        return threads.filter(Exists(serving))
-    if roles.is_company(user):
-        return threads.filter(company__contacts__user=user)
-    return threads.none()
-
-
-def thread_for(user, pk: int) -> MessageThread:
-    """The thread if the user may read it, else 404 — never "exists but forbidden"."""
-    thread = threads_visible_to(user).select_related("company").filter(pk=pk).first()
-    if thread is None:
-        raise Http404
-    return thread
-
-
-def attachment_for(user, pk: int) -> Attachment:
-    """An attachment of a thread the user may read, else 404 (also for anonymous users)."""
-    attachment = (
-        Attachment.objects.filter(message__thread__in=threads_visible_to(user), pk=pk)
-        .select_related("message__thread")
-        .first()
-    )
-    if attachment is None:
-        raise Http404
-    return attachment
 
 
 def _side_or_refuse(actor, company: Company) -> str:
@@ -153,9 +61,6 @@ def _side_or_refuse(actor, company: Company) -> str:
     if side is None:
         raise ValidationError(_("You may not write in this company's messages."))
     return side
-
-
-# --- attachments --------------------------------------------------------------------------------------
 
 
 def content_type_of(file) -> str | None:
@@ -205,9 +110,6 @@ def _file_name(file: UploadedFile, kind: str) -> str:
     if dot and f".{extension.lower()}" in NAME_EXTENSIONS[kind]:
         return stem[:200]
     return f"{stem[:190]}{EXTENSIONS[kind]}"
-
-
-# --- writing ------------------------------------------------------------------------------------------
 
 
 def _add_message(*, actor, thread: MessageThread, side: str, body: str, files, now: datetime) -> Message:
@@ -312,14 +214,6 @@ def thread_read(*, actor: AbstractBaseUser, thread: MessageThread, now: datetime
     notice_mark_read(recipient=actor, notice_ids=list(notices.values_list("pk", flat=True)))
 
 
-# --- telling the other side ---------------------------------------------------------------------------
-
-
-def current_butler(company: Company) -> Butler | None:
-    period = ServicePeriod.objects.active().filter(company=company).select_related("butler__user").first()
-    return period.butler if period else None
-
-
 def _window_people(company: Company) -> list:
     """Who hears of a company's message: its butler in service; without one, the managers."""
     butler = current_butler(company)
@@ -334,12 +228,6 @@ def _company_contacts(company: Company) -> list[Contact]:
         for contact in company.contacts.select_related("user")
         if contact.user_id and contact.user.is_active
     ]
-
-
-def thread_url(user, thread_id: int) -> str:
-    if roles.is_company(user):
-        return reverse("messaging:portal_thread", args=[thread_id])
-    return reverse("messaging:thread", args=[thread_id])
 
 
 def _notify(message: Message, thread: MessageThread) -> None:
@@ -427,91 +315,3 @@ class MessageHandler:
 
     def phone(self, user) -> str:
         return mobile_of(user)
-
-
-# --- reading ------------------------------------------------------------------------------------------
-
-
-def _unread(side: str) -> Q:
-    field = "company_read_at" if side == COMPANY else "window_read_at"
-    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": F("last_message_at")})
-
-
-def threads_of_company(company: Company, *, side: str) -> QuerySet:
-    """A company's threads, newest first, each with ``unread`` (for the reading side) and its
-    ``message_count``."""
-    return (
-        MessageThread.objects.filter(company=company)
-        .select_related("started_by")
-        .annotate(
-            unread=Case(
-                When(_unread(side), then=Value(True)), default=Value(False), output_field=BooleanField()
-            ),
-            message_count=Count("messages"),
-        )
-        .order_by("-last_message_at", "-pk")
-    )
-
-
-def unread_count(company: Company, *, side: str) -> int:
-    return MessageThread.objects.filter(company=company).filter(_unread(side)).count()
-
-
-def threads_awaiting_window(user) -> QuerySet:
-    """The threads a butler (or the manager) still has to answer: the company wrote last."""
-    return (
-        threads_visible_to(user)
-        .filter(awaiting_window=True)
-        .select_related("company")
-        .order_by("last_message_at", "pk")
-    )
-
-
-@dataclass
-class ThreadPage:
-    thread: MessageThread
-    messages: list
-    side: str
-    butler: Butler | None
-
-
-def thread_page(thread: MessageThread, *, side: str) -> ThreadPage:
-    """A thread with its messages, their authors and attachments, in a fixed number of queries."""
-    messages = list(
-        thread.messages.select_related("author__contact", "author__butler").prefetch_related("attachments")
-    )
-    for message in messages:
-        message.author_name = _author_name(message)
-        message.mine = message.from_company == (side == COMPANY)
-    return ThreadPage(thread=thread, messages=messages, side=side, butler=current_butler(thread.company))
-
-
-def _author_name(message: Message) -> str:
-    """A contact's name, a butler's name, else the window (a manager answers for the window)."""
-    author = message.author
-    try:
-        return author.contact.name if message.from_company else author.butler.display_name
-    except ObjectDoesNotExist:
-        return author.get_full_name() or (author.username if message.from_company else _("The window"))
-
-
-@dataclass
-class ThreadsCard:
-    threads: list
-    unread: int
-
-
-def company_threads_card(company: Company, *, limit: int = 10) -> ThreadsCard:
-    """The company page's messages, for the window side only (its butler in service, a manager: those who
-    ``can_serve``) — a past butler reads none of the company's messages. One query, however many threads:
-    the count of all unread threads comes with the newest ``limit`` of them."""
-    unread = (
-        MessageThread.objects.filter(company=company)
-        .filter(_unread(WINDOW))
-        .order_by()
-        .values("company")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    threads = list(threads_of_company(company, side=WINDOW).annotate(unread_threads=Subquery(unread))[:limit])
-    return ThreadsCard(threads=threads, unread=(threads[0].unread_threads or 0) if threads else 0)

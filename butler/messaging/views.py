@@ -11,8 +11,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from butler.fields import add_service_error
-from butler.messaging import services as messaging
 from butler.messaging.forms import MessageForm, ThreadStartForm
+from butler.messaging.selectors import (
+    COMPANY,
+    WINDOW,
+    attachment_for,
+    current_butler,
+    side_of,
+    thread_for,
+    thread_page,
+    threads_of_company,
+)
+from butler.messaging.services import message_send, thread_read, thread_start
 from butler.security import limits, roles
 from butler.service import access
 from butler.service.decorators import role_required
@@ -31,7 +41,7 @@ def _contact(request):
 
 def _butler_context(company) -> dict:
     """The butler in service with one-tap call links, for the portal's pages."""
-    butler = messaging.current_butler(company)
+    butler = current_butler(company)
     if butler is None:
         return {"butler": None}
     return {
@@ -55,7 +65,7 @@ def portal_list(request):
     context = {
         "contact": contact,
         "company": contact.company,
-        "threads": messaging.threads_of_company(contact.company, side=messaging.COMPANY),
+        "threads": threads_of_company(contact.company, side=COMPANY),
         **_butler_context(contact.company),
     }
     return render(request, "portal/messages.html", context)
@@ -73,7 +83,7 @@ def portal_new(request):
             form.add_error(None, refusal.message)
         else:
             try:
-                thread = messaging.thread_start(
+                thread = thread_start(
                     actor=request.user,
                     company=contact.company,
                     subject=form.cleaned_data["subject"],
@@ -92,12 +102,12 @@ def portal_new(request):
 @require_http_methods(["GET", "POST"])
 def portal_thread(request, pk: int):
     _contact(request)
-    thread = messaging.thread_for(request.user, pk)
+    thread = thread_for(request.user, pk)
     form, response, refusal = _reply(request, thread, "messaging:portal_thread", limited=True)
     if response is not None:
         return response
     context = {
-        "page": messaging.thread_page(thread, side=messaging.COMPANY),
+        "page": thread_page(thread, side=COMPANY),
         "form": form,
         **_butler_context(thread.company),
     }
@@ -112,12 +122,12 @@ def portal_thread(request, pk: int):
 def new(request, pk: int):
     """The butler or the manager writes to the company first."""
     company = access.obtain(request.user, access.VIEW, Company.objects.all(), pk)
-    if messaging.side_of(request.user, company) != messaging.WINDOW:
+    if side_of(request.user, company) != WINDOW:
         raise PermissionDenied
     form = ThreadStartForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            thread = messaging.thread_start(
+            thread = thread_start(
                 actor=request.user,
                 company=company,
                 subject=form.cleaned_data["subject"],
@@ -134,12 +144,12 @@ def new(request, pk: int):
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def thread(request, pk: int):
-    thread = messaging.thread_for(request.user, pk)
+    thread = thread_for(request.user, pk)
     form, response, _refusal = _reply(request, thread, "messaging:thread")
     if response is not None:
         return response
     context = {
-        "page": messaging.thread_page(thread, side=messaging.WINDOW),
+        "page": thread_page(thread, side=WINDOW),
         "company": thread.company,
         "form": form,
     }
@@ -152,7 +162,7 @@ def _reply(request, thread, url_name: str, *, limited: bool = False):
     Returns the form, the redirect once sent, and the refusal when ``limited`` and over the abuse limit.
     """
     if request.method != "POST":
-        messaging.thread_read(actor=request.user, thread=thread)
+        thread_read(actor=request.user, thread=thread)
         return MessageForm(), None, None
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
@@ -161,7 +171,7 @@ def _reply(request, thread, url_name: str, *, limited: bool = False):
             form.add_error(None, refusal.message)
             return form, None, refusal
         try:
-            messaging.message_send(
+            message_send(
                 actor=request.user, thread=thread, body=form.cleaned_data["body"], files=_files(request)
             )
         except ValidationError as error:
@@ -183,7 +193,7 @@ def attachment(request, pk: int):
     A PDF, JPG or PNG, never a page: it goes without the Content Security Policy, which would stop Chrome's
     own PDF viewer (its object-src and its inline styles); framing stays refused by X-Frame-Options.
     """
-    found = messaging.attachment_for(request.user, pk)
+    found = attachment_for(request.user, pk)
     try:
         handle = found.file.open("rb")
     except FileNotFoundError as error:

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from butler.feedback.models import BAD_STARS, AuditCase, Rating, Suggestion
 from butler.messaging.models import MessageThread
-from butler.messaging.services import OFFICE_HOURS
+from butler.messaging.selectors import OFFICE_HOURS
 from butler.service.models import ServicePeriod
 from companies.models import Company, CompanyLicence, LicenceStatus, Trip
 from companies.workdays import add_working_days, local_midnight

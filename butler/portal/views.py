@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from butler.feedback.ratings import rateable_for
 from butler.fields import add_service_error
-from butler.messaging.services import COMPANY, unread_count
+from butler.messaging.selectors import COMPANY, unread_count
 from butler.portal.forms import InvitationAcceptForm, ReminderChoiceForm
 from butler.portal.selectors import portal_home
 from butler.portal.services import reminder_choice_set

@@ -21,7 +21,7 @@ from butler.contactlog.services import contact_record
 from butler.feedback.improvements import improvement_create
 from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.health import checks as health
-from butler.messaging import services as messaging
+from butler.messaging.services import thread_start
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
 from butler.service.invitations import invitation_issue
 from companies.models import CompanyLicence
@@ -287,7 +287,7 @@ def build_matrix_world(world):
     world.return_visit = contact_record(
         actor=world.butler_a.user, company=company, channel="phone", summary="回访测试", return_visit_in=3
     )
-    world.thread_a = messaging.thread_start(
+    world.thread_a = thread_start(
         actor=world.contact_a,
         company=company,
         subject="营业执照照片",

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from butler.messaging.services import message_send, thread_start
 from butler.models import ServicePeriod
 from butler.service.services import service_period_transfer
 from companies.models import BusinessType, CompanyLicence, LicenceType
@@ -136,7 +137,6 @@ def _fill_company_page(world, first: int, stop: int):
     from butler.contactlog.services import contact_record
     from butler.feedback.cases import case_open
     from butler.feedback.ratings import suggestion_submit
-    from butler.messaging import services as messaging
     from butler.models import Rating
     from companies.models import Trip, Vehicle
     from companies.services import licence_plan_sync
@@ -164,10 +164,8 @@ def _fill_company_page(world, first: int, stop: int):
         )
         licence = CompanyLicence.objects.get(company=company, vehicle__plate=f"浙B{n:05d}")
         Trip.objects.create(licence=licence, date=date(2026, 10, 20), purpose=f"递交材料{n}")
-        thread = messaging.thread_start(
-            actor=world.contact_a, company=company, subject=f"问题{n}", body=f"请问{n}"
-        )
-        messaging.message_send(actor=butler.user, thread=thread, body=f"答复{n}")
+        thread = thread_start(actor=world.contact_a, company=company, subject=f"问题{n}", body=f"请问{n}")
+        message_send(actor=butler.user, thread=thread, body=f"答复{n}")
         rating = Rating.objects.create(
             kind="matter",
             company=company,

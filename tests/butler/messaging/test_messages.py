@@ -14,7 +14,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from butler.messaging import services as messaging
+from butler.messaging.selectors import (
+    COMPANY,
+    WINDOW,
+    threads_awaiting_window,
+    threads_of_company,
+    threads_visible_to,
+    unread_count,
+    working_minutes_between,
+)
+from butler.messaging.services import _file_name, message_send, thread_read, thread_start
 from butler.models import Attachment, Message, MessageThread
 from butler.service.services import service_period_end_early, service_period_transfer
 from companies.models import ReminderChoice
@@ -56,7 +65,7 @@ def pdf(name: str = "licence.pdf") -> SimpleUploadedFile:
 
 
 def start(world, *, files=(), subject="营业执照照片", body="请看一下这张照片可以吗？", now=None):
-    return messaging.thread_start(
+    return thread_start(
         actor=world.contact_a, company=world.company_a, subject=subject, body=body, files=files, now=now
     )
 
@@ -78,11 +87,11 @@ def start(world, *, files=(), subject="营业执照照片", body="请看一下�
     ],
 )
 def test_working_minutes_count_office_hours_on_working_days_only(db, start_at, end_at, minutes):
-    assert messaging.working_minutes_between(start_at, end_at) == minutes
+    assert working_minutes_between(start_at, end_at) == minutes
 
 
 def test_working_minutes_take_any_calendar():
-    every_day = messaging.working_minutes_between(
+    every_day = working_minutes_between(
         at(2026, 11, 7, 8, 30), at(2026, 11, 8, 17, 0), is_working_day=lambda day: True
     )
     assert every_day == 2 * 420
@@ -90,21 +99,19 @@ def test_working_minutes_take_any_calendar():
 
 def test_the_first_answer_records_working_minutes_and_later_answers_keep_them(world):
     thread = start(world, now=at(2026, 11, 6, 16, 30))
-    messaging.message_send(actor=world.butler_a.user, thread=thread, body="可以。", now=at(2026, 11, 9, 9, 0))
-    messaging.message_send(actor=world.contact_a, thread=thread, body="谢谢", now=at(2026, 11, 9, 10, 0))
-    messaging.message_send(
-        actor=world.butler_a.user, thread=thread, body="不客气", now=at(2026, 11, 12, 10, 0)
-    )
+    message_send(actor=world.butler_a.user, thread=thread, body="可以。", now=at(2026, 11, 9, 9, 0))
+    message_send(actor=world.contact_a, thread=thread, body="谢谢", now=at(2026, 11, 9, 10, 0))
+    message_send(actor=world.butler_a.user, thread=thread, body="不客气", now=at(2026, 11, 12, 10, 0))
     thread.refresh_from_db()
     assert thread.first_response_minutes == 60
 
 
 def test_a_thread_the_window_started_has_no_response_time(world):
-    thread = messaging.thread_start(
+    thread = thread_start(
         actor=world.butler_a.user, company=world.company_a, subject="材料", body="请补交材料", files=[]
     )
-    messaging.message_send(actor=world.contact_a, thread=thread, body="好的")
-    messaging.message_send(actor=world.butler_a.user, thread=thread, body="收到")
+    message_send(actor=world.contact_a, thread=thread, body="好的")
+    message_send(actor=world.butler_a.user, thread=thread, body="收到")
     thread.refresh_from_db()
     assert thread.first_response_minutes is None
 
@@ -114,14 +121,14 @@ def test_a_thread_the_window_started_has_no_response_time(world):
 
 def test_only_the_companys_contacts_and_its_window_may_write(world):
     with pytest.raises(ValidationError):
-        messaging.thread_start(actor=world.contact_b, company=world.company_a, subject="x", body="y")
+        thread_start(actor=world.contact_b, company=world.company_a, subject="x", body="y")
     with pytest.raises(ValidationError):
-        messaging.thread_start(actor=world.butler_b.user, company=world.company_a, subject="x", body="y")
+        thread_start(actor=world.butler_b.user, company=world.company_a, subject="x", body="y")
     thread = start(world)
     for outsider in (world.contact_b, world.butler_b.user, world.outsider):
         with pytest.raises(ValidationError):
-            messaging.message_send(actor=outsider, thread=thread, body="y")
-    messaging.message_send(actor=world.manager, thread=thread, body="窗口负责人答复")
+            message_send(actor=outsider, thread=thread, body="y")
+    message_send(actor=world.manager, thread=thread, body="窗口负责人答复")
     assert thread.messages.count() == 2
 
 
@@ -158,7 +165,7 @@ def test_an_answer_tells_the_company_in_the_app_and_as_each_contact_chose(world,
     world.contact_a.contact.reminder_channel = choice
     world.contact_a.contact.save()
     thread = start(world)
-    answer = messaging.message_send(actor=world.butler_a.user, thread=thread, body="可以")
+    answer = message_send(actor=world.butler_a.user, thread=thread, body="可以")
     notice = Notice.objects.get(key=f"message-{answer.pk}")
     assert notice.recipient == world.contact_a
     assert notice.url == reverse("messaging:portal_thread", args=[thread.pk])
@@ -170,7 +177,7 @@ def test_an_answer_tells_the_company_in_the_app_and_as_each_contact_chose(world,
 def test_the_email_goes_out_at_the_next_sweep_unless_read_in_the_app_first(world):
     read = start(world, subject="已读")
     unread = start(world, subject="未读")
-    messaging.thread_read(actor=world.butler_a.user, thread=read)
+    thread_read(actor=world.butler_a.user, thread=read)
     now = NOW + timedelta(minutes=1)  # the next sweep after the messages were written
     reminders_send_due(now=now)
     skipped = Reminder.objects.get(subject=f"message:{read.messages.get().pk}")
@@ -193,33 +200,33 @@ def test_without_a_butler_in_service_the_managers_are_told(world):
 
 def test_unread_counts_follow_each_side(world):
     first, second = start(world, subject="一"), start(world, subject="二")
-    assert messaging.unread_count(world.company_a, side=messaging.WINDOW) == 2
-    assert messaging.unread_count(world.company_a, side=messaging.COMPANY) == 0
-    assert list(messaging.threads_awaiting_window(world.butler_a.user)) == [first, second]
-    assert list(messaging.threads_awaiting_window(world.butler_b.user)) == []
+    assert unread_count(world.company_a, side=WINDOW) == 2
+    assert unread_count(world.company_a, side=COMPANY) == 0
+    assert list(threads_awaiting_window(world.butler_a.user)) == [first, second]
+    assert list(threads_awaiting_window(world.butler_b.user)) == []
 
-    messaging.thread_read(actor=world.butler_a.user, thread=first)
-    assert messaging.unread_count(world.company_a, side=messaging.WINDOW) == 1
+    thread_read(actor=world.butler_a.user, thread=first)
+    assert unread_count(world.company_a, side=WINDOW) == 1
 
-    messaging.message_send(actor=world.butler_a.user, thread=second, body="答复")
-    assert messaging.unread_count(world.company_a, side=messaging.WINDOW) == 0
-    assert messaging.unread_count(world.company_a, side=messaging.COMPANY) == 1
-    assert list(messaging.threads_awaiting_window(world.butler_a.user)) == [first]
-    unread = {t.subject: t.unread for t in messaging.threads_of_company(world.company_a, side="company")}
+    message_send(actor=world.butler_a.user, thread=second, body="答复")
+    assert unread_count(world.company_a, side=WINDOW) == 0
+    assert unread_count(world.company_a, side=COMPANY) == 1
+    assert list(threads_awaiting_window(world.butler_a.user)) == [first]
+    unread = {t.subject: t.unread for t in threads_of_company(world.company_a, side="company")}
     assert unread == {"一": False, "二": True}
 
 
 def test_opening_a_thread_marks_it_read_for_that_side_only(client, world):
     thread = start(world)
-    messaging.message_send(actor=world.butler_a.user, thread=thread, body="答复")
+    message_send(actor=world.butler_a.user, thread=thread, body="答复")
     client.force_login(world.contact_a)
     assert client.get(reverse("messaging:portal_thread", args=[thread.pk])).status_code == 200
-    assert messaging.unread_count(world.company_a, side=messaging.COMPANY) == 0
-    messaging.message_send(actor=world.contact_a, thread=thread, body="还有一个问题")
-    assert messaging.unread_count(world.company_a, side=messaging.WINDOW) == 1
+    assert unread_count(world.company_a, side=COMPANY) == 0
+    message_send(actor=world.contact_a, thread=thread, body="还有一个问题")
+    assert unread_count(world.company_a, side=WINDOW) == 1
     client.force_login(world.manager)
     assert client.get(reverse("messaging:thread", args=[thread.pk])).status_code == 200
-    assert messaging.unread_count(world.company_a, side=messaging.WINDOW) == 0
+    assert unread_count(world.company_a, side=WINDOW) == 0
     assert not Notice.objects.filter(recipient=world.contact_a, read_at__isnull=True).exists()
     assert Notice.objects.filter(recipient=world.butler_a.user, read_at__isnull=True).count() == 2
     client.force_login(world.butler_a.user)
@@ -335,7 +342,7 @@ def test_at_most_three_files_go_with_one_message(client, world):
     ],
 )
 def test_a_file_keeps_its_name_with_the_extension_of_what_it_is(name, kind, stored):
-    assert messaging._file_name(SimpleUploadedFile(name, b""), kind) == stored
+    assert _file_name(SimpleUploadedFile(name, b""), kind) == stored
 
 
 # --- the file URL --------------------------------------------------------------------------------------
@@ -391,7 +398,7 @@ def test_threads_follow_the_company_to_its_new_butler(client, world):
     assert client.post(url, {"body": "旧管家"}).status_code == 404
     assert list(thread.messages.values_list("body", flat=True)) == ["请看一下这张照片可以吗？", "我是新管家"]
 
-    more = messaging.message_send(actor=world.contact_a, thread=thread, body="谢谢")
+    more = message_send(actor=world.contact_a, thread=thread, body="谢谢")
     assert Notice.objects.get(key=f"message-{more.pk}").recipient == world.butler_b.user
 
 
@@ -399,7 +406,7 @@ def test_a_deactivated_butler_no_longer_reads_the_threads(world):
     thread = start(world)
     world.butler_a.active = False
     world.butler_a.save()
-    assert not messaging.threads_visible_to(world.butler_a.user).filter(pk=thread.pk).exists()
+    assert not threads_visible_to(world.butler_a.user).filter(pk=thread.pk).exists()
 
 
 # --- query counts -------------------------------------------------------------------------------------
@@ -413,8 +420,8 @@ def busy(world):
     threads = []
     for n in range(12):
         thread = start(world, subject=f"问题{n}", files=[png()] if n % 3 == 0 else [])
-        messaging.message_send(actor=world.butler_a.user, thread=thread, body=f"答复{n}", files=[pdf()])
-        messaging.message_send(actor=other, thread=thread, body=f"追问{n}")
+        message_send(actor=world.butler_a.user, thread=thread, body=f"答复{n}", files=[pdf()])
+        message_send(actor=other, thread=thread, body=f"追问{n}")
         threads.append(thread)
     return threads
 
@@ -424,8 +431,8 @@ def _conversations(world, other, first: int, stop: int):
     with a file and a second contact's question."""
     for n in range(first, stop):
         thread = start(world, subject=f"问题{n}", files=[png()] if n % 3 == 0 else [])
-        messaging.message_send(actor=world.butler_a.user, thread=thread, body=f"答复{n}", files=[pdf()])
-        messaging.message_send(actor=other, thread=thread, body=f"追问{n}")
+        message_send(actor=world.butler_a.user, thread=thread, body=f"答复{n}", files=[pdf()])
+        message_send(actor=other, thread=thread, body=f"追问{n}")
 
 
 def _second_contact(world):
@@ -498,8 +505,8 @@ def test_a_thread_page_does_not_grow_with_its_messages(client, world, side):
 
     def fill(first, stop):
         for n in range(first, stop):
-            messaging.message_send(actor=world.butler_a.user, thread=thread, body=f"补充{n}", files=[png()])
-            messaging.message_send(actor=other, thread=thread, body=f"追问{n}", files=[pdf()])
+            message_send(actor=world.butler_a.user, thread=thread, body=f"补充{n}", files=[png()])
+            message_send(actor=other, thread=thread, body=f"追问{n}", files=[pdf()])
 
     def check(response, size):
         messages = response.context["page"].messages
@@ -522,9 +529,9 @@ def test_the_messages_selectors_are_bounded(world):
     for first, stop in ((0, 3), (3, 30)):
         _conversations(world, other, first, stop)
         with CaptureQueriesContext(connection) as of_company:
-            assert len(list(messaging.threads_of_company(world.company_a, side=messaging.WINDOW))) == stop
+            assert len(list(threads_of_company(world.company_a, side=WINDOW))) == stop
         with CaptureQueriesContext(connection) as awaiting:
-            assert len(list(messaging.threads_awaiting_window(world.butler_a.user))) == stop
+            assert len(list(threads_awaiting_window(world.butler_a.user))) == stop
         counts.append((len(of_company), len(awaiting)))
     assert counts == [(1, 1), (1, 1)]  # measured on SQLite and PostgreSQL
     assert Message.objects.count() == 90

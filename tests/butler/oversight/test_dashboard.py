@@ -21,7 +21,7 @@ from butler.feedback.cases import case_classify, case_close, case_rectify, case_
 from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.firstvisit.services import first_visit_register
 from butler.licences.services import licence_step, trip_add
-from butler.messaging import services as messaging
+from butler.messaging.services import message_send, thread_start
 from butler.models import AuditCase, DashboardDay, MessageThread, Rating, ServicePeriod, Suggestion
 from butler.oversight.dashboard import dashboard_figures, workload_first
 from butler.oversight.dashboard_drills import drill_rows
@@ -122,14 +122,12 @@ def scene(world):
         # Company B before its transfer: a bad rating of butler B, an answered thread, October's too.
         r3 = rating_submit(actor=w.contact_b, kind="butler", overall=1, now=at(11, 8))
         rating_submit(actor=contact_b2, kind="butler", overall=5, now=at(10, 25))
-        t2 = messaging.thread_start(
-            actor=w.contact_b, company=w.company_b, subject="问", body="?", now=at(11, 4, 9)
-        )
-        messaging.message_send(actor=b_staff, thread=t2, body="答", now=at(11, 5, 9))
-        t7 = messaging.thread_start(
+        t2 = thread_start(actor=w.contact_b, company=w.company_b, subject="问", body="?", now=at(11, 4, 9))
+        message_send(actor=b_staff, thread=t2, body="答", now=at(11, 5, 9))
+        t7 = thread_start(
             actor=w.contact_b, company=w.company_b, subject="十月", body="?", now=at(10, 28, 10)
         )
-        messaging.message_send(actor=b_staff, thread=t7, body="答", now=at(10, 28, 11))
+        message_send(actor=b_staff, thread=t7, body="答", now=at(10, 28, 11))
         service_period_transfer(
             actor=manager, period=w.period_b, to_butler=w.butler_a, reason="调岗", today=date(2026, 11, 10)
         )
@@ -182,17 +180,13 @@ def scene(world):
         case_classify(actor=manager, case=case["s3"], finding="explained", reason="法定要求")
 
         # Threads of A and C.
-        t1 = messaging.thread_start(
-            actor=w.contact_a, company=w.company_a, subject="问", body="?", now=at(11, 3, 9)
-        )
-        messaging.message_send(actor=a_staff, thread=t1, body="答", now=at(11, 3, 10))
-        t3 = messaging.thread_start(
-            actor=contact_c, company=company_c, subject="问", body="?", now=at(11, 9, 9)
-        )
-        messaging.message_send(actor=b_staff, thread=t3, body="答", now=at(11, 11, 9))
-        messaging.thread_start(actor=w.contact_a, company=w.company_a, subject="等", body="?", now=at(11, 18))
-        messaging.thread_start(actor=contact_c, company=company_c, subject="等", body="?", now=at(11, 19))
-        messaging.thread_start(actor=a_staff, company=w.company_a, subject="通知", body="!", now=at(11, 6))
+        t1 = thread_start(actor=w.contact_a, company=w.company_a, subject="问", body="?", now=at(11, 3, 9))
+        message_send(actor=a_staff, thread=t1, body="答", now=at(11, 3, 10))
+        t3 = thread_start(actor=contact_c, company=company_c, subject="问", body="?", now=at(11, 9, 9))
+        message_send(actor=b_staff, thread=t3, body="答", now=at(11, 11, 9))
+        thread_start(actor=w.contact_a, company=w.company_a, subject="等", body="?", now=at(11, 18))
+        thread_start(actor=contact_c, company=company_c, subject="等", body="?", now=at(11, 19))
+        thread_start(actor=a_staff, company=w.company_a, subject="通知", body="!", now=at(11, 6))
 
         # Reminders, as the delivery engine leaves them.
         S = Reminder.Status

@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from butler.messaging.services import thread_start
+
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
 
@@ -59,10 +61,9 @@ def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(client, world):
 
 @pytest.mark.django_db
 def test_a_pdf_attachment_goes_without_the_policy_so_that_the_browser_can_show_it(client, world):
-    from butler.messaging import services as messaging
     from tests.butler.messaging.test_messages import pdf
 
-    thread = messaging.thread_start(
+    thread = thread_start(
         actor=world.contact_a, company=world.company_a, subject="营业执照", body="请查收", files=[pdf()]
     )
     client.force_login(world.contact_a)
