@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from butler.company.services import company_subjects_import
 from butler.fields import add_service_error
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
-from butler.service.planning import company_change
 from companies import imports
 from companies.models import Company, PersonRole, VehicleType
 
@@ -35,11 +35,8 @@ def import_subjects(request, pk: int, kind: str):
     errors: list[imports.RowError] = []
     if request.method == "POST" and form.is_valid():
         try:
-            result = company_change(
-                company=company,
-                change=lambda: imports.subjects_import(
-                    actor=request.user, company=company, kind=kind, uploaded=form.cleaned_data["file"]
-                ),
+            result = company_subjects_import(
+                actor=request.user, company=company, kind=kind, uploaded=form.cleaned_data["file"]
             )
         except ValidationError as error:
             add_service_error(form, error)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from butler.company.forms import CompanyProfileForm, ContactEditForm, ContactForm, EndEarlyForm, TransferForm
 from butler.company.selectors import company_for_page, company_page
 from butler.company.selectors import period_summary as summary_of
+from butler.company.services import company_contact_add, company_contact_update, company_profile_update
 from butler.company.timeline import KINDS, company_timeline
 from butler.contactlog.forms import ContactRecordForm
 from butler.fields import add_service_error
@@ -20,10 +21,8 @@ from butler.service import access
 from butler.service.decorators import role_required
 from butler.service.forms import HandoverForm
 from butler.service.models import ServicePeriod
-from butler.service.planning import company_change
 from butler.service.selectors import butler_for_user
 from butler.service.services import handover_note_save, service_period_end_early, service_period_transfer
-from companies import services as company_services
 from companies.models import Company, Contact
 
 PERIODS = ServicePeriod.objects.select_related("company", "butler")
@@ -56,12 +55,7 @@ def edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         company.refresh_from_db()
         try:
-            company_change(
-                company=company,
-                change=lambda: company_services.company_update(
-                    actor=request.user, company=company, **form.profile()
-                ),
-            )
+            company_profile_update(actor=request.user, company=company, **form.profile())
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -77,12 +71,7 @@ def contact_add(request, pk: int):
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            company_change(
-                company=company,
-                change=lambda: company_services.contact_add(
-                    actor=request.user, company=company, **form.cleaned_data
-                ),
-            )
+            company_contact_add(actor=request.user, company=company, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -100,12 +89,7 @@ def contact_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         contact.refresh_from_db()
         try:
-            company_change(
-                company=company,
-                change=lambda: company_services.contact_update(
-                    actor=request.user, contact=contact, **form.contact_fields()
-                ),
-            )
+            company_contact_update(actor=request.user, contact=contact, **form.contact_fields())
         except ValidationError as error:
             add_service_error(form, error)
         else:

@@ -14,6 +14,8 @@ from butler.contactlog.reminding import period_reminders_plan
 from butler.feedback.reminding import licence_invitations_plan
 from butler.licences.reminding import licence_reminders_plan
 from butler.service.models import ServicePeriod
+from butler.service.planning import company_reminders_plan
+from companies import services as registry
 from companies.models import LicenceStatus
 from companies.services import licence_transition, trip_record
 from reminders.notices import notice_send
@@ -63,4 +65,25 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
                 url=reverse("portal:licences"),
                 key=_missing_key(licence, materials),
             )
+    return licence
+
+
+SUBJECTS = {"vehicle": registry.vehicle_add, "person": registry.person_add, "vessel": registry.vessel_add}
+
+
+def company_subject_add(*, actor: AbstractBaseUser, company, kind: str, **fields):
+    """A vehicle, person or vessel: the licence plan and the reminders follow in the same transaction."""
+    with transaction.atomic():
+        subject = SUBJECTS[kind](actor=actor, company=company, **fields)
+        company_reminders_plan(company=company)
+    return subject
+
+
+def trip_permit_add(*, actor: AbstractBaseUser, company, licence_type, note: str = ""):
+    """A trip permit to apply for (an oversize load, say), planned and reminded like any licence."""
+    with transaction.atomic():
+        licence = registry.licence_add_trip_permit(
+            actor=actor, company=company, licence_type=licence_type, note=note
+        )
+        company_reminders_plan(company=company)
     return licence

@@ -17,13 +17,11 @@ from butler.licences.forms import (
     VehicleForm,
     VesselForm,
 )
-from butler.licences.services import licence_step, trip_add
+from butler.licences.services import company_subject_add, licence_step, trip_add, trip_permit_add
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
-from butler.service.planning import company_change
 from companies import selectors as licence_selectors
-from companies import services as company_services
 from companies.lifecycle import targets as next_statuses
 from companies.models import Company, CompanyLicence
 
@@ -131,11 +129,6 @@ def notice(request, pk: int):
 
 
 SUBJECT_FORMS = {"vehicle": VehicleForm, "person": PersonForm, "vessel": VesselForm}
-SUBJECT_SERVICES = {
-    "vehicle": company_services.vehicle_add,
-    "person": company_services.person_add,
-    "vessel": company_services.vessel_add,
-}
 
 
 @role_required(*STAFF)
@@ -147,12 +140,7 @@ def subject_add(request, pk: int, kind: str):
     form = SUBJECT_FORMS[kind](request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            company_change(
-                company=company,
-                change=lambda: SUBJECT_SERVICES[kind](
-                    actor=request.user, company=company, **form.cleaned_data
-                ),
-            )
+            company_subject_add(actor=request.user, company=company, kind=kind, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -168,14 +156,11 @@ def trip_permit(request, pk: int):
     form = TripPermitForm(request.POST)
     if form.is_valid():
         try:
-            licence = company_change(
+            licence = trip_permit_add(
+                actor=request.user,
                 company=company,
-                change=lambda: company_services.licence_add_trip_permit(
-                    actor=request.user,
-                    company=company,
-                    licence_type=form.cleaned_data["licence_type"],
-                    note=form.cleaned_data["note"],
-                ),
+                licence_type=form.cleaned_data["licence_type"],
+                note=form.cleaned_data["note"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

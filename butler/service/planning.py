@@ -6,17 +6,13 @@ shell, a changed rule) is never missed. Each room registers what it plans for a 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from django.db import transaction
 from django.db.models import Prefetch
 
 from butler.service.models import ServicePeriod
 from butler.service.rules import Audience, Rules, managers, portal_contacts
 from companies.models import Company, CompanyLicence, Contact
 from reminders.services import Planned
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,12 +116,3 @@ def reminders_reconcile_slice(*, after_id: int, seconds: float, chunk_size: int 
         chunk_size=chunk_size,
         deadline=time.monotonic() + seconds,
     )
-
-
-def company_change(*, company, change: Callable[[], T]) -> T:
-    """Make a change to a company's registry, subjects or licences (a companies service) and plan its
-    reminders again in the same transaction: new licences, dates and contacts are reminded at once."""
-    with transaction.atomic():
-        result = change()
-        company_reminders_plan(company=company)
-    return result
