@@ -640,7 +640,6 @@ def test_the_dashboard_costs_the_same_queries_for_ten_or_ten_thousand_companies(
         assert len(response.context["workload"]) == min(20, 2 + min(stop, 30))
         assert all(row.count for row in board.suggestions)
     small, large = counts
-    print(f"dashboard: {small} queries (page, filtered) with 10, {large} with 10,000 ({connection.vendor})")
     assert small == large
     assert max(large) <= DASHBOARD_QUERIES
 

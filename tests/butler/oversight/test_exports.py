@@ -443,7 +443,6 @@ def test_exports_take_as_many_queries_for_60_rows_as_for_6(client, world, fmt):
         fill(first, stop)
         counts.append({table: _queries(client, table, fmt) for table in TABLES})
     small, large = counts
-    print(f"exports ({fmt}, {connection.vendor}): {small} (queries, rows) with 6 companies, {large} with 60")
     for table in TABLES:
         rows_a_company = 2 if table in ("licences", "contacts", "cases") else 1
         assert large[table][1] >= small[table][1] + 54 * rows_a_company, table

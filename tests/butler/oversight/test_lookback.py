@@ -270,7 +270,6 @@ def test_the_report_takes_a_fixed_number_of_queries(october):
         with CaptureQueriesContext(connection) as queries:
             reports.append(lookback(**OCTOBER, today=TODAY))
         counts.append(len(queries))
-    print(f"lookback: {counts[0]} queries with 3 rows a part, {counts[1]} with 30 ({connection.vendor})")
     for size, report in zip((3, 30), reports, strict=True):
         promised = Counter(item.kind for item in report.promised.items)
         done = Counter(item.kind for item in report.done.items)
