@@ -127,6 +127,16 @@ class Worker:
         os.killpg(self.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
+    def shut_down(self) -> None:
+        """A warm shutdown, as ``systemctl stop`` asks for it: the main process lets its pool finish the tasks
+        it is running and puts back those it had not started."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.stop()
+
     def stop(self) -> None:
         if self.process.poll() is not None:
             return

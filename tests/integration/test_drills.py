@@ -15,21 +15,22 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from butler.firstvisit.services import first_visit_accept
 from reminders.models import Channel, OutboxMessage, Reminder
-from tests.clock import shared_clock_environment
+from tests.clock import clock_environment_at, shared_clock_environment
 from tests.conftest import PASSWORD, make_butler, register
 from tests.integration.conftest import Worker, wait_for
 from tests.integration.private_servers import HOST, Gunicorn, PrivateCluster, PrivateRedis, production_env
-from tests.integration.test_reminder_delivery import SWEEP_AFTER_THE_LEASE, _contacts, _issue, _plan_renewal
+from tests.integration.test_reminder_delivery import _contacts, _issue, _plan_renewal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,9 +171,17 @@ def test_redis_restarted_mid_delivery_every_reminder_arrives_exactly_once_and_de
         assert not Reminder.objects.filter(pk__in=ids, status=S.FAILED).exists()
 
         # The next sweep once their time has come (a retry is due minutes later; a lost task's lease runs
-        # out after BUTLER_REMINDER_LEASE_MINUTES) hands over what is left; the worker sends it.
+        # out after BUTLER_REMINDER_LEASE_MINUTES) hands over what is left; the worker sends it. The world
+        # moves on past the lease for every process: the worker stops (a warm shutdown finishes what it
+        # holds and puts back the tasks it had not started), the sweep runs later, and the worker starts
+        # again on that clock — so a task that started just now is not taken for one whose lease ran out.
         if messages.exclude(state=OutboxMessage.State.SENT).exists():
-            shell(env, SWEEP_AFTER_THE_LEASE)
+            worker.worker.shut_down()
+            later = timezone.now() + timedelta(minutes=settings.BUTLER_REMINDER_LEASE_MINUTES + 1)
+            env = clock_environment_at(later, env)
+            shell(env, SWEEP)
+            (tmp_path / "later").mkdir()
+            worker = Supervised(env, tmp_path / "later", "--pool=prefork", "--concurrency=2")
         assert supervised_wait(
             worker,
             lambda: Reminder.objects.filter(pk__in=ids, status=S.SENT).count() == len(ids),
