@@ -257,3 +257,101 @@ def seed_catalogue(licence_type_model, material_model, business_type_model) -> N
             material_model.objects.create(
                 licence_type=licence_type, position=number, name_zh=name_zh, name_en=name_en
             )
+
+
+# Corrections made once the catalogue was checked against the rules (applied by a data migration to entries
+# still as seeded; an administrator's later edits are theirs): field values by code, materials renamed or
+# added by position, and new entries.
+CORRECTIONS = {
+    "vehicle_certificate": {"renewal_kind": "annual_review"},
+    "driver_qualification": {"renewal_kind": "exchange"},
+    "port_licence": {"statutory_limit_days": 20},
+    "waterway_licence": {"statutory_limit_days": 20},
+    "oversize_permit": {
+        "name_zh": "超限运输车辆行驶公路许可（三类）",
+        "name_en": "Oversize/overweight road permit (class 3)",
+        "statutory_limit_days": 15,
+        "committed_limit_days": 10,
+        "notes": "Class 3: 15 working days (crossing provinces 20); road reinforcement time not counted.",
+    },
+}
+# (position, stage, Chinese, English): a position already there is renamed, a new one added.
+MATERIAL_CORRECTIONS = {
+    "driver_qualification": [
+        (1, "first", "从业资格考试申请表", "Application form for the qualification examination"),
+        (4, "first", "近期一寸照片", "Recent passport photograph"),
+        (5, "renewal", "从业资格证换发申请表", "Application form to exchange the qualification certificate"),
+        (6, "renewal", "原从业资格证件", "The qualification certificate held"),
+    ],
+    "oversize_permit": [
+        (1, "both", "超限运输车辆行驶公路申请表", "Application form"),
+        (
+            2,
+            "both",
+            "承运人道路运输经营许可证及经办人身份证件或授权委托书",
+            "The carrier's road transport business licence, and the agent's ID or letter of authorisation",
+        ),
+        (3, "both", "车辆行驶证", "Vehicle licence"),
+        (4, "both", "车货总体外廓尺寸示意图", "Outline drawing of vehicle and load"),
+        (5, "both", "护送方案", "Escort plan"),
+    ],
+}
+OVERSIZE_NATIONAL = MATERIAL_CORRECTIONS["oversize_permit"][:3]
+NEW_ENTRIES = [
+    {
+        "code": "oversize_permit_class1",
+        "name_zh": "超限运输车辆行驶公路许可（一类）",
+        "name_en": "Oversize/overweight road permit (class 1)",
+        "scope": "trip",
+        "issuing_level": "highway",
+        "business_types": [],
+        "statutory_limit_days": 2,
+        "online": True,
+        "on_the_spot": True,
+        "notes": "Class 1: 2 working days (crossing provinces 5).",
+        "materials": [(stage, zh, en) for _, stage, zh, en in OVERSIZE_NATIONAL],
+    },
+    {
+        "code": "oversize_permit_class2",
+        "name_zh": "超限运输车辆行驶公路许可（二类）",
+        "name_en": "Oversize/overweight road permit (class 2)",
+        "scope": "trip",
+        "issuing_level": "highway",
+        "business_types": [],
+        "statutory_limit_days": 5,
+        "committed_limit_days": 3,
+        "online": True,
+        "notes": "Class 2: 5 working days (crossing provinces 10).",
+        "materials": [(stage, zh, en) for _, stage, zh, en in OVERSIZE_NATIONAL],
+    },
+]
+
+
+def correct_catalogue(licence_type_model, material_model, business_type_model) -> None:
+    types = {entry.code: entry for entry in licence_type_model.objects.filter(code__in=CORRECTIONS)}
+    for code, values in CORRECTIONS.items():
+        if code in types:
+            licence_type_model.objects.filter(pk=types[code].pk).update(**values)
+    for code, materials in MATERIAL_CORRECTIONS.items():
+        kind = licence_type_model.objects.filter(code=code).first()
+        if kind is None:
+            continue
+        for position, stage, name_zh, name_en in materials:
+            material_model.objects.update_or_create(
+                licence_type=kind,
+                position=position,
+                defaults={"stage": stage, "name_zh": name_zh, "name_en": name_en},
+            )
+    last = licence_type_model.objects.order_by("-position").values_list("position", flat=True).first() or 0
+    for number, entry in enumerate(NEW_ENTRIES, start=last + 1):
+        entry = dict(entry)
+        materials, code = entry.pop("materials"), entry.pop("code")
+        entry.pop("business_types")
+        kind, created = licence_type_model.objects.get_or_create(
+            code=code, defaults={**entry, "position": number}
+        )
+        if created:
+            for position, (stage, name_zh, name_en) in enumerate(materials, start=1):
+                material_model.objects.create(
+                    licence_type=kind, position=position, stage=stage, name_zh=name_zh, name_en=name_en
+                )

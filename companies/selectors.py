@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import (
     Aggregate,
     Case,
@@ -23,7 +24,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from companies import workdays
-from companies.lifecycle import HELD, PENDING, TO_OBTAIN
+from companies.lifecycle import CLOCK_RUNNING, COMPANYS_MOVE, HELD, TO_OBTAIN
 from companies.models import (
     BusinessType,
     Company,
@@ -31,6 +32,7 @@ from companies.models import (
     LicenceMaterial,
     LicenceScope,
     LicenceStatus,
+    Trip,
 )
 
 S = LicenceStatus
@@ -93,7 +95,11 @@ def urgency(licence: CompanyLicence, today: date) -> Urgency:
     if licence.status == S.EXPIRED:
         days = (licence.expires_on - today).days if licence.expires_on else None
         return Urgency("danger", days, "expiry", licence.expires_on)
-    if licence.status in PENDING and (licence.committed_due_on or licence.statutory_due_on):
+    if licence.status in COMPANYS_MOVE and licence.supply_by:
+        # The company's move: the window's clocks are not running (or were never started).
+        days = (licence.supply_by - today).days
+        return Urgency(_tone(days, 3), days, "supply", licence.supply_by)
+    if licence.status in CLOCK_RUNNING and (licence.committed_due_on or licence.statutory_due_on):
         if licence.committed_due_on:
             days = (licence.committed_due_on - today).days
             return Urgency("danger" if days < 0 else "info", days, "committed", licence.committed_due_on)
@@ -138,7 +144,10 @@ def risk_filters(today: date, prefix: str = "licences__") -> dict[str, Q]:
         ),
         "renewal": q(status=S.RENEWAL_DUE),
         # An application past the committed or the statutory limit.
-        "late": q(status__in=list(PENDING)) & (q(committed_due_on__lt=today) | q(statutory_due_on__lt=today)),
+        # An accepted application past the committed or the statutory limit while the clocks run (never
+        # while the company supplies materials).
+        "late": q(status__in=list(CLOCK_RUNNING))
+        & (q(committed_due_on__lt=today) | q(statutory_due_on__lt=today)),
         "soon": q(status__in=list(TO_OBTAIN), obtain_by__lte=today + timedelta(days=SOON_DAYS)) & first_time,
     }
 
@@ -200,13 +209,15 @@ def _measure_counts(today: date, prefix: str = "") -> dict[str, Count]:
         return Q(**{prefix + key: value for key, value in lookups.items()})
 
     licence = prefix.removesuffix("__") or "pk"
-    accepted = q(accepted_on__isnull=False)
+    accepted = q(accepted_on__isnull=False, application__isnull=False)
+    # A matter (一件事) is an application, whatever the number of certificates filed in it.
+    matter = f"{prefix}application"
     # Every licence with a deadline that has been met or has passed: issued in time, issued late, or not yet.
     with_deadline = q(obtain_by__isnull=False) & (q(first_issued_on__isnull=False) | q(obtain_by__lt=today))
     return {
-        "matters": Count(licence, filter=accepted, distinct=True),
-        "trips_made": Count(f"{prefix}trips", filter=accepted),
-        "zero_trip": Count(licence, filter=accepted & q(trips__isnull=True), distinct=True),
+        "matters": Count(matter, filter=accepted, distinct=True),
+        "trips_made": Count(f"{matter}__trips", filter=accepted, distinct=True),
+        "zero_trip": Count(matter, filter=accepted & q(application__trips__isnull=True), distinct=True),
         "with_deadline": Count(licence, filter=with_deadline, distinct=True),
         "before_deadline": Count(
             licence, filter=with_deadline & q(first_issued_on__lte=F(f"{prefix}obtain_by")), distinct=True
@@ -225,7 +236,10 @@ def _measures(counts: dict, issued: list[dict] | None) -> Measures:
         calendar = workdays.Calendar.for_dates(
             min(r["accepted_on"] for r in issued), max(r["issued_on"] for r in issued)
         )
-        durations = [calendar.count(row["accepted_on"], row["issued_on"]) for row in issued]
+        durations = [
+            calendar.count(row["accepted_on"], row["decided_on"] or row["issued_on"]) - row["paused_days"]
+            for row in issued
+        ]
         committed = [
             (days, row["licence_type__committed_limit_days"])
             for days, row in zip(durations, issued, strict=True)
@@ -249,7 +263,7 @@ def licence_measures(licences: QuerySet) -> Measures:
     counts = licences.aggregate(**_measure_counts(timezone.localdate()))
     issued = list(
         licences.filter(accepted_on__isnull=False, issued_on__gte=F("accepted_on")).values(
-            "accepted_on", "issued_on", "licence_type__committed_limit_days"
+            "accepted_on", "issued_on", "decided_on", "paused_days", "licence_type__committed_limit_days"
         )
     )
     return _measures(counts, issued)
@@ -342,3 +356,64 @@ def business_types_from_text(text: str | None) -> list[BusinessType]:
                 BusinessType(pk=int(pk), code=code, position=int(position), name_zh=name_zh, name_en=name_en)
             )
     return sorted(types, key=lambda t: (t.position, t.code))
+
+
+def trips_of(licence: CompanyLicence) -> list:
+    """The visits of this licence's matter (the whole application's), newest first."""
+    trips = Trip.objects.select_related("recorded_by")
+    if licence.application_id:
+        return list(trips.filter(Q(application_id=licence.application_id) | Q(licence=licence)))
+    return list(trips.filter(licence=licence))
+
+
+@dataclass(frozen=True)
+class MissingMaterial:
+    material: LicenceMaterial
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return self.material.name
+
+
+def missing_of(licence: CompanyLicence) -> list[MissingMaterial]:
+    """What the company is asked for, in the catalogue's order, each with why."""
+    reasons = licence.missing_reasons or {}
+    return [
+        MissingMaterial(material, reasons.get(str(material.pk), ""))
+        for material in licence.missing_materials.order_by("position")
+    ]
+
+
+@dataclass(frozen=True)
+class NoticeLimit:
+    """The one complete notice's limit: due within N working days of the day the materials were handed in."""
+
+    due_on: date | None
+    given_on: date | None
+    working_days: int
+
+    @property
+    def late(self) -> bool:
+        return bool(self.due_on and self.given_on and self.given_on > self.due_on)
+
+
+def notice_limit(licence: CompanyLicence) -> NoticeLimit | None:
+    if licence.status != S.MATERIALS_MISSING or not licence.submitted_on:
+        return None
+    days = settings.BUTLER_NOTICE_WORKING_DAYS
+    due = workdays.add_working_days(licence.submitted_on, days)
+    return NoticeLimit(due_on=due, given_on=licence.missing_noted_on, working_days=days)
+
+
+def notice_context(licence: CompanyLicence, missing: list[MissingMaterial]) -> dict:
+    """Everything the printed notice says: who asks whom for what, why, by when, and who gave it."""
+    accepted = licence.status in (S.SUPPLEMENTING, S.DEFERRED)
+    return {
+        "licence": licence,
+        "missing": missing,
+        "accepted": accepted,
+        "deferred": licence.status == S.DEFERRED,
+        "limit": notice_limit(licence),
+        "given_by": licence.notice_given_by,
+    }

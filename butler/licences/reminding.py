@@ -12,7 +12,7 @@ from butler.service.planning import CompanyPlanner
 from butler.service.rules import Audience, K, Rules, S, audience_for, plan_dates
 from butler.service.window import butler_line, butler_line_of, mobile_of
 from companies.lifecycle import TO_OBTAIN
-from companies.models import CompanyLicence, Contact
+from companies.models import CompanyLicence, Contact, MaterialStage, RenewalKind
 from reminders.registry import Message
 from reminders.services import Planned
 
@@ -20,7 +20,10 @@ from reminders.services import Planned
 def _licence_dates(licence: CompanyLicence) -> dict:
     """The dates of this licence still open for the company, by kind (None: nothing to remind of)."""
     to_obtain = licence.obtain_by if licence.status in TO_OBTAIN and not licence.first_issued_on else None
-    unrenewed = licence.expires_on if licence.status in (S.ISSUED, S.RENEWAL_DUE, S.EXPIRED) else None
+    # Held (or its renewal handed in incomplete, or refused) and not renewed: the expiry still threatens.
+    renewing = licence.first_issued_on and licence.status in (S.MATERIALS_MISSING, S.REFUSED)
+    held = licence.status in (S.ISSUED, S.RENEWAL_DUE, S.EXPIRED) or renewing
+    unrenewed = licence.expires_on if held else None
     return {
         K.OBTAIN_BY: to_obtain,
         K.RENEW_BY: licence.renew_by if licence.status in (S.ISSUED, S.RENEWAL_DUE) else None,
@@ -47,8 +50,13 @@ def licence_reminders_plan(
 def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
     values = {"licence": licence, "date": day}
     if kind == K.OBTAIN_BY:
-        return _("%(licence)s: to be obtained by %(date)s") % values
+        return _("%(licence)s: the window's target is to obtain it by %(date)s") % values
     if kind == K.RENEW_BY:
+        renewal = licence.licence_type.renewal_kind
+        if renewal == RenewalKind.ANNUAL_REVIEW:
+            return _("%(licence)s: annual review (年审) due by %(date)s") % values
+        if renewal == RenewalKind.EXCHANGE:
+            return _("%(licence)s: apply to exchange the certificate (换证) by %(date)s") % values
         return _("%(licence)s: apply for renewal by %(date)s") % values
     if kind == K.OBTAIN_MISSED:
         return _("%(licence)s: the deadline to obtain it passed on %(date)s") % values
@@ -119,7 +127,12 @@ class LicenceHandler:
             title = _licence_title(reminder.kind, licence, reminder.due_on.isoformat())
             lines = [licence.company.name]
             if reminder.kind in (K.OBTAIN_BY, K.RENEW_BY):
-                materials = [material.name for material in licence.licence_type.materials.all()]
+                stage = MaterialStage.FIRST if reminder.kind == K.OBTAIN_BY else MaterialStage.RENEWAL
+                materials = [
+                    material.name
+                    for material in licence.licence_type.materials.all()
+                    if material.stage in (MaterialStage.BOTH, stage)
+                ]
                 if materials:
                     lines.append(_("What to bring: %(materials)s") % {"materials": "、".join(materials)})
             if "_serving" in reminder.__dict__:

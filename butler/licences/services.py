@@ -25,7 +25,8 @@ def _missing_key(licence, materials) -> str:
     """One notice per licence, day and set of missing materials, whatever the number of materials."""
     ids = ",".join(str(pk) for pk in sorted(material.pk for material in materials))
     digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
-    return f"missing:{licence.pk}:{licence.missing_noted_on:%Y%m%d}:{digest}"
+    noted = licence.missing_noted_on or licence.accepted_on
+    return f"missing:{licence.pk}:{licence.status}:{noted:%Y%m%d}:{digest}"
 
 
 @transaction.atomic
@@ -42,30 +43,63 @@ def trip_add(*, actor: AbstractBaseUser, licence, on: date, purpose: str):
     return trip
 
 
+ASKING = (LicenceStatus.MATERIALS_MISSING, LicenceStatus.SUPPLEMENTING, LicenceStatus.DEFERRED)
+
+
 def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
-    """Take a licence one step along its life cycle for the company; when materials are missing, the
-    company's portal users get one complete notice (一次性告知) of everything missing."""
+    """Take a licence one step along its life cycle for the company. When materials are asked for, the
+    company's portal users get the one complete notice (一次性告知): each material, why, and the date to
+    supply them by; a refusal reaches them with its reasons."""
     with transaction.atomic():
         licence = licence_transition(actor=actor, licence=licence, to=to, **details)
         licence_reminders_plan(licence=licence)
         if to == LicenceStatus.ISSUED:
             licence_invitations_plan(licence=licence)
-        if to == LicenceStatus.MATERIALS_MISSING:
-            recipients = [
-                contact.user for contact in licence.company.contacts.select_related("user") if contact.user
-            ]
-            materials = list(licence.missing_materials.order_by("position"))
-            with translation.override(settings.LANGUAGE_CODE):
-                title = _("Materials missing for %(licence)s") % {"licence": licence}
-                body = "\n".join(f"{n}. {m.name}" for n, m in enumerate(materials, start=1))
-            notice_send(
-                recipients=recipients,
-                title=str(title),
-                body=body,
-                url=reverse("portal:licences"),
-                key=_missing_key(licence, materials),
-            )
+        if to in ASKING or to == LicenceStatus.REFUSED:
+            _tell_the_company(licence, to)
     return licence
+
+
+def _tell_the_company(licence, to: str) -> None:
+    recipients = [contact.user for contact in licence.company.contacts.select_related("user") if contact.user]
+    with translation.override(settings.LANGUAGE_CODE):
+        if to == LicenceStatus.REFUSED:
+            title = _("%(licence)s: refused") % {"licence": licence}
+            body = licence.refusal_reasons
+            key = f"refused:{licence.pk}:{licence.decided_on:%Y%m%d}"
+        else:
+            materials = notice_lines(licence)
+            title = _("%(licence)s: materials to supply by %(date)s") % {
+                "licence": licence,
+                "date": f"{licence.supply_by:%Y-%m-%d}",
+            }
+            body = "\n".join(materials)
+            key = _missing_key(licence, licence.missing_materials.all())
+    notice_send(recipients=recipients, title=str(title), body=body, url=reverse("portal:licences"), key=key)
+
+
+def notice_lines(licence) -> list[str]:
+    """The notice's list: "1. 行驶证复印件（不清晰）" — each material and, where given, why."""
+    lines = []
+    for number, material in enumerate(licence.missing_materials.order_by("position"), start=1):
+        reason = licence.missing_reasons.get(str(material.pk), "")
+        lines.append(
+            f"{number}. {material.name}" + (_("(%(reason)s)") % {"reason": reason} if reason else "")
+        )
+    return lines
+
+
+def trip_undo(*, actor: AbstractBaseUser, trip) -> None:
+    """A visit recorded by mistake taken back; the butler's contact tasks follow."""
+    with transaction.atomic():
+        company_id = trip.licence.company_id
+        registry.trip_undo(actor=actor, trip=trip)
+        for active in (
+            ServicePeriod.objects.active()
+            .select_related("company", "butler__user")
+            .filter(company_id=company_id)
+        ):
+            period_reminders_plan(period=active)
 
 
 SUBJECTS = {"vehicle": registry.vehicle_add, "person": registry.person_add, "vessel": registry.vessel_add}

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/", licences.detail, name="detail"),
     path("<int:pk>/step/", licences.step, name="step"),
     path("<int:pk>/trip/", licences.trip, name="trip"),
+    path("<int:pk>/trip/<int:trip>/delete/", licences.trip_delete, name="trip_delete"),
     path("<int:pk>/notice/", licences.notice, name="notice"),
 ]

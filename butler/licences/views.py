@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,13 +18,13 @@ from butler.licences.forms import (
     VehicleForm,
     VesselForm,
 )
-from butler.licences.services import company_subject_add, licence_step, trip_add, trip_permit_add
+from butler.licences.services import company_subject_add, licence_step, trip_add, trip_permit_add, trip_undo
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
 from companies import selectors as licence_selectors
 from companies.lifecycle import targets as next_statuses
-from companies.models import Company, CompanyLicence
+from companies.models import Company, CompanyLicence, Trip
 
 LICENCES = CompanyLicence.objects.select_related("company", "licence_type", "vehicle", "person", "vessel")
 
@@ -57,17 +58,22 @@ def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict
             forms.append(step_form)
         else:
             forms.append(LicenceStepForm(licence=licence, target=target))
+    today = timezone.localdate()
+    missing = licence_selectors.missing_of(licence)
     return {
         "licence": licence,
         "company": licence.company,
         "can_serve": can_serve,
         "step_forms": forms,
         "trip_form": trip_form or TripForm(),
-        "trips": list(licence.trips.select_related("recorded_by")),
-        "missing": list(licence.missing_materials.order_by("position")),
+        "trips": licence_selectors.trips_of(licence),
+        "missing": missing,
+        "missing_ids": {item.material.pk for item in missing},
+        "notice": licence_selectors.notice_limit(licence),
         "materials": list(licence.licence_type.materials.all()),
-        "urgency": licence_selectors.urgency(licence, timezone.localdate()),
+        "urgency": licence_selectors.urgency(licence, today),
         "unconfirmed_years": licence_selectors.unconfirmed_years_of([licence]),
+        "today": today,
     }
 
 
@@ -120,12 +126,27 @@ def trip(request, pk: int):
 
 @role_required(*STAFF)
 def notice(request, pk: int):
-    """The one-time complete notice (一次性告知) of everything missing, ready to print or hand over."""
-    licence = access.obtain(request.user, access.VIEW, LICENCES, pk)
-    missing = list(licence.missing_materials.order_by("position"))
+    """The one complete notice (一次性告知) of everything missing, ready to print, sign and hand over."""
+    licence = access.obtain(request.user, access.VIEW, LICENCES.select_related("notice_given_by"), pk)
+    missing = licence_selectors.missing_of(licence)
     if not missing:
         raise Http404
-    return render(request, "licences/notice.html", {"licence": licence, "missing": missing})
+    return render(request, "licences/notice.html", licence_selectors.notice_context(licence, missing))
+
+
+@role_required(*STAFF)
+@require_POST
+def trip_delete(request, pk: int, trip: int):
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
+    visit = get_object_or_404(
+        Trip.objects.filter(
+            Q(licence=licence) | Q(application=licence.application_id, application__isnull=False)
+        ),
+        pk=trip,
+    )
+    trip_undo(actor=request.user, trip=visit)
+    messages.success(request, _("The visit is taken back."))
+    return redirect("licences:detail", pk=licence.pk)
 
 
 SUBJECT_FORMS = {"vehicle": VehicleForm, "person": PersonForm, "vessel": VesselForm}

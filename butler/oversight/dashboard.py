@@ -211,7 +211,7 @@ def dashboard_figures(
                 licence_source.rows,
                 _counts(
                     licence_source,
-                    trips=Sum("trip_count", filter=licence_source.conditions["issued"], default=0),
+                    trips=Sum("trip_count", filter=licence_source.conditions["matters"], default=0),
                 ),
             ),
             "reminders": (
@@ -252,7 +252,7 @@ def dashboard_figures(
     if past:
         for name in ("obtained", "on_time", "late", "lapsed"):
             licences[name] += past[f"licences_{name}"]
-        licences["issued"] += past["matters"]
+        licences["matters"] += past["matters"]
         licences["trips"] += past["trips"]
         licences["zero_trip"] += past["zero_trip"]
         for name in ("sent", "late", "failed"):
@@ -267,7 +267,7 @@ def dashboard_figures(
         licences_on_time=licences["on_time"],
         licences_late=licences["late"],
         licences_lapsed=licences["lapsed"],
-        matters=licences["issued"],
+        matters=licences["matters"],
         trips=licences["trips"],
         zero_trip=licences["zero_trip"],
         reminders_sent=reminders["sent"],

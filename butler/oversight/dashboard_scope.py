@@ -179,19 +179,24 @@ def _periods(scope: Scope) -> _Source:
 
 
 def _licences(scope: Scope) -> _Source:
-    has_trip = Exists(Trip.objects.filter(licence_id=OuterRef("pk")))
-    trips = (
-        Trip.objects.filter(licence_id=OuterRef("pk"))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
+    # A matter (一件事) is an application, counted once through its first licence, with the trips of the
+    # whole application; a licence issued without one is a matter of its own.
+    of_matter = Q(application_id=OuterRef("application_id")) | Q(
+        application__isnull=True, licence_id=OuterRef("pk")
+    )
+    has_trip = Exists(Trip.objects.filter(of_matter))
+    trips = Trip.objects.filter(of_matter).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    lead = ~Exists(
+        CompanyLicence.objects.filter(application_id=OuterRef("application_id"), pk__lt=OuterRef("pk"))
     )
     # Only licences with one of the figures' dates in the range (indexed), not the whole register.
     dated = scope.days("first_issued_on") | scope.days("issued_on") | scope.days("expires_on")
     rows, served = _flagged(
         CompanyLicence.objects.filter(scope.of_business_type(), scope.served_some_time())
         .filter(dated)
-        .annotate(has_trip=has_trip, trip_count=Subquery(trips, output_field=IntegerField())),
+        .annotate(
+            has_trip=has_trip, trip_count=Subquery(trips, output_field=IntegerField()), matter_lead=lead
+        ),
         served_first=scope.served_on("company_id", "first_issued_on"),
         served_issued=scope.served_on("company_id", "issued_on"),
         served_expiry=scope.served_on("company_id", "expires_on"),
@@ -206,7 +211,8 @@ def _licences(scope: Scope) -> _Source:
             "late": obtained & Q(obtain_by__isnull=False, first_issued_on__gt=F("obtain_by")),
             "lapsed": Q(status=LicenceStatus.EXPIRED) & scope.days("expires_on") & served["served_expiry"],
             "issued": issued,
-            "zero_trip": issued & Q(has_trip=False),
+            "matters": issued & Q(matter_lead=True),
+            "zero_trip": issued & Q(matter_lead=True, has_trip=False),
         },
     )
 

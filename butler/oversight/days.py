@@ -36,7 +36,7 @@ LICENCE_FIGURES = {
         "licences_on_time": "on_time",
         "licences_late": "late",
     },
-    "issued_on": {"matters": "issued", "zero_trip": "zero_trip"},
+    "issued_on": {"matters": "matters", "zero_trip": "zero_trip"},
     "expires_on": {"licences_lapsed": "lapsed"},
 }
 
@@ -63,7 +63,7 @@ def _count_days(
     for column, figures in LICENCE_FIGURES.items():
         extra = {}
         if column == "issued_on":
-            extra["trips"] = Sum("trip_count", filter=source.conditions["issued"], default=0)
+            extra["trips"] = Sum("trip_count", filter=source.conditions["matters"], default=0)
         grouped = (
             source.rows.filter(scope.days(column))
             .order_by()

@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", portal.home, name="home"),
     path("licences/", portal.licences, name="licences"),
+    path("licences/<int:pk>/notice/", portal.notice, name="notice"),
     path("reminders/", portal.reminders, name="reminders"),
     path("invitation/<str:token>/", portal.invitation, name="invitation"),
 ]

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -77,6 +78,21 @@ def licences(request):
         "notices": notices_for(request.user).filter(read_at__isnull=True)[:5],
     }
     return render(request, "portal/licences.html", context)
+
+
+@role_required(roles.COMPANY)
+def notice(request, pk: int):
+    """The one complete notice of what the window asks this company for, as the butler printed it."""
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    licence = get_object_or_404(
+        contact.company.licences.select_related("licence_type", "company", "notice_given_by"), pk=pk
+    )
+    missing = licence_selectors.missing_of(licence)
+    if not missing:
+        raise Http404
+    return render(request, "portal/notice.html", licence_selectors.notice_context(licence, missing))
 
 
 @role_required(roles.COMPANY)

@@ -3,9 +3,10 @@ transactional cases flush the rows a migration wrote). The administrator edits t
 
 DEFAULTS = [
     # kind, days, company, butler, manager, e-mail, SMS, statutory
-    ("obtain_by", "30,7,1", True, True, False, True, False, True),
+    # The obtain-by date is the window's own target (取证期限), not a legal deadline: the contact may choose.
+    ("obtain_by", "30,7,1", True, True, False, True, False, False),
     ("renew_by", "60,30,7,1", True, True, False, True, True, True),
-    ("obtain_missed", "1", False, True, True, True, False, True),
+    ("obtain_missed", "1", False, True, True, True, False, False),
     ("expired", "1", True, True, True, True, False, True),
     ("no_contact", "30", False, True, False, False, False, False),
     ("period_ending", "14", False, True, False, True, False, False),

@@ -267,6 +267,8 @@ BUTLER_CARD_PREFIX = env.str("BUTLER_CARD_PREFIX", default="BL")
 BUTLER_INVITATION_DAYS = env.int("BUTLER_INVITATION_DAYS", default=30)
 # A held licence is "renewal due" this many days before its last day to apply for renewal.
 BUTLER_RENEWAL_NOTICE_DAYS = env.int("BUTLER_RENEWAL_NOTICE_DAYS", default=30)
+# Materials handed in incomplete get one complete notice within this many working days (行政许可法 art. 32).
+BUTLER_NOTICE_WORKING_DAYS = env.int("BUTLER_NOTICE_WORKING_DAYS", default=5)
 # Message attachments: kept here, outside every public path, and served only after an access check.
 BUTLER_PRIVATE_FILES = env.path("BUTLER_PRIVATE_FILES", default=str(VAR_DIR / "private"))
 BUTLER_ATTACHMENT_MAX_BYTES = env.int("BUTLER_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)

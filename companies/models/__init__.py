@@ -1,8 +1,16 @@
 """The registry and the licence domain: companies, contacts, subjects, catalogue, licences, calendar."""
 
 from companies.models.calendar import CalendarDay, CalendarYear
-from companies.models.catalogue import LicenceMaterial, LicenceScope, LicenceType
-from companies.models.licences import CompanyLicence, LicenceChannel, LicenceStatus, Trip
+from companies.models.catalogue import LicenceMaterial, LicenceScope, LicenceType, MaterialStage, RenewalKind
+from companies.models.licences import (
+    Application,
+    CompanyLicence,
+    LicenceChannel,
+    LicenceStatus,
+    ResultDelivery,
+    Trip,
+    TripEvent,
+)
 from companies.models.registry import (
     BusinessType,
     Company,
@@ -24,6 +32,11 @@ __all__ = [
     "ReminderChoice",
     "District",
     "LicenceChannel",
+    "MaterialStage",
+    "RenewalKind",
+    "Application",
+    "ResultDelivery",
+    "TripEvent",
     "LicenceMaterial",
     "LicenceScope",
     "LicenceStatus",

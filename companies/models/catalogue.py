@@ -24,6 +24,12 @@ class IssuingLevel(models.TextChoices):
     HIGHWAY = "highway", _("Highway authority")
 
 
+class RenewalKind(models.TextChoices):
+    EXTENSION = "extension", _("Renewal (延续)")
+    EXCHANGE = "exchange", _("Exchange of the certificate (换证)")
+    ANNUAL_REVIEW = "annual_review", _("Annual review (年审)")
+
+
 class LicenceType(models.Model):
     """One entry of the catalogue. Every number here is data the administrator can edit."""
 
@@ -53,8 +59,18 @@ class LicenceType(models.Model):
     renew_days_before = models.PositiveSmallIntegerField(
         _("apply for renewal (days before expiry)"), default=30
     )
+    renewal_kind = models.CharField(
+        _("kept valid by"),
+        max_length=14,
+        choices=RenewalKind.choices,
+        default=RenewalKind.EXTENSION,
+        help_text=_("What the holder does before the expiry: each has its own wording and materials."),
+    )
     obtain_within_days = models.PositiveSmallIntegerField(
-        _("obtain within (days after the service starts)"), null=True, blank=True
+        _("window's target: obtain within (days after the service starts)"),
+        null=True,
+        blank=True,
+        help_text=_("A date the window sets itself (取证期限), not a legal deadline."),
     )
     exempt_max_mass_kg = models.PositiveIntegerField(
         _("exempt up to total mass (kg)"),
@@ -67,6 +83,13 @@ class LicenceType(models.Model):
     )
     online = models.BooleanField(_("can be done online"), default=False)
     on_the_spot = models.BooleanField(_("decided on the spot"), default=False)
+    by_commitment = models.BooleanField(
+        _("commitment-based approval"),
+        default=False,
+        help_text=_(
+            "告知承诺制: decided on the spot against the applicant's signed commitment, verified later."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
@@ -89,6 +112,12 @@ class LicenceType(models.Model):
         return {role.strip() for role in self.person_roles.split(",") if role.strip()}
 
 
+class MaterialStage(models.TextChoices):
+    BOTH = "both", _("First issue and renewal")
+    FIRST = "first", _("First issue only")
+    RENEWAL = "renewal", _("Renewal only")
+
+
 class LicenceMaterial(models.Model):
     """One of the materials an application needs, in the order the window lists them."""
 
@@ -96,6 +125,9 @@ class LicenceMaterial(models.Model):
         LicenceType, on_delete=models.CASCADE, related_name="materials", verbose_name=_("licence type")
     )
     position = models.PositiveSmallIntegerField(_("position in the list"), default=0)
+    stage = models.CharField(
+        _("asked for"), max_length=8, choices=MaterialStage.choices, default=MaterialStage.BOTH
+    )
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=160)
 

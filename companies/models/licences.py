@@ -14,11 +14,17 @@ from companies.models.subjects import Person, Vehicle, Vessel
 class LicenceStatus(models.TextChoices):
     REQUIRED = "required", _("Required")
     IN_PREPARATION = "preparing", pgettext_lazy("licence status", "In preparation")
-    APPLIED = "applied", _("Applied")
-    MATERIALS_MISSING = "missing", _("Materials missing")
+    # Handed in incomplete: one complete notice given, not accepted, no clock running (补正).
+    MATERIALS_MISSING = "missing", _("Incomplete: to be supplied")
+    APPLIED = "applied", _("Accepted")
+    # Accepted with minor items to follow by a date (容缺受理): the clocks run.
+    DEFERRED = "deferred", _("Accepted, items to follow")
+    # Materials asked for during the review: the clocks stop until they arrive.
+    SUPPLEMENTING = "supplementing", _("Supplementing during review")
     ISSUED = "issued", _("Issued")
+    REFUSED = "refused", _("Refused")
     RENEWAL_DUE = "renewal_due", _("Renewal due")
-    RENEWAL_APPLIED = "renewal_applied", _("Renewal applied")
+    RENEWAL_APPLIED = "renewal_applied", _("Renewal accepted")
     EXPIRED = "expired", _("Expired (lapsed)")
     NOT_REQUIRED = "not_required", _("Not required")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -30,6 +36,57 @@ class LicenceChannel(models.TextChoices):
     ONLINE = "online", _("Online")
     MOBILE = "mobile", pgettext_lazy("licence channel", "Mobile")
     POST = "post", _("By post")
+
+
+class ResultDelivery(models.TextChoices):
+    IN_PERSON = "in_person", _("Collected at the window")
+    POST = "post", _("Posted")
+    ONLINE = "online", _("Electronic certificate")
+
+
+class Application(models.Model):
+    """One matter (一件事): what the company filed together — a licence, or a fleet's certificates at once —
+    how it went in and how the result comes back. Trips and the zero-trip share count per application."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="applications", verbose_name=_("company")
+    )
+    filed_on = models.DateField(_("filed on"))
+    channel = models.CharField(_("channel"), max_length=8, choices=LicenceChannel.choices)
+    result_by = models.CharField(
+        _("result delivered"), max_length=10, choices=ResultDelivery.choices, default=ResultDelivery.IN_PERSON
+    )
+    by_proxy = models.BooleanField(
+        _("filed by the butler for the company"),
+        default=False,
+        help_text=_("帮办代办, with its authorisation."),
+    )
+    authorisation = models.CharField(
+        _("authorisation"),
+        max_length=120,
+        blank=True,
+        help_text=_("The letter of authorisation kept on file."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-filed_on", "-id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [models.Index(fields=["filed_on"], name="application_filed_on")]
+
+    def __str__(self) -> str:
+        return f"{self.filed_on:%Y-%m-%d} · {self.get_channel_display()}"
 
 
 class CompanyLicence(models.Model):
@@ -65,6 +122,15 @@ class CompanyLicence(models.Model):
         related_name="licences",
         verbose_name=_("vessel"),
     )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="licences",
+        verbose_name=_("application"),
+        help_text=_("The matter it was last filed in."),
+    )
     subject_key = models.CharField(
         _("subject"), max_length=40, editable=False, help_text=_("company, vehicle:<id>, person:<id> …")
     )
@@ -73,10 +139,28 @@ class CompanyLicence(models.Model):
     )
     certificate_number = models.CharField(_("certificate number"), max_length=40, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=LicenceChannel.choices, blank=True)
+    submitted_on = models.DateField(
+        _("materials handed in on"),
+        null=True,
+        blank=True,
+        help_text=_("The one complete notice of anything missing is due within 5 working days of it."),
+    )
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     statutory_due_on = models.DateField(_("statutory due date"), null=True, blank=True)
     committed_due_on = models.DateField(_("committed due date"), null=True, blank=True)
-    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    paused_on = models.DateField(
+        _("clock stopped on"), null=True, blank=True, help_text=_("Materials asked for during the review.")
+    )
+    paused_days = models.PositiveSmallIntegerField(
+        _("working days the clock stood still"),
+        default=0,
+        help_text=_("Time the company spent supplying materials during the review: added to the due dates."),
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refusal_reasons = models.TextField(_("reasons for the refusal"), blank=True)
+    issued_on = models.DateField(_("certificate issued on"), null=True, blank=True)
     first_issued_on = models.DateField(
         _("first issued on"), null=True, blank=True, help_text=_("Kept when the licence is renewed.")
     )
@@ -99,7 +183,19 @@ class CompanyLicence(models.Model):
     missing_materials = models.ManyToManyField(
         LicenceMaterial, verbose_name=_("missing materials"), related_name="missing_in", blank=True
     )
-    missing_noted_on = models.DateField(_("missing materials noted on"), null=True, blank=True)
+    missing_reasons = models.JSONField(
+        _("why each material is missing"), default=dict, blank=True, help_text=_("By material id.")
+    )
+    missing_noted_on = models.DateField(_("notice given on"), null=True, blank=True)
+    notice_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("notice given by"),
+    )
+    supply_by = models.DateField(_("materials to be supplied by"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -134,20 +230,44 @@ class CompanyLicence(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        """An application the authority is deciding."""
+        """An accepted application not decided yet (its clocks running, or stopped while the company
+        supplies materials)."""
         return self.status in {
             LicenceStatus.APPLIED,
-            LicenceStatus.MATERIALS_MISSING,
+            LicenceStatus.DEFERRED,
+            LicenceStatus.SUPPLEMENTING,
             LicenceStatus.RENEWAL_APPLIED,
         }
 
+    @property
+    def companys_move(self) -> bool:
+        """Waiting for the company's materials: none of that time is the window's."""
+        return self.status in {LicenceStatus.MATERIALS_MISSING, LicenceStatus.SUPPLEMENTING}
+
+
+class TripEvent(models.TextChoices):
+    ACCEPTED = "accepted", _("Application handed in at the window")
+    SUPPLIED = "supplied", _("Materials handed in at the window")
+    COLLECTED = "collected", _("Certificate collected at the window")
+    OTHER = "other", _("Other visit")
+
 
 class Trip(models.Model):
-    """An in-person visit the company made for a licence (the reform counts them)."""
+    """A visit to the window (到窗) the company made for a matter, recorded by the event that made it: the
+    application handed in, materials supplied, the certificate collected. The reform counts them."""
 
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="trips",
+        verbose_name=_("application"),
+    )
     licence = models.ForeignKey(
         CompanyLicence, on_delete=models.CASCADE, related_name="trips", verbose_name=_("licence")
     )
+    event = models.CharField(_("event"), max_length=10, choices=TripEvent.choices, default=TripEvent.OTHER)
     date = models.DateField(_("date"))
     purpose = models.CharField(_("purpose"), max_length=120)
     recorded_by = models.ForeignKey(
@@ -163,6 +283,14 @@ class Trip(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
+        constraints = [
+            # One visit is one trip, however many certificates of the matter it moved.
+            models.UniqueConstraint(
+                fields=["application", "event", "date"],
+                condition=~models.Q(event="other"),
+                name="one_trip_per_matter_event_and_day",
+            ),
+        ]
         verbose_name = _("trip")
         verbose_name_plural = _("trips")
 

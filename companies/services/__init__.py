@@ -1,11 +1,13 @@
 """State changes of the registry and the licence domain (one module per concept, re-exported here)."""
 
 from companies.services.licences import (
+    application_file,
     licence_add_trip_permit,
     licence_due_dates_recompute,
     licence_statuses_refresh,
     licence_transition,
     trip_record,
+    trip_undo,
 )
 from companies.services.plan import licence_plan_sync
 from companies.services.registry import (
@@ -19,6 +21,7 @@ from companies.services.registry import (
 from companies.services.subjects import person_add, vehicle_add, vessel_add
 
 __all__ = [
+    "application_file",
     "Registered",
     "Registration",
     "company_register",
@@ -32,6 +35,7 @@ __all__ = [
     "licence_transition",
     "person_add",
     "trip_record",
+    "trip_undo",
     "vehicle_add",
     "vessel_add",
 ]

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies import workdays
-from companies.lifecycle import allowed
+from companies.lifecycle import ACCEPTANCE, PENDING, allowed
 from companies.models import (
+    Application,
     Company,
     CompanyLicence,
     LicenceChannel,
@@ -22,7 +23,9 @@ from companies.models import (
     LicenceScope,
     LicenceStatus,
     LicenceType,
+    ResultDelivery,
     Trip,
+    TripEvent,
 )
 
 S = LicenceStatus
@@ -36,6 +39,12 @@ def _refuse(licence: CompanyLicence, target: str) -> ValidationError:
     )
 
 
+# Moving into one of these from elsewhere files the licence: a new matter (一件事); at the window, a visit.
+FILING = {S.MATERIALS_MISSING, S.APPLIED, S.DEFERRED, S.RENEWAL_APPLIED}
+# Materials asked for are waited on in these; leaving one for an acceptance means they arrived.
+WAITING = {S.MATERIALS_MISSING, S.SUPPLEMENTING, S.DEFERRED}
+
+
 @transaction.atomic
 def licence_transition(
     *,
@@ -46,63 +55,125 @@ def licence_transition(
     channel: str = "",
     certificate_number: str = "",
     expires_on: date | None = None,
+    issued_on: date | None = None,
     materials: Iterable[LicenceMaterial] = (),
+    reasons: dict | None = None,
+    supply_by: date | None = None,
+    submitted_on: date | None = None,
+    refusal_reasons: str = "",
+    at_window: bool | None = None,
+    collected: bool = False,
+    application: Application | None = None,
     note: str = "",
 ) -> CompanyLicence:
     """Move a licence to the next status of its life cycle; anything the life cycle does not allow is refused.
 
-    - applied / renewal applied: ``on`` is the acceptance date; the statutory and committed due dates are
-      counted from it in working days. Coming back from "materials missing" means the materials arrived.
-    - materials missing: ``materials`` lists what is missing (one complete notice, 一次性告知).
-    - issued: ``certificate_number`` is required; ``expires_on`` defaults to the catalogue's validity.
+    - incomplete (补正): ``materials`` lists everything missing, ``reasons`` why (by material id),
+      ``supply_by`` the date to supply them by; ``on`` is the date of the one complete notice, due within
+      ``BUTLER_NOTICE_WORKING_DAYS`` of ``submitted_on`` (the day the materials were handed in). Nothing is
+      accepted: no clock runs.
+    - accepted / renewal accepted: ``on`` is the acceptance date; the statutory and committed due dates are
+      counted from it in working days. From "supplementing" it means the materials arrived: the due dates
+      move on by the working days the clock stood still. From "items to follow" the items arrived.
+    - accepted, items to follow (容缺受理): accepted as above, with ``materials`` to follow by ``supply_by``.
+    - supplementing: materials asked for during the review; both clocks stop on ``on``.
+    - issued: ``on`` is the decision; ``issued_on`` the certificate's date (up to 10 days later);
+      ``certificate_number`` is required; ``expires_on`` defaults to the catalogue's validity.
+    - refused (不予许可): ``refusal_reasons`` in writing are required.
+
+    Trips are recorded by the events that make them: filing at the window (``channel`` window), materials
+    handed in at the window (``at_window``), the certificate collected in person (``collected``) — one per
+    matter, event and day, however many certificates the matter holds.
     """
     licence = (
         CompanyLicence.objects.select_for_update(of=("self",))
-        .select_related("licence_type", "company")
+        .select_related("licence_type", "company", "application")
         .get(pk=licence.pk)
     )
     if to not in S.values or not allowed(licence, to):
         raise _refuse(licence, to)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     on = on or today
-    if on > today:
-        raise ValidationError({"on": _("The date cannot be in the future.")})
+    _not_future(on, "on", today)
     if on < licence.company.registered_on:
         raise ValidationError({"on": _("The date cannot be before the company was registered.")})
     kind = licence.licence_type
+    was = licence.status
+    moment = now if on == today else None
     clear_missing = False
-    if to in (S.APPLIED, S.RENEWAL_APPLIED) and licence.status != S.MATERIALS_MISSING:
-        licence.accepted_on = on
-        licence.statutory_due_on = _due(on, kind.statutory_limit_days)
-        licence.committed_due_on = _due(on, kind.committed_limit_days)
-        if channel:
-            if channel not in LicenceChannel.values:
-                raise ValidationError({"channel": _("Choose how the application was made.")})
-            licence.channel = channel
-    if to in (S.APPLIED, S.RENEWAL_APPLIED) and licence.status == S.MATERIALS_MISSING:
-        clear_missing = True  # the materials arrived
+    if channel and channel not in LicenceChannel.values:
+        raise ValidationError({"channel": _("Choose how the application was made.")})
+    filing = to in FILING and was not in WAITING
+    if filing:
+        licence.application = application or _application_open(actor, licence, on, channel)
+        licence.channel = licence.application.channel
     if to == S.MATERIALS_MISSING:
-        materials = list(materials)
-        if not materials:
-            raise ValidationError({"materials": _("Tick every material that is missing.")})
-        if any(material.licence_type_id != kind.pk for material in materials):
-            raise ValidationError({"materials": _("Only materials of this licence type can be missing.")})
+        submitted_on = submitted_on or on
+        _not_future(submitted_on, "submitted_on", today)
+        if submitted_on > on:
+            raise ValidationError(
+                {"submitted_on": _("The materials were handed in before the notice was given, not after.")}
+            )
+        _materials_asked(licence, materials, reasons, supply_by, on)
+        licence.submitted_on = submitted_on
         licence.missing_noted_on = on
-    if to == S.ISSUED:
-        certificate_number = certificate_number.strip()
-        if not certificate_number:
-            raise ValidationError({"certificate_number": _("Enter the certificate number.")})
-        licence.certificate_number = certificate_number
-        licence.issued_on = on
-        licence.first_issued_on = licence.first_issued_on or on
-        if expires_on is None and kind.validity_months:
-            # Valid for N months: 2026-11-02 + 48 months is valid until 2030-11-01.
-            expires_on = on + relativedelta(months=kind.validity_months) - relativedelta(days=1)
-        if expires_on is not None and expires_on <= on:
-            raise ValidationError({"expires_on": _("The expiry date must come after the issue date.")})
-        licence.expires_on = expires_on
-        licence.renew_by = expires_on - timedelta(days=kind.renew_days_before) if expires_on else None
+        licence.notice_given_by = actor
+        licence.accepted_on = licence.accepted_at = None
+        licence.statutory_due_on = licence.committed_due_on = None
+        licence.paused_on, licence.paused_days = None, 0
+    if to in ACCEPTANCE | {S.DEFERRED} and was not in (S.SUPPLEMENTING, S.DEFERRED):
+        # Accepted: the materials are complete (or only minor items follow); both clocks start today.
+        if licence.submitted_on and on < licence.submitted_on:
+            raise ValidationError(
+                {"on": _("The application cannot be accepted before its materials were handed in.")}
+            )
+        licence.accepted_on, licence.accepted_at = on, moment
+        licence.submitted_on = licence.submitted_on if was == S.MATERIALS_MISSING else on
+        licence.paused_on, licence.paused_days = None, 0
+        licence.decided_on = licence.decided_at = None
+        licence.refusal_reasons = ""
+        _count_due_dates(licence)
         clear_missing = True
+    elif was == S.SUPPLEMENTING and to in ACCEPTANCE:
+        if licence.paused_on and on < licence.paused_on:
+            raise ValidationError({"on": _("The materials cannot arrive before they were asked for.")})
+        if licence.paused_on:
+            licence.paused_days += workdays.working_days_between(licence.paused_on, on)
+        licence.paused_on = None
+        if licence.accepted_on:
+            _count_due_dates(licence)
+        clear_missing = True
+    elif was == S.DEFERRED and to == S.APPLIED:
+        clear_missing = True  # the items that were to follow arrived
+    if to == S.DEFERRED:
+        _materials_asked(licence, materials, reasons, supply_by, on)
+        clear_missing = False
+    if to == S.SUPPLEMENTING:
+        if licence.accepted_on and on < licence.accepted_on:
+            raise ValidationError(
+                {"on": _("Materials cannot be asked for before the application was accepted.")}
+            )
+        _materials_asked(licence, materials, reasons, supply_by, on)
+        licence.paused_on = on
+        licence.missing_noted_on = on
+        licence.notice_given_by = actor
+    if to in (S.ISSUED, S.REFUSED):
+        if licence.accepted_on and on < licence.accepted_on:
+            raise ValidationError({"on": _("The decision cannot come before the acceptance.")})
+        licence.decided_on, licence.decided_at = on, moment
+    if to == S.ISSUED:
+        _issue(licence, kind, on, issued_on, certificate_number, expires_on, today)
+        clear_missing = True
+    if to == S.REFUSED:
+        refusal_reasons = refusal_reasons.strip()
+        if not refusal_reasons:
+            raise ValidationError({"refusal_reasons": _("Write down the reasons for the refusal.")})
+        licence.refusal_reasons = refusal_reasons
+        clear_missing = True
+    if clear_missing:
+        licence.supply_by = None
+        licence.missing_reasons = {}
     if note.strip():
         stamp = f"{on:%Y-%m-%d} {S(to).label}: {note.strip()}"
         licence.notes = f"{licence.notes}\n{stamp}".strip()
@@ -112,29 +183,194 @@ def licence_transition(
     licence.full_clean()
     licence._history_user = actor
     licence.save()
-    if to == S.MATERIALS_MISSING:
+    if to in (S.MATERIALS_MISSING, S.SUPPLEMENTING, S.DEFERRED):
         licence._history_user = actor
         licence.missing_materials.set(materials)
     elif clear_missing:
         licence._history_user = actor
         licence.missing_materials.clear()
+    _trips_of(actor, licence, was=was, to=to, on=on, filing=filing, at_window=at_window, collected=collected)
     return licence
 
 
-def _due(accepted: date, limit: int | None) -> date | None:
-    return workdays.add_working_days(accepted, limit) if limit else None
+@transaction.atomic
+def application_file(
+    *,
+    actor: AbstractBaseUser | None,
+    licences: Iterable[CompanyLicence],
+    to: str,
+    on: date | None = None,
+    channel: str = LicenceChannel.WINDOW,
+    result_by: str = "",
+    by_proxy: bool = False,
+    authorisation: str = "",
+    **details,
+) -> Application:
+    """File licences of one company together as one matter (一件事) — a fleet's certificates at once — and
+    take each the same step (accepted, incomplete, items to follow). One visit at the window is one trip.
+    ``by_proxy``: the butler files for the company (帮办代办), with the letter of authorisation kept."""
+    licences = list(licences)
+    if not licences:
+        raise ValidationError({"licences": _("Choose the licences filed together.")})
+    if len({licence.company_id for licence in licences}) > 1:
+        raise ValidationError({"licences": _("One matter is filed by one company.")})
+    if to not in FILING:
+        raise ValidationError({"to": _("A matter is filed by accepting it, or by noting what is missing.")})
+    if channel not in LicenceChannel.values:
+        raise ValidationError({"channel": _("Choose how the application was made.")})
+    authorisation = authorisation.strip()
+    if by_proxy and not authorisation:
+        raise ValidationError({"authorisation": _("Note the letter of authorisation the company signed.")})
+    online = channel in (LicenceChannel.ONLINE, LicenceChannel.MOBILE)
+    if result_by and result_by not in ResultDelivery.values:
+        raise ValidationError({"result_by": _("Choose how the result reaches the company.")})
+    application = Application(
+        company_id=licences[0].company_id,
+        filed_on=on or timezone.localdate(),
+        channel=channel,
+        result_by=result_by or (ResultDelivery.ONLINE if online else ResultDelivery.IN_PERSON),
+        by_proxy=by_proxy,
+        authorisation=authorisation,
+        created_by=actor,
+    )
+    application.full_clean(exclude=["company"])
+    application._history_user = actor
+    application.save()
+    for licence in licences:
+        licence_transition(
+            actor=actor, licence=licence, to=to, on=on, channel=channel, application=application, **details
+        )
+    return application
+
+
+def _not_future(day: date, field: str, today: date) -> None:
+    if day > today:
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+def _materials_asked(licence, materials, reasons, supply_by, on) -> None:
+    """Everything missing at once (一次性告知): the materials of this entry, why each, and a date."""
+    materials = list(materials)
+    if not materials:
+        raise ValidationError({"materials": _("Tick every material that is missing.")})
+    if any(material.licence_type_id != licence.licence_type_id for material in materials):
+        raise ValidationError({"materials": _("Only materials of this licence type can be missing.")})
+    if supply_by is None:
+        raise ValidationError({"supply_by": _("Give the date by which the materials are to be supplied.")})
+    if supply_by < on:
+        raise ValidationError(
+            {"supply_by": _("The date to supply them by cannot come before today's notice.")}
+        )
+    wanted = {str(material.pk) for material in materials}
+    licence.missing_reasons = {
+        key: str(reason).strip()[:200]
+        for key, reason in (reasons or {}).items()
+        if key in wanted and str(reason).strip()
+    }
+    licence.supply_by = supply_by
+
+
+def _issue(licence, kind, on, issued_on, certificate_number, expires_on, today) -> None:
+    certificate_number = certificate_number.strip()
+    if not certificate_number:
+        raise ValidationError({"certificate_number": _("Enter the certificate number.")})
+    issued_on = issued_on or on
+    _not_future(issued_on, "issued_on", today)
+    if issued_on < on:
+        raise ValidationError({"issued_on": _("The certificate cannot be dated before the decision.")})
+    licence.certificate_number = certificate_number
+    licence.issued_on = issued_on
+    licence.first_issued_on = licence.first_issued_on or issued_on
+    if expires_on is None and kind.validity_months:
+        # Valid for N months: 2026-11-02 + 48 months is valid until 2030-11-01.
+        expires_on = issued_on + relativedelta(months=kind.validity_months) - relativedelta(days=1)
+    if expires_on is not None and expires_on <= issued_on:
+        raise ValidationError({"expires_on": _("The expiry date must come after the issue date.")})
+    licence.expires_on = expires_on
+    licence.renew_by = expires_on - timedelta(days=kind.renew_days_before) if expires_on else None
+
+
+def _count_due_dates(licence: CompanyLicence) -> None:
+    """Both clocks from the acceptance, moved on by the working days they stood still."""
+    kind = licence.licence_type
+    licence.statutory_due_on = _due(licence.accepted_on, kind.statutory_limit_days, licence.paused_days)
+    licence.committed_due_on = _due(licence.accepted_on, kind.committed_limit_days, licence.paused_days)
+
+
+def _due(accepted: date, limit: int | None, paused: int = 0) -> date | None:
+    return workdays.add_working_days(accepted, limit + paused) if limit else None
+
+
+def _application_open(actor, licence: CompanyLicence, on: date, channel: str) -> Application:
+    channel = channel or LicenceChannel.WINDOW
+    online = channel in (LicenceChannel.ONLINE, LicenceChannel.MOBILE)
+    application = Application(
+        company=licence.company,
+        filed_on=on,
+        channel=channel,
+        result_by=ResultDelivery.ONLINE if online else ResultDelivery.IN_PERSON,
+        created_by=actor,
+    )
+    application._history_user = actor
+    application.save()
+    return application
+
+
+def _trips_of(
+    actor, licence, *, was: str, to: str, on: date, filing: bool, at_window, collected: bool
+) -> None:
+    application = licence.application
+    if application is None:
+        return
+    if filing and application.channel == LicenceChannel.WINDOW and not application.by_proxy:
+        _visit(actor, licence, TripEvent.ACCEPTED, on)
+    elif was in WAITING and to in ACCEPTANCE and at_window:
+        _visit(actor, licence, TripEvent.SUPPLIED, on)
+    if to == S.ISSUED and collected:
+        _visit(actor, licence, TripEvent.COLLECTED, licence.issued_on)
+
+
+def _visit(actor, licence: CompanyLicence, event: str, on: date) -> Trip:
+    """One visit per matter, event and day: a fleet's certificates accepted together are one trip."""
+    trip = Trip.objects.filter(application=licence.application, event=event, date=on).first()
+    if trip is None:
+        trip = Trip(
+            application=licence.application,
+            licence=licence,
+            event=event,
+            date=on,
+            purpose=str(TripEvent(event).label),
+            recorded_by=actor,
+        )
+        trip._history_user = actor
+        trip.save()
+    return trip
 
 
 @transaction.atomic
 def trip_record(*, actor: AbstractBaseUser | None, licence: CompanyLicence, on: date, purpose: str) -> Trip:
-    """Record an in-person visit the company made for this licence."""
+    """Record another visit the company made for this licence's matter (one no event recorded)."""
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
-    trip = Trip(licence=licence, date=on, purpose=purpose.strip(), recorded_by=actor)
+    trip = Trip(
+        application=licence.application,
+        licence=licence,
+        event=TripEvent.OTHER,
+        date=on,
+        purpose=purpose.strip(),
+        recorded_by=actor,
+    )
     trip.full_clean()
     trip._history_user = actor
     trip.save()
     return trip
+
+
+@transaction.atomic
+def trip_undo(*, actor: AbstractBaseUser | None, trip: Trip) -> None:
+    """Take back a visit recorded by mistake (the history keeps it)."""
+    trip._history_user = actor
+    trip.delete()
 
 
 @transaction.atomic
@@ -167,7 +403,14 @@ def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
     notice = timedelta(days=getattr(settings, "BUTLER_RENEWAL_NOTICE_DAYS", 30))
     counts = {"expired": 0, "renewal_due": 0}
     with transaction.atomic():
-        expired = CompanyLicence.objects.filter(status__in=[S.ISSUED, S.RENEWAL_DUE], expires_on__lt=today)
+        # Held and not renewed in time; a renewal refused, or handed in incomplete and never accepted,
+        # before the expiry (one accepted in time counts as granted until the authority decides).
+        expired = CompanyLicence.objects.filter(
+            Q(status__in=[S.ISSUED, S.RENEWAL_DUE])
+            | Q(status=S.REFUSED, decided_on__lte=F("expires_on"))
+            | Q(status=S.MATERIALS_MISSING, missing_noted_on__lte=F("expires_on")),
+            expires_on__lt=today,
+        )
         for licence in expired.select_for_update(skip_locked=True):
             _set_status(licence, S.EXPIRED)
             counts["expired"] += 1
@@ -191,9 +434,9 @@ def licence_due_dates_recompute(*, years: set[int] | None = None) -> int:
 
     ``years``: only applications whose due dates reach one of these years. Returns how many moved.
     """
-    pending = CompanyLicence.objects.filter(
-        status__in=[S.APPLIED, S.MATERIALS_MISSING, S.RENEWAL_APPLIED], accepted_on__isnull=False
-    ).select_related("licence_type")
+    pending = CompanyLicence.objects.filter(status__in=PENDING, accepted_on__isnull=False).select_related(
+        "licence_type"
+    )
     if years:
         reach = Q()
         for year in years:
@@ -206,8 +449,8 @@ def licence_due_dates_recompute(*, years: set[int] | None = None) -> int:
         for licence in pending.select_for_update(of=("self",)):
             kind = licence.licence_type
             statutory, committed = (
-                _due(licence.accepted_on, kind.statutory_limit_days),
-                _due(licence.accepted_on, kind.committed_limit_days),
+                _due(licence.accepted_on, kind.statutory_limit_days, licence.paused_days),
+                _due(licence.accepted_on, kind.committed_limit_days, licence.paused_days),
             )
             if (statutory, committed) != (licence.statutory_due_on, licence.committed_due_on):
                 licence.statutory_due_on, licence.committed_due_on = statutory, committed

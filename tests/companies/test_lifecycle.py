@@ -39,26 +39,42 @@ def _licence(world, status=S.REQUIRED, *, fresh=False, **fields):
 
 
 def _details(licence, target):
-    if target == S.MATERIALS_MISSING:
-        return {"materials": list(licence.licence_type.materials.all()[:2])}
+    if target in (S.MATERIALS_MISSING, S.DEFERRED, S.SUPPLEMENTING):
+        return {"materials": list(licence.licence_type.materials.all()[:2]), "supply_by": date(2026, 11, 20)}
     if target == S.ISSUED:
         return {"certificate_number": "浙交运管许可甬字330206000123号"}
+    if target == S.REFUSED:
+        return {"refusal_reasons": "停车场地不符合要求"}
     return {}
 
 
-# Where a licence may go next, written out from the life cycle a window follows. A first application short of
-# materials goes back to "applied" when they arrive; a renewal short of materials, to "renewal applied".
+# Where a licence may go next, written out from the life cycle a window follows. Materials handed in
+# incomplete wait for the company before anything is accepted; supplied, the application is accepted (or
+# accepted with minor items to follow). After acceptance: materials asked for during the review, issue,
+# refusal or withdrawal. A first application short of materials goes to "accepted" when they arrive; a
+# renewal, to "renewal accepted".
 ALLOWED = {
-    S.REQUIRED: {S.IN_PREPARATION, S.APPLIED, S.ISSUED, S.NOT_REQUIRED, S.WITHDRAWN},
-    S.IN_PREPARATION: {S.APPLIED, S.REQUIRED, S.NOT_REQUIRED, S.WITHDRAWN},
-    S.APPLIED: {S.MATERIALS_MISSING, S.ISSUED, S.WITHDRAWN},
-    S.MATERIALS_MISSING: {S.APPLIED, S.WITHDRAWN},
-    S.ISSUED: {S.RENEWAL_DUE, S.RENEWAL_APPLIED, S.EXPIRED, S.CANCELLED},
-    S.RENEWAL_DUE: {S.RENEWAL_APPLIED, S.EXPIRED, S.CANCELLED},
-    S.RENEWAL_APPLIED: {S.ISSUED, S.MATERIALS_MISSING, S.CANCELLED},
-    S.EXPIRED: {S.APPLIED, S.REQUIRED, S.CANCELLED},
+    S.REQUIRED: {
+        S.IN_PREPARATION,
+        S.MATERIALS_MISSING,
+        S.APPLIED,
+        S.DEFERRED,
+        S.ISSUED,
+        S.NOT_REQUIRED,
+        S.WITHDRAWN,
+    },
+    S.IN_PREPARATION: {S.MATERIALS_MISSING, S.APPLIED, S.DEFERRED, S.REQUIRED, S.NOT_REQUIRED, S.WITHDRAWN},
+    S.MATERIALS_MISSING: {S.APPLIED, S.DEFERRED, S.WITHDRAWN},
+    S.APPLIED: {S.SUPPLEMENTING, S.ISSUED, S.REFUSED, S.WITHDRAWN},
+    S.DEFERRED: {S.APPLIED, S.ISSUED, S.REFUSED, S.WITHDRAWN},
+    S.SUPPLEMENTING: {S.APPLIED, S.REFUSED, S.WITHDRAWN},
+    S.ISSUED: {S.RENEWAL_DUE, S.RENEWAL_APPLIED, S.MATERIALS_MISSING, S.EXPIRED, S.CANCELLED},
+    S.REFUSED: {S.REQUIRED, S.IN_PREPARATION, S.MATERIALS_MISSING, S.APPLIED},
+    S.RENEWAL_DUE: {S.RENEWAL_APPLIED, S.MATERIALS_MISSING, S.EXPIRED, S.CANCELLED},
+    S.RENEWAL_APPLIED: {S.ISSUED, S.SUPPLEMENTING, S.REFUSED, S.CANCELLED},
+    S.EXPIRED: {S.MATERIALS_MISSING, S.APPLIED, S.REQUIRED, S.CANCELLED},
     S.NOT_REQUIRED: {S.REQUIRED},
-    S.WITHDRAWN: {S.REQUIRED, S.IN_PREPARATION, S.APPLIED},
+    S.WITHDRAWN: {S.REQUIRED, S.IN_PREPARATION, S.MATERIALS_MISSING, S.APPLIED},
     S.CANCELLED: {S.REQUIRED},
 }
 RENEWAL_MISSING_MATERIALS = {S.RENEWAL_APPLIED, S.WITHDRAWN}
@@ -106,19 +122,6 @@ def test_an_application_gets_its_due_dates_in_working_days(world):
     assert licence.channel == "window"
 
 
-def test_missing_materials_are_listed_and_cleared_when_they_arrive(world):
-    licence = _licence(world, S.APPLIED, accepted_on=date(2026, 10, 20))
-    materials = list(licence.licence_type.materials.all()[:2])
-    licence_transition(actor=world.manager, licence=licence, to=S.MATERIALS_MISSING, materials=materials)
-    assert set(licence.missing_materials.all()) == set(materials)
-    with pytest.raises(ValidationError):
-        licence_transition(actor=world.manager, licence=licence, to=S.MATERIALS_MISSING)
-    licence_transition(actor=world.manager, licence=licence, to=S.APPLIED)
-    licence.refresh_from_db()
-    assert licence.missing_materials.count() == 0
-    assert licence.accepted_on == date(2026, 10, 20)  # the application continues; not a new acceptance
-
-
 def test_issue_needs_a_certificate_number_and_takes_the_catalogue_validity(world):
     licence = _licence(world, S.APPLIED)
     with pytest.raises(ValidationError) as caught:
@@ -156,26 +159,29 @@ def test_history_keeps_who_moved_the_licence(world):
     assert licence.history.latest().history_user == world.butler_a.user
 
 
-def test_missing_materials_in_a_renewal_send_it_back_to_renewal_applied(world):
+def test_a_renewal_handed_in_incomplete_goes_to_renewal_accepted_once_complete(world):
     licence = _licence(
         world,
         S.ISSUED,
         issued_on=date(2022, 11, 2),
+        first_issued_on=date(2022, 11, 2),
         expires_on=date(2026, 12, 31),
         renew_by=date(2026, 12, 1),
     )
-    licence_transition(actor=world.manager, licence=licence, to=S.RENEWAL_APPLIED, on=date(2026, 11, 2))
     licence_transition(
         actor=world.manager,
         licence=licence,
         to=S.MATERIALS_MISSING,
+        on=date(2026, 11, 2),
         materials=list(licence.licence_type.materials.all()[:1]),
+        supply_by=date(2026, 11, 9),
     )
     with pytest.raises(ValidationError):
         licence_transition(actor=world.manager, licence=licence, to=S.APPLIED)
-    licence_transition(actor=world.manager, licence=licence, to=S.RENEWAL_APPLIED)
+    licence_transition(actor=world.manager, licence=licence, to=S.RENEWAL_APPLIED, on=date(2026, 11, 2))
     licence.refresh_from_db()
     assert licence.status == S.RENEWAL_APPLIED and licence.missing_materials.count() == 0
+    assert licence.accepted_on == date(2026, 11, 2) and licence.expires_on == date(2026, 12, 31)
 
 
 def test_dates_before_registration_are_refused(world):

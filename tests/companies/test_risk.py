@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from companies.models import CompanyLicence, LicenceStatus
+from companies.models import Application, CompanyLicence, LicenceStatus
 from companies.selectors import Risk, lapse_risk, licence_measures
 from tests.companies.licence_world import freight_company
 
@@ -68,8 +68,13 @@ def test_measures_count_the_deadlines_missed_as_well_as_met(world):
     company = freight_company(world.manager, 301, heavy=2, drivers=0)
     licences = list(CompanyLicence.objects.filter(company=company).order_by("pk"))
     today = TODAY
-    # In time, late, and not yet issued with the deadline passed.
+    # In time, late, and not yet issued with the deadline passed; the first two filed as two matters.
+    filed = [
+        Application.objects.create(company=company, filed_on=date(2026, 10, 12), channel="online")
+        for _ in range(2)
+    ]
     CompanyLicence.objects.filter(pk=licences[0].pk).update(
+        application=filed[0],
         status=S.ISSUED,
         accepted_on=date(2026, 10, 12),
         issued_on=date(2026, 10, 16),
@@ -77,6 +82,7 @@ def test_measures_count_the_deadlines_missed_as_well_as_met(world):
         obtain_by=date(2026, 10, 30),
     )
     CompanyLicence.objects.filter(pk=licences[1].pk).update(
+        application=filed[1],
         status=S.ISSUED,
         accepted_on=date(2026, 10, 12),
         issued_on=date(2026, 11, 10),
