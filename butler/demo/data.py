@@ -147,10 +147,9 @@ VESSEL_NAMES = [
 # Business profiles whose only company licence is a filing, which never expires (so it cannot lapse).
 FILING_ONLY = {("repair",), ("driver_training",)}
 
-TRIP_APPLY = "提交申请材料"
-TRIP_SUPPLEMENT = "补交材料"
-TRIP_COLLECT = "领取证件"
-TRIP_RENEW = "提交延续申请材料"
+# Why a material is asked for again, as a butler writes it on the notice.
+REASONS = ["复印件不清晰", "未加盖公章", "已过有效期", "签字页缺失", "与原件不一致"]
+NOTE_REFUSED = "经审查，停车场地面积及安全设施不符合许可条件，不予许可。可在条件具备后重新申请。"
 NOTE_HELD = "企业已持有该证件，首次服务时登记在册"
 NOTE_MISSING = "已一次性告知需补正的材料"
 NOTE_SUPPLIED = "材料已补齐"

@@ -22,15 +22,13 @@ from butler.demo.data import (
     NOTE_HELD,
     NOTE_MISSING,
     NOTE_PREPARING,
+    NOTE_REFUSED,
     NOTE_SUPPLIED,
     NOTE_WITHDRAWN,
     OVERSIZE_NOTES,
+    REASONS,
     ROAD_LICENCES,
     SEED,
-    TRIP_APPLY,
-    TRIP_COLLECT,
-    TRIP_RENEW,
-    TRIP_SUPPLEMENT,
     VEHICLE_TYPES,
 )
 from butler.demo.plan import CompanyPlan
@@ -43,9 +41,11 @@ from companies.models import (
     LicenceStatus,
     LicenceType,
     Person,
+    Trip,
     Vehicle,
 )
-from companies.services import licence_add_trip_permit, licence_plan_sync, trip_record, vessel_add
+from companies.services import licence_add_trip_permit, licence_plan_sync, vessel_add
+from companies.services.licences import FILING, WAITING
 from reminders.models import Notice
 
 
@@ -95,22 +95,28 @@ class LicenceLoading:
             return []
         return _LicenceStory(self, plan, company, moment).events
 
-    def licence_step(self, chain: "_Chain", to: str, details: dict, moment: datetime) -> None:
+    def licence_step(
+        self, chain: "_Chain", to: str, details: dict, moment: datetime, *, was: str = ""
+    ) -> None:
         details = {"on": moment.date(), **details}
+        kind = chain.licence.licence_type
+        if to in FILING and kind.scope in (LicenceScope.VEHICLE, LicenceScope.PERSON) and was not in WAITING:
+            # A fleet's certificates (or its drivers') filed the same day the same way are one matter.
+            key = (chain.licence.company_id, kind.pk, details["on"], details.get("channel", ""), to)
+            if key in self.matters:
+                details["application"] = self.matters[key]
         if to == LicenceStatus.ISSUED and not details.get("certificate_number"):
             chain.number = chain.number or self.certificate(chain.licence.licence_type, details["on"])
             details["certificate_number"] = chain.number
         chain.licence = licence_step(
             actor=self.butler_at(chain.story.plan, moment), licence=chain.licence, to=to, **details
         )
-        if to == LicenceStatus.MATERIALS_MISSING:
-            notices = Notice.objects.filter(key__startswith=f"missing:{chain.licence.pk}:")
+        if to in FILING and "application" not in details and chain.licence.application_id:
+            key = (chain.licence.company_id, kind.pk, details["on"], details.get("channel", ""), to)
+            self.matters[key] = chain.licence.application
+        if to in (LicenceStatus.MATERIALS_MISSING, LicenceStatus.DEFERRED, LicenceStatus.REFUSED):
+            notices = Notice.objects.filter(key__regex=rf"^(missing|refused):{chain.licence.pk}:")
             backdate(Notice, list(notices.values_list("pk", flat=True)), created_at=moment)
-
-    def trip(self, chain: "_Chain", purpose: str, moment: datetime) -> None:
-        actor = self.butler_at(chain.story.plan, moment)
-        trip_record(actor=actor, licence=chain.licence, on=moment.date(), purpose=purpose)
-        self.counts["trips"] += 1
 
     def certificate(self, licence_type: LicenceType, on: date) -> str:
         """The next certificate number of its kind (no identity numbers: the product keeps none)."""
@@ -135,9 +141,6 @@ class LicenceLoading:
         licence = licence_step(
             actor=actor, licence=licence, to=LicenceStatus.APPLIED, on=moment.date(), channel=channel
         )
-        if at_window:
-            trip_record(actor=actor, licence=licence, on=moment.date(), purpose=TRIP_APPLY)
-            self.counts["trips"] += 1
         self.clock.moment = moment + timedelta(minutes=rng.randint(12, 28))
         licence_step(
             actor=actor,
@@ -157,6 +160,7 @@ class LicenceLoading:
         )
         licences.update(updated_at=models.Subquery(last))
         self.counts["licences"] = licences.count()
+        self.counts["trips"] = Trip.objects.filter(licence__company__credit_code__in=credit_codes).count()
 
 
 class _Chain:
@@ -171,9 +175,10 @@ class _Chain:
         self.open = True
         self.number = ""  # the certificate number, once issued; a renewal keeps it
 
-    def step(self, day: date, to: str, *, trip: str = "", force: bool = False, **details) -> datetime | None:
-        """Plan the step on ``day`` (with a trip the company made for it); ``None`` when it falls past the
-        horizon, which ends the chain. ``force``: a closing step after the company's last day."""
+    def step(self, day: date, to: str, *, force: bool = False, **details) -> datetime | None:
+        """Plan the step on ``day`` (the visits it makes are recorded by the step itself); ``None`` when it
+        falls past the horizon, which ends the chain. ``force``: a closing step after the company's last
+        day."""
         if not self.open and not force:
             return None
         story = self.story
@@ -182,9 +187,7 @@ class _Chain:
             self.open = False
             return None
         loader = story.loader
-        story.events.append((moment, 4, partial(loader.licence_step, self, to, details)))
-        if trip:
-            story.events.append((moment, 5, partial(loader.trip, self, trip)))
+        story.events.append((moment, 4, partial(loader.licence_step, self, to, details, was=self.status)))
         self.status, self.last = to, moment
         return moment
 
@@ -311,11 +314,10 @@ class _LicenceStory:
             self.special = ""
             day = self.add(self.visit, rng.randint(0, 3))
             channel = self.channel(kind)
-            chain.step(
-                day, LicenceStatus.APPLIED, channel=channel, trip=TRIP_APPLY if channel == "window" else ""
-            )
-            if special == "materials_pending":  # noted, and the company has not sent them yet
-                self.missing(chain, max(self.add(day, rng.randint(0, 2)), self.add(self.visit, 2)))
+            if special == "materials_pending":  # handed in incomplete; the company has not supplied them yet
+                self.missing(chain, max(day, self.add(self.visit, 2)), channel=channel)
+                return None
+            chain.step(day, LicenceStatus.APPLIED, channel=channel)
             return None  # still with the authority (overdue: past the committed date)
         if self.plan.established:
             return self.held(chain, self.expiry_of_held(kind, least=60))
@@ -369,21 +371,40 @@ class _LicenceStory:
             )
         channel = channel or self.channel(kind)
         window = channel == LicenceChannel.WINDOW
-        applied = chain.step(day, LicenceStatus.APPLIED, channel=channel, trip=TRIP_APPLY if window else "")
+        complete = day
+        if rng.random() < missing and self.loader.materials.get(kind.pk):
+            # Handed in incomplete: one complete notice, nothing accepted until the company supplies them.
+            noted = self.missing(chain, day, channel=channel)
+            if noted is None:
+                return None
+            complete = self.add(noted, rng.randint(1, 8))
+            in_person = window or rng.random() < 0.3
+            applied = chain.step(complete, LicenceStatus.APPLIED, note=NOTE_SUPPLIED, at_window=in_person)
+        elif rng.random() < 0.1 and self.loader.materials.get(kind.pk):
+            # Accepted with a minor item to follow (容缺受理), which arrives within days.
+            item = self.rng.sample(self.loader.materials[kind.pk], 1)
+            applied = chain.step(
+                day,
+                LicenceStatus.DEFERRED,
+                channel=channel,
+                materials=item,
+                supply_by=self.add(day, 5),
+                reasons={str(item[0].pk): REASONS[0]},
+            )
+            if applied is not None:
+                chain.step(self.add(day, rng.randint(1, 4)), LicenceStatus.APPLIED, note=NOTE_SUPPLIED)
+        else:
+            applied = chain.step(day, LicenceStatus.APPLIED, channel=channel)
         if applied is None:
             return None
         if rng.random() < withdraw:  # the driver left before the examination
-            chain.step(self.add(day, rng.randint(1, 5)), LicenceStatus.WITHDRAWN, note=NOTE_WITHDRAWN)
+            chain.step(self.add(complete, rng.randint(1, 5)), LicenceStatus.WITHDRAWN, note=NOTE_WITHDRAWN)
             return None
-        complete = day
-        if rng.random() < missing and self.loader.materials.get(kind.pk):
-            # Noted a day or two after acceptance at the latest, when the portal account exists.
-            noted = self.missing(chain, max(self.add(day, rng.randint(0, 2)), self.add(self.visit, 2)))
-            complete = self.add(noted, rng.randint(1, 8))
-            in_person = window or rng.random() < 0.3
+        if kind.scope == LicenceScope.COMPANY and rng.random() < 0.04:
             chain.step(
-                complete, LicenceStatus.APPLIED, note=NOTE_SUPPLIED, trip=TRIP_SUPPLEMENT if in_person else ""
+                self.add(complete, rng.randint(3, 10)), LicenceStatus.REFUSED, refusal_reasons=NOTE_REFUSED
             )
+            return None
         committed = kind.committed_limit_days or 1
         if kind.on_the_spot and complete == day and rng.random() < 0.85:
             issue = day
@@ -393,17 +414,27 @@ class _LicenceStory:
             issue = self.add(complete, rng.randint(1, committed))
         issue = max(issue, complete)
         collect = rng.random() < (0.4 if window else 0.1) and issue != day
-        moment = chain.step(issue, LicenceStatus.ISSUED, trip=TRIP_COLLECT if collect else "")
+        moment = chain.step(issue, LicenceStatus.ISSUED, collected=collect)
         if moment is not None and kind.validity_months:
             self.renew(chain, self.expiry(kind, issue))
         return moment
 
-    def missing(self, chain: _Chain, noted: date) -> date:
-        """One complete notice of the missing materials (the company sees it in the portal)."""
+    def missing(self, chain: _Chain, noted: date, *, channel: str) -> date | None:
+        """Handed in incomplete: one complete notice of everything missing, with why and a date to supply
+        them by (the company sees it in the portal)."""
         materials = self.loader.materials[chain.kind.pk]
         chosen = self.rng.sample(materials, self.rng.randint(1, min(2, len(materials))))
-        chain.step(noted, LicenceStatus.MATERIALS_MISSING, materials=chosen, note=NOTE_MISSING)
-        return noted
+        reasons = {str(material.pk): self.rng.choice(REASONS) for material in chosen}
+        moment = chain.step(
+            noted,
+            LicenceStatus.MATERIALS_MISSING,
+            channel=channel,
+            materials=chosen,
+            reasons=reasons,
+            supply_by=self.add(noted, 10),
+            note=NOTE_MISSING,
+        )
+        return None if moment is None else noted
 
     def renew(self, chain: _Chain, expires: date, applied: date | None = None) -> None:
         """Apply for renewal once the reminders start, mostly before the last day to apply, as long as the
@@ -430,15 +461,15 @@ class _LicenceStory:
                 applied = max(applied, chain.last.date())
             # Renewals go online more often: the butler's reminder links to the form.
             channel = self.channel(kind, online=0.6)
-            trip = TRIP_RENEW if channel == LicenceChannel.WINDOW else ""
-            if chain.step(applied, LicenceStatus.RENEWAL_APPLIED, channel=channel, trip=trip) is None:
+            at_window = channel == LicenceChannel.WINDOW
+            if chain.step(applied, LicenceStatus.RENEWAL_APPLIED, channel=channel) is None:
                 return
             committed = kind.committed_limit_days or 1
             spot = kind.on_the_spot and rng.random() < 0.85
             issue = applied if spot else self.add(applied, rng.randint(1, committed))
             expires += relativedelta(months=kind.validity_months)
-            trip = TRIP_COLLECT if issue != applied and rng.random() < (0.3 if trip else 0.05) else ""
-            if chain.step(issue, LicenceStatus.ISSUED, expires_on=expires, trip=trip) is None:
+            collect = issue != applied and rng.random() < (0.3 if at_window else 0.05)
+            if chain.step(issue, LicenceStatus.ISSUED, expires_on=expires, collected=collect) is None:
                 return
             applied = None
 
@@ -451,6 +482,8 @@ class _LicenceStory:
             S.ISSUED: (S.CANCELLED, cancelled),
             S.RENEWAL_APPLIED: (S.CANCELLED, cancelled),
             S.APPLIED: (S.WITHDRAWN, withdrawn),
+            S.DEFERRED: (S.WITHDRAWN, withdrawn),
+            S.SUPPLEMENTING: (S.WITHDRAWN, withdrawn),
             S.MATERIALS_MISSING: (S.WITHDRAWN, withdrawn),
             S.REQUIRED: (S.NOT_REQUIRED, dropped),
             S.IN_PREPARATION: (S.NOT_REQUIRED, dropped),

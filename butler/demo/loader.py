@@ -61,6 +61,9 @@ class Loader(LicenceLoading, ContactLoading):
     serials: dict[str, int] = field(default_factory=dict)
     numbers: random.Random = field(default_factory=lambda: random.Random(SEED + 1))
     vehicle_lapsed: bool = False  # the one vehicle certificate whose expiry has just passed
+    matters: dict = field(
+        default_factory=dict
+    )  # a fleet's filings of one day, one kind and one channel: one matter
 
     def day(self, ago: int) -> date:
         """The working day ``ago`` days before today; a weekend day moves to the Friday before or the

@@ -25,9 +25,9 @@ from butler.messaging.services import thread_start
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
 from butler.service.invitations import invitation_issue
 from companies.models import CompanyLicence
-from companies.services import vehicle_add
+from companies.services import trip_record, vehicle_add
 from reminders.models import Notice
-from tests.conftest import build_world, built_once_per_module, make_butler
+from tests.conftest import NOW, build_world, built_once_per_module, make_butler
 from tests.factories import ServicePeriodFactory
 
 ROLES = [
@@ -134,6 +134,12 @@ MATRIX = {
     ("licences:step", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:trip", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:notice", "get"): (lambda w: [w.missing_a.pk], A_READ),
+    # Taking back a visit: its butler and the manager are sent back to the licence.
+    ("licences:trip_delete", "post"): (
+        lambda w: [w.licence_a.pk, w.trip_a.pk],
+        row(LOGIN, 403, 403, 302, 404, 403, 404, 302, 403),
+    ),
+    ("portal:notice", "get"): (lambda w: [w.missing_a.pk], COMPANY_A),
     ("licences:subject_add", "get"): (lambda w: [w.company_a.pk, "vehicle"], A_WRITE),
     ("licences:subject_add", "post"): (lambda w: [w.company_a.pk, "person"], A_WRITE),
     # An empty form is refused with a message and a redirect back to the checklist.
@@ -284,6 +290,9 @@ def build_matrix_world(world):
     world.missing_a = CompanyLicence.objects.get(company=company, licence_type__code="vehicle_certificate")
     CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
     world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])
+    world.trip_a = trip_record(
+        actor=world.butler_a.user, licence=world.licence_a, on=NOW.date(), purpose="补交材料"
+    )
     world.return_visit = contact_record(
         actor=world.butler_a.user, company=company, channel="phone", summary="回访测试", return_visit_in=3
     )

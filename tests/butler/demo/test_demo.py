@@ -17,6 +17,7 @@ from butler.feedback.improvements import licence_type_counts
 from butler.models import BAD_STARS, AuditCase, ImprovementAction, Rating, ServicePeriod, Suggestion
 from companies.credit_code import validate_credit_code
 from companies.models import (
+    Application,
     Company,
     CompanyLicence,
     Contact,
@@ -246,20 +247,32 @@ def test_demo_licence_dates_and_numbers_look_real(demo):
 
 @pytest.mark.django_db
 def test_demo_trips_are_mostly_none_or_one(demo):
-    matters = CompanyLicence.objects.filter(accepted_on__isnull=False).annotate(
-        trip_count=models.Count("trips")
+    """Trips come from the events at the window, per matter (an application): at most one visit for most."""
+    matters = Application.objects.filter(licences__accepted_on__isnull=False).distinct()
+    trips = Counter(
+        matters.annotate(trip_count=models.Count("trips", distinct=True)).values_list("trip_count", flat=True)
     )
-    trips = Counter(matters.values_list("trip_count", flat=True))
     permits = CompanyLicence.objects.filter(licence_type__scope=LicenceScope.TRIP)
 
     assert trips[0] + trips[1] > 0.8 * sum(trips.values())
     assert trips[2] > 0
     assert max(trips) <= 3
     assert trips[3] < 0.05 * sum(trips.values())
-    assert set(Trip.objects.values_list("purpose", flat=True)) >= {"提交申请材料", "补交材料", "领取证件"}
+    assert set(Trip.objects.values_list("event", flat=True)) == {"accepted", "supplied", "collected"}
+    # A fleet's certificates filed the same day are one matter.
+    assert Application.objects.annotate(n=models.Count("licences")).filter(n__gt=1).exists()
     assert 1 <= permits.count() <= 2
     assert not permits.exclude(status=S.ISSUED).exists()
     assert all(permit.issued_on == permit.accepted_on for permit in permits)
+
+
+@pytest.mark.django_db
+def test_demo_shows_every_outcome(demo):
+    statuses = set(CompanyLicence.objects.values_list("status", flat=True))
+    assert {S.MATERIALS_MISSING, S.APPLIED, S.ISSUED, S.REFUSED} <= statuses
+    refused = CompanyLicence.objects.filter(status=S.REFUSED)
+    assert all(licence.refusal_reasons and licence.decided_on for licence in refused)
+    assert CompanyLicence.history.filter(status=S.DEFERRED).exists()
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from butler.contactlog import services as contacts
 from butler.feedback.ratings import rating_submit, suggestion_submit
-from butler.licences.services import licence_step, trip_add
+from butler.licences.services import licence_step
 from butler.models import AuditCase, ContactRecord, Rating, Suggestion
 from butler.oversight.export_tables import TABLES
 from companies.models import (
@@ -58,14 +58,13 @@ def english_headers(table: str) -> list[str]:
 
 @pytest.fixture
 def exported(world):
-    """Company A: its road freight licence applied for at the window on 10-20 with one trip, issued 10-30; a
+    """Company A: its road freight licence accepted at the window on 10-20 (one trip), issued 10-30; a
     phone call on 10-30 14:05 with a return visit; a bad rating of its butler. Company B: its licence
-    applied for and two materials missing; a suggestion about materials."""
+    handed in online on 10-21 with two materials missing; a suggestion about materials."""
     a_licence = CompanyLicence.objects.get(company=world.company_a)
     licence_step(
         actor=world.butler_a.user, licence=a_licence, to="applied", on=date(2026, 10, 20), channel="window"
     )
-    trip_add(actor=world.butler_a.user, licence=a_licence, on=date(2026, 10, 20), purpose="递交申请")
     licence_step(
         actor=world.butler_a.user,
         licence=a_licence,
@@ -74,11 +73,16 @@ def exported(world):
         certificate_number="浙交运管33020600001",
     )
     b_licence = CompanyLicence.objects.get(company=world.company_b)
-    licence_step(
-        actor=world.butler_b.user, licence=b_licence, to="applied", on=date(2026, 10, 21), channel="online"
-    )
     materials = list(LicenceMaterial.objects.filter(licence_type=b_licence.licence_type)[:2])
-    licence_step(actor=world.butler_b.user, licence=b_licence, to="missing", materials=materials)
+    licence_step(
+        actor=world.butler_b.user,
+        licence=b_licence,
+        to="missing",
+        on=date(2026, 10, 21),
+        channel="online",
+        materials=materials,
+        supply_by=date(2026, 11, 6),
+    )
     contacts.contact_record(
         actor=world.butler_a.user,
         company=world.company_a,
@@ -166,7 +170,7 @@ def test_licences_xlsx_has_dates_as_dates_trips_and_missing_materials(client, ex
     assert a["Expires on"] is not None and a["Apply for renewal by"] is not None
     assert (a["Trips"], a["Missing materials"]) == (1, 0)
     assert (b["Status"], b["Channel"], b["Missing materials"], b["Trips"]) == (
-        "Materials missing",
+        "Incomplete: to be supplied",
         "Online",
         2,
         0,
