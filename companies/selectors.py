@@ -415,5 +415,13 @@ def notice_context(licence: CompanyLicence, missing: list[MissingMaterial]) -> d
         "accepted": accepted,
         "deferred": licence.status == S.DEFERRED,
         "limit": notice_limit(licence),
-        "given_by": licence.notice_given_by,
+        "given_by": _name_of(licence.notice_given_by),
     }
+
+
+def _name_of(user) -> str:
+    """A member of staff as the company knows them: the butler's name, else the account's."""
+    if user is None:
+        return ""
+    butler = getattr(user, "butler", None)
+    return getattr(butler, "display_name", "") or user.get_full_name() or user.get_username()

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from companies.models import CompanyLicence, LicenceStatus
+from companies.models import CompanyLicence, LicenceStatus, Trip
 from companies.services import licence_transition
 from tests.companies.licence_world import freight_company
 from tests.factories import ContactFactory
@@ -28,22 +28,63 @@ def test_checklist_groups_licences_and_shows_deadlines(client, world, licence):
     assert [group.scope for group in response.context["groups"]] == ["company"]
 
 
-def test_marking_materials_missing_notifies_the_company_and_prints_one_notice(client, world, licence):
-    materials = list(licence.licence_type.materials.all()[:2])
+def test_incomplete_materials_get_one_complete_notice_with_reasons_a_date_and_signature_lines(client, world):
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+    materials = list(licence.licence_type.materials.order_by("position")[:2])
     client.force_login(world.butler_a.user)
     response = client.post(
         reverse("licences:step", args=[licence.pk]),
-        {"to": S.MATERIALS_MISSING, "on": "2026-11-02", "materials": [m.pk for m in materials]},
+        {
+            "to": S.MATERIALS_MISSING,
+            "submitted_on": "2026-10-30",
+            "on": "2026-11-02",
+            "channel": "window",
+            "materials": [m.pk for m in materials],
+            f"reason_{materials[0].pk}": "行驶证复印件不清晰",
+            "supply_by": "2026-11-09",
+        },
     )
     assert response.status_code == 302
+    licence.refresh_from_db()
+    assert licence.status == S.MATERIALS_MISSING and licence.accepted_on is None
     notice = client.get(reverse("licences:notice", args=[licence.pk])).content.decode()
     assert all(material.name_zh in notice for material in materials)
+    for text in (
+        "行驶证复印件不清晰",
+        "请于 2026-11-09 前补正",
+        "2026-10-30",
+        "暂不予受理",
+        "告知人：",
+        "申请人签收：",
+    ):
+        assert text in notice
+    assert "告知人： 王丽娜" in notice  # the butler who gave it
+    # The company reads it on the portal, whichever contact signs in, whenever.
     client.force_login(world.contact_a)
     portal = client.get(reverse("portal:licences")).content.decode()
     assert all(material.name_zh in portal for material in materials)
     assert 'class="alert alert-warning notice"' in portal  # an unread notice
+    assert "请于 2026-11-09 前补正以下材料" in portal
+    own = client.get(reverse("portal:notice", args=[licence.pk])).content.decode()
+    assert "行驶证复印件不清晰" in own and "告知人：" in own
     client.force_login(world.contact_b)
     assert materials[0].name_zh not in client.get(reverse("portal:licences")).content.decode()
+    assert client.get(reverse("portal:notice", args=[licence.pk])).status_code == 404
+
+
+def test_a_refusal_without_reasons_keeps_the_form_and_with_them_reaches_the_company(client, world, licence):
+    client.force_login(world.butler_a.user)
+    step = reverse("licences:step", args=[licence.pk])
+    response = client.post(step, {"to": S.REFUSED, "on": "2026-11-02", "note": "经科室会审"})
+    assert response.status_code == 200
+    assert "请填写不予许可的理由。" in response.content.decode() and "经科室会审" in response.content.decode()
+    response = client.post(
+        step, {"to": S.REFUSED, "on": "2026-11-02", "refusal_reasons": "停车场地面积不足。"}
+    )
+    assert response.status_code == 302
+    client.force_login(world.contact_a)
+    portal = client.get(reverse("portal:licences")).content.decode()
+    assert "不予许可，理由如下：" in portal and "停车场地面积不足。" in portal
 
 
 def test_a_refused_step_keeps_what_was_typed(client, world, licence):
@@ -68,12 +109,21 @@ def test_a_step_the_life_cycle_does_not_allow_is_refused(client, world, licence)
     assert licence.status == S.APPLIED
 
 
-def test_trips_are_recorded_and_counted(client, world, licence):
+def test_trips_come_from_the_window_and_a_visit_can_be_taken_back(client, world):
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
     client.force_login(world.butler_a.user)
-    client.post(reverse("licences:trip", args=[licence.pk]), {"on": "2026-11-02", "purpose": "提交申请材料"})
-    assert licence.trips.count() == 1
+    client.post(
+        reverse("licences:step", args=[licence.pk]),
+        {"to": S.APPLIED, "on": "2026-11-02", "channel": "window"},
+    )
+    trip = Trip.objects.get(licence=licence)
+    assert (trip.event, trip.date) == ("accepted", date(2026, 11, 2))
     page = client.get(reverse("licences:checklist", args=[world.company_a.pk]))
     assert page.context["measures"].trips_per_matter == 1.0
+    response = client.post(reverse("licences:trip_delete", args=[licence.pk, trip.pk]))
+    assert response.status_code == 302 and not Trip.objects.filter(licence=licence).exists()
+    page = client.get(reverse("licences:checklist", args=[world.company_a.pk]))
+    assert page.context["measures"].zero_trip_share == 1.0
 
 
 def test_adding_a_vehicle_extends_the_plan(client, world):
