@@ -113,6 +113,10 @@ class LicenceStepForm(forms.Form):
     def __init__(self, *args, licence, target: str | None = None, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("on", timezone.localdate())
+        # One form per next step on the page: each with ids of its own, so that a label ticks its own box.
+        data = args[0] if args else kwargs.get("data")
+        step = target or (data.get("to") if data else "")
+        kwargs.setdefault("auto_id", f"id_{step}_%s" if step in S.values else "id_%s")
         if target:
             kwargs["initial"]["to"] = target
         super().__init__(*args, **kwargs)

@@ -1,12 +1,11 @@
-"""A butler marks materials missing; the company sees the one-time notice on its portal, on a phone."""
+"""Materials handed in incomplete: the butler gives one complete notice at the desk; the company sees it
+on its portal, on a phone."""
 
 import re
-from datetime import date
 
 import pytest
 
 from companies.models import CompanyLicence, LicenceStatus
-from companies.services import licence_transition
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,20 +23,21 @@ def test_butler_marks_materials_missing_and_the_company_sees_the_notice(
     live_server, browser, world, artifacts
 ):
     licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
-    licence_transition(
-        actor=world.butler_a.user, licence=licence, to=LicenceStatus.APPLIED, on=date(2026, 11, 2)
-    )
     first, second = list(licence.licence_type.materials.order_by("position")[:2])
 
     butler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
     _sign_in(butler, live_server.url, world.butler_a.user.username)
     butler.goto(f"{live_server.url}/licences/{licence.pk}/")
-    butler.get_by_role("button", name=re.compile("材料")).click()
-    butler.get_by_label(first.name_zh).check()
-    butler.get_by_label(second.name_zh).check()
-    butler.locator("form:has(input[value=missing]) button[type=submit]").click()
-    butler.get_by_role("link", name=re.compile("一次性告知")).click()
+    butler.get_by_role("button", name=re.compile("一次性告知补正")).click()
+    form = butler.locator("form:has(input[value=missing])")
+    form.get_by_label(first.name_zh, exact=True).check()
+    form.get_by_label(second.name_zh, exact=True).check()
+    form.get_by_label(f"原因：{first.name_zh}").fill("未加盖公章")
+    form.get_by_label("补正期限").fill("2026-11-09")
+    form.locator("button[type=submit]").click()
+    butler.get_by_role("link", name=re.compile("一次性告知书")).click()
     assert butler.get_by_text(first.name_zh).is_visible()
+    assert butler.get_by_text("未加盖公章").is_visible()
     butler.screenshot(path=str(artifacts / "missing-materials-notice.png"), full_page=True)
 
     phone = browser.new_context(

@@ -13,7 +13,6 @@ from butler.feedback.improvements import improvement_create
 from butler.feedback.ratings import suggestion_submit
 from butler.licences.services import licence_step
 from companies.models import CompanyLicence
-from companies.services import licence_transition
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -97,13 +96,13 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
     world.licence = CompanyLicence.objects.get(
         company=world.company_a, licence_type__code="road_freight_licence"
     )
-    licence_transition(actor=world.butler_a.user, licence=world.licence, to="applied", on=date(2026, 11, 2))
     licence_step(
         actor=world.butler_a.user,
         licence=world.licence,
         to="missing",
         on=date(2026, 11, 2),
         materials=list(world.licence.licence_type.materials.all()[:2]),
+        supply_by=date(2026, 11, 9),
     )
     world.case = suggestion_submit(actor=world.contact_a, category="waiting", text="高峰时段排队较久").case
     world.improvement = improvement_create(

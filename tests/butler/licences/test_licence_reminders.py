@@ -80,7 +80,9 @@ def test_the_sms_is_short_and_the_email_links_to_the_public_address(world, issue
     later = datetime(2030, 10, 1, 10, 0, tzinfo=SHANGHAI)
     with caplog.at_level(logging.INFO, logger="reminders.sms"):
         reminders_send_due(now=later)
+    # (Company B's contact chose texts for what is not statutory: its obtain-by target goes by SMS too.)
     texts = [record.getMessage() for record in caplog.records if record.name == "reminders.sms"]
+    texts = [text for text in texts if "申请延续" in text]
     assert texts and all("2030-10-02" in text and "0574-86861234" in text for text in texts)
     assert not any("道路货物运输经营申请表" in text for text in texts)  # the materials are in the e-mail
     to_company = next(message for message in mail.outbox if message.to == ["a@company-a.example"])
