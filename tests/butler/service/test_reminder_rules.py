@@ -130,13 +130,14 @@ def test_a_contact_chooses_sms_or_the_portal_for_reminders_that_are_not_statutor
     assert set(butler.values_list("channel", flat=True)) == {"in_app", "email"}
 
 
-def test_a_statutory_deadline_cannot_be_switched_off_by_the_company(world, freight):
+def test_the_windows_target_date_follows_the_companys_choice_of_channel(world, freight):
+    # The obtain-by date is the window's own target (取证期限), not a statutory deadline.
     contact = world.company_a.contacts.get()
     contact.reminder_channel = "in_app"
     contact.save()
     reminders_reconcile()
     mine = _pending(f"licence:{freight.pk}", K.OBTAIN_BY, recipient=world.contact_a)
-    assert set(mine.values_list("channel", flat=True)) == {"in_app", "email"}
+    assert set(mine.values_list("channel", flat=True)) == {"in_app"}
 
 
 def test_the_butler_gets_a_task_when_a_company_has_not_been_contacted_for_thirty_days(world, freight):
