@@ -355,3 +355,31 @@ def correct_catalogue(licence_type_model, material_model, business_type_model) -
                 material_model.objects.create(
                     licence_type=kind, position=position, stage=stage, name_zh=name_zh, name_en=name_en
                 )
+
+
+# The business scope classes of a freight licence (经营范围), and what they decide.
+BUSINESS_SCOPES = [
+    ("general", "普通货运", "General freight"),
+    ("container", "集装箱", "Containers"),
+    ("oversize", "大件", "Oversize loads"),
+    ("refrigerated", "冷藏", "Refrigerated"),
+    ("tank", "罐式", "Tank"),
+    ("dangerous", "危险货物", "Dangerous goods"),
+]
+SCOPED_LICENCES = ["road_freight_licence", "dangerous_goods_licence"]
+OVERSIZE_PERMITS = ["oversize_permit_class1", "oversize_permit_class2", "oversize_permit"]
+OVERSIZE_PASS_MONTHS = 6
+
+
+def scope_catalogue(licence_type_model, business_scope_model) -> None:
+    """Seed the scope classes; freight licences state a scope; oversize permits need 大件, their issuer
+    follows the route, and a pass for repeated identical trips may run up to six months."""
+    for position, (code, name_zh, name_en) in enumerate(BUSINESS_SCOPES, start=1):
+        business_scope_model.objects.get_or_create(
+            code=code, defaults={"name_zh": name_zh, "name_en": name_en, "position": position}
+        )
+    oversize = business_scope_model.objects.get(code="oversize")
+    licence_type_model.objects.filter(code__in=SCOPED_LICENCES).update(has_business_scope=True)
+    licence_type_model.objects.filter(code__in=OVERSIZE_PERMITS, needs_scope=None).update(
+        needs_scope=oversize, issuer_by_route=True, max_pass_months=OVERSIZE_PASS_MONTHS
+    )

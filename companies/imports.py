@@ -24,6 +24,8 @@ from companies.models import Company, Person, PersonRole, Vehicle, VehicleType
 from companies.phones import normalize_mobile
 from companies.plates import normalize_plate
 from companies.services import licence_plan_sync, person_add, vehicle_add
+from companies.services.plan import DANGEROUS_GOODS_ROLES
+from companies.services.subjects import ROLE_OUTSIDE_DANGEROUS_GOODS, carries_dangerous_goods
 
 KINDS = ("vehicles", "people")
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -280,6 +282,7 @@ class _Checker:
         self.labels = labels
         self.errors: list[RowError] = []
         self.lookup = _choice_lookup(VehicleType if kind == "vehicles" else PersonRole)
+        self.dangerous_goods = kind == "people" and carries_dangerous_goods(company)
 
     def error(self, line: int, name: str, message) -> None:
         self.errors.append(
@@ -334,6 +337,9 @@ class _Checker:
                 _("Unknown role “%(value)s”. Use one of: %(choices)s.")
                 % {"value": role_text, "choices": _choice_names(PersonRole)},
             )
+        elif fields["role"] in DANGEROUS_GOODS_ROLES and not self.dangerous_goods:
+            refused.add("role")
+            self.error(row.line, "role", ROLE_OUTSIDE_DANGEROUS_GOODS)
         self.clean(row.line, Person(company=self.company, **fields), refused)
         return fields
 

@@ -78,3 +78,12 @@ def targets(licence) -> set[str]:
 
 def allowed(licence, target: str) -> bool:
     return target in targets(licence)
+
+
+def acceptance_for(licence) -> str | None:
+    """How this licence is accepted when filed now: a renewal of one held before, or a first application;
+    None when it cannot be filed from where it stands."""
+    for step in (S.RENEWAL_APPLIED, S.APPLIED):
+        if allowed(licence, step):
+            return step
+    return None

@@ -199,6 +199,9 @@ class Measures:
     issued_after_acceptance: int | None
     average_working_days_to_issue: float | None
     within_committed_share: float | None
+    # Counted apart: applications refused (不予许可), matters the butler filed for the company (帮办代办).
+    refused: int = 0
+    by_proxy: int = 0
 
 
 def _measure_counts(today: date, prefix: str = "") -> dict[str, Count]:
@@ -218,6 +221,8 @@ def _measure_counts(today: date, prefix: str = "") -> dict[str, Count]:
         "matters": Count(matter, filter=accepted, distinct=True),
         "trips_made": Count(f"{matter}__trips", filter=accepted, distinct=True),
         "zero_trip": Count(matter, filter=accepted & q(application__trips__isnull=True), distinct=True),
+        "refused": Count(licence, filter=q(status=LicenceStatus.REFUSED), distinct=True),
+        "by_proxy": Count(matter, filter=accepted & q(application__by_proxy=True), distinct=True),
         "with_deadline": Count(licence, filter=with_deadline, distinct=True),
         "before_deadline": Count(
             licence, filter=with_deadline & q(first_issued_on__lte=F(f"{prefix}obtain_by")), distinct=True
@@ -255,6 +260,8 @@ def _measures(counts: dict, issued: list[dict] | None) -> Measures:
         issued_after_acceptance=None if issued is None else len(issued),
         average_working_days_to_issue=sum(durations) / len(durations) if durations else None,
         within_committed_share=_share(sum(1 for days, limit in committed if days <= limit), len(committed)),
+        refused=counts["refused"],
+        by_proxy=counts["by_proxy"],
     )
 
 
@@ -358,12 +365,17 @@ def business_types_from_text(text: str | None) -> list[BusinessType]:
     return sorted(types, key=lambda t: (t.position, t.code))
 
 
-def trips_of(licence: CompanyLicence) -> list:
+def trips_of(licence: CompanyLicence) -> QuerySet:
     """The visits of this licence's matter (the whole application's), newest first."""
     trips = Trip.objects.select_related("recorded_by")
     if licence.application_id:
-        return list(trips.filter(Q(application_id=licence.application_id) | Q(licence=licence)))
-    return list(trips.filter(licence=licence))
+        return trips.filter(Q(application_id=licence.application_id) | Q(licence=licence))
+    return trips.filter(licence=licence)
+
+
+def commitment_to_verify(licence: CompanyLicence) -> bool:
+    """A commitment-based approval (告知承诺制) whose later check is still to be made."""
+    return bool(licence.commitment) and licence.verified_on is None and licence.status in HELD
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,7 @@ CERTIFICATES = {
     "repair_filing": (1000, "甬仑维备{year}{n:04d}"),
     "training_filing": (200, "甬仑培备{year}{n:04d}"),
     "oversize_permit": (1000, "浙甬超限{year}{n:05d}"),
+    "oversize_permit_class1": (1000, "浙甬超限{year}{n:05d}"),
 }
 
 # --- the contact log and the messages ---------------------------------------------------------------

@@ -34,13 +34,16 @@ from butler.demo.data import (
 from butler.demo.plan import CompanyPlan
 from butler.licences.services import licence_step
 from companies.models import (
+    BusinessScope,
     Company,
     CompanyLicence,
+    District,
     LicenceChannel,
     LicenceScope,
     LicenceStatus,
     LicenceType,
     Person,
+    RouteSpan,
     Trip,
     Vehicle,
 )
@@ -105,6 +108,8 @@ class LicenceLoading:
             key = (chain.licence.company_id, kind.pk, details["on"], details.get("channel", ""), to)
             if key in self.matters:
                 details["application"] = self.matters[key]
+        if to == LicenceStatus.ISSUED and kind.has_business_scope and "business_scopes" not in details:
+            details["business_scopes"] = self.scopes_of(chain.story.plan, kind)
         if to == LicenceStatus.ISSUED and not details.get("certificate_number"):
             chain.number = chain.number or self.certificate(chain.licence.licence_type, details["on"])
             details["certificate_number"] = chain.number
@@ -118,6 +123,22 @@ class LicenceLoading:
             notices = Notice.objects.filter(key__regex=rf"^(missing|refused):{chain.licence.pk}:")
             backdate(Notice, list(notices.values_list("pk", flat=True)), created_at=moment)
 
+    def scopes_of(self, plan: CompanyPlan, kind: LicenceType) -> list:
+        """The business scope a freight licence states: general freight, containers in the container port
+        of Beilun, 大件 for the heavy hauliers who carry oversize loads; dangerous goods, in tanks for the
+        tanker fleets."""
+        if not self.business_scopes:
+            self.business_scopes = {scope.code: scope for scope in BusinessScope.objects.all()}
+        if kind.code == "dangerous_goods_licence":
+            codes = ["dangerous"] + (["tank"] if any(v.kind == "tank_truck" for v in plan.vehicles) else [])
+        else:
+            codes = ["general"]
+            if plan.district == District.BEILUN:
+                codes.append("container")
+            if plan.oversize_ago:
+                codes.append("oversize")
+        return [self.business_scopes[code] for code in codes if code in self.business_scopes]
+
     def certificate(self, licence_type: LicenceType, on: date) -> str:
         """The next certificate number of its kind (no identity numbers: the product keeps none)."""
         code = licence_type.code
@@ -127,14 +148,19 @@ class LicenceLoading:
         return pattern.format(n=number, year=on.year)
 
     def oversize(self, plan: CompanyPlan, state: dict, moment: datetime) -> None:
-        """A per-trip oversize permit, decided on the spot within half an hour."""
-        kind = self.licence_types.get("oversize_permit")
+        """A class 1 oversize permit for one journey within the city, decided on the spot within half an
+        hour (the company's licence covers 大件)."""
+        kind = self.licence_types.get("oversize_permit_class1")
         if kind is None:
             return
         rng = random.Random(SEED * 1000 + plan.number + 500)
         actor = self.butler_at(plan, moment)
         licence = licence_add_trip_permit(
-            actor=actor, company=state["company"], licence_type=kind, note=rng.choice(OVERSIZE_NOTES)
+            actor=actor,
+            company=state["company"],
+            licence_type=kind,
+            note=rng.choice(OVERSIZE_NOTES),
+            route_span=RouteSpan.CITY,
         )
         at_window = rng.random() < 0.5
         channel = LicenceChannel.WINDOW if at_window else LicenceChannel.ONLINE

@@ -64,6 +64,7 @@ class Loader(LicenceLoading, ContactLoading):
     matters: dict = field(
         default_factory=dict
     )  # a fleet's filings of one day, one kind and one channel: one matter
+    business_scopes: dict = field(default_factory=dict)
 
     def day(self, ago: int) -> date:
         """The working day ``ago`` days before today; a weekend day moves to the Friday before or the

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,31 +20,34 @@ from django.utils.translation import gettext as _
 from butler.feedback.cases import case_open
 from butler.feedback.matters import (
     ENDED,
-    HELD,
     RATED_SCOPES,
     butler_matter_key,
     licence_matter_key,
+    matter_decided_on,
     period_matter_key,
+    rateable_licence_filter,
     window_start,
 )
 from butler.feedback.models import BAD_STARS, Rating, Stars, Suggestion
 from butler.feedback.reminding import invitations_stop
 from butler.service.access import can_serve
 from butler.service.models import Butler, ServicePeriod
-from companies.models import Company, CompanyLicence, Contact, LicenceType
+from companies.models import Company, CompanyLicence, Contact, LicenceStatus, LicenceType
 
 
 def rateable_licences(company: Company, *, today: date | None = None):
-    """Licences of the company issued within the rating window, newest first."""
+    """Licences of the company issued, or refused, within the rating window, newest first."""
     return (
         CompanyLicence.objects.filter(
+            rateable_licence_filter(window_start(today)),
             company=company,
-            status__in=HELD,
-            issued_on__gte=window_start(today),
             licence_type__scope__in=RATED_SCOPES,
         )
         .select_related("licence_type")
-        .order_by("-issued_on", "pk")
+        .annotate(
+            ended_on=Case(When(status=LicenceStatus.REFUSED, then=F("decided_on")), default=F("issued_on"))
+        )
+        .order_by("-ended_on", "pk")
     )
 
 
@@ -128,7 +132,7 @@ def rating_target(contact: Contact, kind: str, pk: int) -> Target:
             raise Http404
         target = Target(kind, licence=licence)
         target.rateable = rateable_licences(company).filter(pk=licence.pk).exists()
-        key = licence_matter_key(licence) if licence.issued_on else None
+        key = licence_matter_key(licence) if matter_decided_on(licence) else None
     elif kind in (Rating.Kind.PERIOD, Rating.Kind.BUTLER):
         period = ServicePeriod.objects.filter(company=company, pk=pk).select_related("butler").first()
         if period is None:
@@ -212,7 +216,7 @@ def rating_submit(
             raise ValidationError(_("This licence cannot be rated now."))
         key = licence_matter_key(licence)
         served = (
-            ServicePeriod.objects.filter(company=company, start_date__lte=licence.issued_on)
+            ServicePeriod.objects.filter(company=company, start_date__lte=matter_decided_on(licence))
             .select_related("butler")
             .order_by("-start_date", "-pk")
             .first()

@@ -21,6 +21,7 @@ from butler.feedback.matters import (
     HELD,
     RATED_SCOPES,
     licence_matter_key,
+    matter_decided_on,
     period_matter_key,
     window_start,
 )
@@ -29,7 +30,7 @@ from butler.service.models import Butler, ReminderRule, ServicePeriod
 from butler.service.planning import CompanyPlanner
 from butler.service.rules import Audience, Rules, audience_for, managers, plan_dates
 from butler.service.window import butler_line
-from companies.models import CompanyLicence, Contact
+from companies.models import CompanyLicence, Contact, LicenceStatus
 from reminders.registry import Message
 from reminders.services import Planned, reminders_cancel
 
@@ -41,10 +42,11 @@ GRACE_DAYS = 7  # after the rating window, pending invitations are still cancell
 
 
 def _licence_rateable(licence: CompanyLicence, today: date) -> bool:
+    ended = matter_decided_on(licence)
     return (
-        licence.status in HELD
-        and licence.issued_on is not None
-        and licence.issued_on >= window_start(today)
+        (licence.status in HELD or licence.status == LicenceStatus.REFUSED)
+        and ended is not None
+        and ended >= window_start(today)
         and licence.licence_type.scope in RATED_SCOPES
     )
 
@@ -80,12 +82,13 @@ def rating_invitations_plan(
 
     created = cancelled = 0
     for licence in licences:
-        if licence.licence_type.scope not in RATED_SCOPES or not _recent(licence.issued_on, today):
+        ended = matter_decided_on(licence)
+        if licence.licence_type.scope not in RATED_SCOPES or not _recent(ended, today):
             continue
         result = invite(
             f"rate-licence:{licence.pk}",
             K.RATE_MATTER,
-            licence.issued_on if _licence_rateable(licence, today) else None,
+            ended if _licence_rateable(licence, today) else None,
             licence_matter_key(licence),
             f"{company.name} · {licence}",
         )
@@ -145,7 +148,7 @@ class RatingInvitationHandler:
             return gettext_noop("the matter was removed")
         today = timezone.localdate()
         if isinstance(subject, CompanyLicence):
-            still = _licence_rateable(subject, today) and subject.issued_on == reminder.due_on
+            still = _licence_rateable(subject, today) and matter_decided_on(subject) == reminder.due_on
         else:
             still = _period_rateable(subject, today) and subject.ended_on == reminder.due_on
         if not still:
@@ -158,7 +161,10 @@ class RatingInvitationHandler:
         subject, _key = self._subject(reminder)
         with translation.override(settings.LANGUAGE_CODE):
             if isinstance(subject, CompanyLicence):
-                title = _("%(licence)s was issued: how did we do?") % {"licence": subject}
+                if subject.status == LicenceStatus.REFUSED:
+                    title = _("%(licence)s was decided: how did we do?") % {"licence": subject}
+                else:
+                    title = _("%(licence)s was issued: how did we do?") % {"licence": subject}
                 url = reverse("feedback:rate", args=["matter", subject.pk])
             else:
                 title = _("Your butler service has ended: how did it go?")

@@ -5,14 +5,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.fields import DateInput, IdChoicesField, MobileField
-from companies.lifecycle import targets
+from companies.lifecycle import acceptance_for, targets
 from companies.models import (
+    BusinessScope,
+    CompanyLicence,
     LicenceChannel,
     LicenceMaterial,
     LicenceScope,
     LicenceStatus,
     LicenceType,
     Person,
+    ResultDelivery,
+    RouteSpan,
     Vehicle,
     Vessel,
 )
@@ -29,7 +33,16 @@ STEP_FIELDS = {
     S.RENEWAL_APPLIED: ["on", "channel", "at_window", "note"],
     S.DEFERRED: ["on", "channel", *MATERIALS, "note"],
     S.SUPPLEMENTING: ["on", *MATERIALS, "note"],
-    S.ISSUED: ["on", "issued_on", "certificate_number", "expires_on", "collected", "note"],
+    S.ISSUED: [
+        "on",
+        "issued_on",
+        "certificate_number",
+        "expires_on",
+        "business_scopes",
+        "commitment",
+        "collected",
+        "note",
+    ],
     S.REFUSED: ["on", "refusal_reasons", "note"],
 }
 DEFAULT_FIELDS = ["on", "note"]
@@ -91,6 +104,19 @@ class LicenceStepForm(forms.Form):
         required=False,
         help_text=_("Leave empty to use the catalogue's validity."),
     )
+    business_scopes = forms.ModelMultipleChoiceField(
+        label=_("Business scope"),
+        queryset=BusinessScope.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The classes the licence covers: they decide which permits the company may apply for."),
+    )
+    commitment = forms.CharField(
+        label=_("Signed commitment"),
+        max_length=120,
+        required=False,
+        help_text=_("告知承诺制: its number or where it is filed; the window verifies it later."),
+    )
     collected = forms.BooleanField(label=_("Collected at the window today (a visit)"), required=False)
     materials = IdChoicesField(
         label=_("Missing materials"),
@@ -126,6 +152,13 @@ class LicenceStepForm(forms.Form):
         self.target = target if target in S.values else ""
         self.target_label = step_label(licence.status, self.target) if self.target else ""
         shown = list(STEP_FIELDS.get(target, DEFAULT_FIELDS))
+        kind = licence.licence_type
+        if not kind.has_business_scope:
+            shown = [name for name in shown if name != "business_scopes"]
+        elif "business_scopes" in shown and not self.is_bound:
+            self.initial["business_scopes"] = list(licence.business_scopes.all())
+        if not kind.by_commitment:
+            shown = [name for name in shown if name != "commitment"]
         if licence.status in WAITING:
             shown = [name for name in shown if name != "channel"]  # filed already
         else:
@@ -147,6 +180,15 @@ class LicenceStepForm(forms.Form):
             shown[at : at + 1] = reasons
         if self.target in DATE_LABELS:
             self.fields["on"].label = DATE_LABELS[self.target]
+        if licence.is_pass and self.target == S.ISSUED:
+            self.fields["expires_on"].label = _("Pass valid until")
+            self.fields["expires_on"].help_text = _("Up to %(months)s months.") % {
+                "months": kind.max_pass_months
+            }
+        if "commitment" in shown:
+            self.fields["commitment"].required = True
+        if "business_scopes" in shown and not (licence.first_issued_on or licence.issued_on):
+            self.fields["business_scopes"].required = True
         for name in list(self.fields):
             if name not in {"to", *shown}:
                 del self.fields[name]
@@ -164,9 +206,12 @@ class LicenceStepForm(forms.Form):
             "submitted_on",
             "refusal_reasons",
             "collected",
+            "commitment",
         ):
             if data.get(name):
                 details[name] = data[name]
+        if "business_scopes" in self.fields:
+            details["business_scopes"] = list(data.get("business_scopes") or [])
         if "at_window" in self.fields:
             details["at_window"] = bool(data.get("at_window"))
         if "materials" in data:
@@ -215,4 +260,88 @@ class TripPermitForm(forms.Form):
         queryset=LicenceType.objects.filter(scope=LicenceScope.TRIP),
         empty_label=_("Choose a permit"),
     )
+    route_span = forms.ChoiceField(
+        label=_("Route"),
+        choices=[("", _("—")), *RouteSpan.choices],
+        required=False,
+        help_text=_("For an oversize permit: it decides which authority issues it."),
+    )
+    is_pass = forms.BooleanField(label=_("Pass for repeated identical trips"), required=False)
     note = forms.CharField(label=_("Journey"), max_length=200, required=False)
+
+
+class ApplicationForm(forms.Form):
+    """Several of the company's licences filed together as one matter (a fleet's certificates at once),
+    at the window, online or by post, by the company or by the butler for it (帮办代办)."""
+
+    licences = forms.ModelMultipleChoiceField(
+        label=_("Filed together"),
+        queryset=CompanyLicence.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick the licences filed together.")},
+    )
+    on = forms.DateField(label=_("Accepted on"), widget=DateInput())
+    channel = forms.ChoiceField(label=_("Channel"), choices=LicenceChannel.choices)
+    result_by = forms.ChoiceField(label=_("Result delivered"), choices=ResultDelivery.choices)
+    by_proxy = forms.BooleanField(
+        label=_("Filed by the butler for the company (帮办代办)"),
+        required=False,
+        help_text=_("No visit for the company: the butler hands the materials in."),
+    )
+    authorisation = forms.CharField(
+        label=_("Letter of authorisation"),
+        max_length=120,
+        required=False,
+        help_text=_("Its number or where it is filed."),
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, company, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        fileable = [
+            licence.pk
+            for licence in company.licences.select_related("licence_type", "vehicle", "person", "vessel")
+            if acceptance_for(licence)
+        ]
+        self.fields["licences"].queryset = (
+            CompanyLicence.objects.filter(pk__in=fileable)
+            .select_related("licence_type", "vehicle", "person", "vessel")
+            .order_by("licence_type__position", "subject_key")
+        )
+        self.fields["licences"].label_from_instance = self._label
+
+    @staticmethod
+    def _label(licence) -> str:
+        step = _("renewal") if acceptance_for(licence) == S.RENEWAL_APPLIED else _("first application")
+        return f"{licence} · {licence.get_status_display()} · {step}"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("by_proxy") and not (data.get("authorisation") or "").strip():
+            self.add_error("authorisation", _("Note the letter of authorisation the company signed."))
+        return data
+
+
+class VerifyForm(forms.Form):
+    """The later check of a commitment-based approval (告知承诺制)."""
+
+    on = forms.DateField(label=_("Checked on"), widget=DateInput())
+    kept = forms.TypedChoiceField(
+        label=_("Finding"),
+        choices=[("1", _("The commitment is kept")), ("0", _("Not kept: revoke the licence"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What the check found"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from butler.service.rules import Audience, K, Rules, S, audience_for, plan_dates
 from butler.service.window import butler_line, butler_line_of, mobile_of
 from companies.lifecycle import TO_OBTAIN
 from companies.models import CompanyLicence, Contact, MaterialStage, RenewalKind
+from companies.selectors import commitment_to_verify
 from reminders.registry import Message
 from reminders.services import Planned
 
@@ -29,6 +30,7 @@ def _licence_dates(licence: CompanyLicence) -> dict:
         K.RENEW_BY: licence.renew_by if licence.status in (S.ISSUED, S.RENEWAL_DUE) else None,
         K.OBTAIN_MISSED: to_obtain,
         K.EXPIRED: unrenewed,
+        K.VERIFY_BY: licence.verify_by if commitment_to_verify(licence) else None,
     }
 
 
@@ -60,6 +62,8 @@ def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
         return _("%(licence)s: apply for renewal by %(date)s") % values
     if kind == K.OBTAIN_MISSED:
         return _("%(licence)s: the deadline to obtain it passed on %(date)s") % values
+    if kind == K.VERIFY_BY:
+        return _("%(licence)s: check the signed commitment by %(date)s") % values
     return _("%(licence)s: expired on %(date)s without renewal") % values
 
 

@@ -17,7 +17,7 @@ from butler.service.models import ServicePeriod
 from butler.service.planning import company_reminders_plan
 from companies import services as registry
 from companies.models import LicenceStatus
-from companies.services import licence_transition, trip_record
+from companies.services import application_file, commitment_verify, licence_transition, trip_record
 from reminders.notices import notice_send
 
 
@@ -53,10 +53,35 @@ def licence_step(*, actor: AbstractBaseUser, licence, to: str, **details):
     with transaction.atomic():
         licence = licence_transition(actor=actor, licence=licence, to=to, **details)
         licence_reminders_plan(licence=licence)
-        if to == LicenceStatus.ISSUED:
+        if to in (LicenceStatus.ISSUED, LicenceStatus.REFUSED):
             licence_invitations_plan(licence=licence)
         if to in ASKING or to == LicenceStatus.REFUSED:
             _tell_the_company(licence, to)
+    return licence
+
+
+def application_add(*, actor: AbstractBaseUser, licences, **details):
+    """Several licences filed together as one matter, each accepted; their reminders follow, and a visit at
+    the window counts as contact for the butler's tasks."""
+    with transaction.atomic():
+        application = application_file(actor=actor, licences=licences, to=LicenceStatus.APPLIED, **details)
+        for licence in application.licences.select_related("company", "licence_type", "vehicle", "person"):
+            licence_reminders_plan(licence=licence)
+        for active in (
+            ServicePeriod.objects.active()
+            .select_related("company", "butler__user")
+            .filter(company_id=application.company_id)
+        ):
+            period_reminders_plan(period=active)
+    return application
+
+
+def commitment_check(*, actor: AbstractBaseUser, licence, on: date, kept: bool, note: str = ""):
+    """The later check of a commitment-based approval; a broken commitment revokes the licence, and its
+    reminders stop."""
+    with transaction.atomic():
+        licence = commitment_verify(actor=actor, licence=licence, on=on, kept=kept, note=note)
+        licence_reminders_plan(licence=licence)
     return licence
 
 
@@ -113,11 +138,11 @@ def company_subject_add(*, actor: AbstractBaseUser, company, kind: str, **fields
     return subject
 
 
-def trip_permit_add(*, actor: AbstractBaseUser, company, licence_type, note: str = ""):
+def trip_permit_add(*, actor: AbstractBaseUser, company, licence_type, note: str = "", **details):
     """A trip permit to apply for (an oversize load, say), planned and reminded like any licence."""
     with transaction.atomic():
         licence = registry.licence_add_trip_permit(
-            actor=actor, company=company, licence_type=licence_type, note=note
+            actor=actor, company=company, licence_type=licence_type, note=note, **details
         )
         company_reminders_plan(company=company)
     return licence

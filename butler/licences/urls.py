@@ -7,9 +7,11 @@ urlpatterns = [
     path("company/<int:pk>/", licences.checklist, name="checklist"),
     path("company/<int:pk>/<str:kind>/add/", licences.subject_add, name="subject_add"),
     path("company/<int:pk>/trip-permit/", licences.trip_permit, name="trip_permit"),
+    path("company/<int:pk>/file/", licences.file, name="file"),
     path("<int:pk>/", licences.detail, name="detail"),
     path("<int:pk>/step/", licences.step, name="step"),
     path("<int:pk>/trip/", licences.trip, name="trip"),
     path("<int:pk>/trip/<int:trip>/delete/", licences.trip_delete, name="trip_delete"),
     path("<int:pk>/notice/", licences.notice, name="notice"),
+    path("<int:pk>/verify/", licences.verify, name="verify"),
 ]

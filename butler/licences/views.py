@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,20 +10,30 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from butler.fields import add_service_error
 from butler.licences.forms import (
+    ApplicationForm,
     LicenceStepForm,
     PersonForm,
     TripForm,
     TripPermitForm,
     VehicleForm,
+    VerifyForm,
     VesselForm,
 )
-from butler.licences.services import company_subject_add, licence_step, trip_add, trip_permit_add, trip_undo
+from butler.licences.services import (
+    application_add,
+    commitment_check,
+    company_subject_add,
+    licence_step,
+    trip_add,
+    trip_permit_add,
+    trip_undo,
+)
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
 from companies import selectors as licence_selectors
 from companies.lifecycle import targets as next_statuses
-from companies.models import Company, CompanyLicence, Trip
+from companies.models import Company, CompanyLicence
 
 LICENCES = CompanyLicence.objects.select_related("company", "licence_type", "vehicle", "person", "vessel")
 
@@ -49,7 +58,7 @@ def checklist(request, pk: int):
     return render(request, "licences/checklist.html", context)
 
 
-def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict:
+def _detail_context(request, licence, *, step_form=None, trip_form=None, verify_form=None) -> dict:
     can_serve = access.can_serve(request.user, licence.company)
     targets = sorted(next_statuses(licence)) if can_serve else []
     forms = []
@@ -66,6 +75,8 @@ def _detail_context(request, licence, *, step_form=None, trip_form=None) -> dict
         "can_serve": can_serve,
         "step_forms": forms,
         "trip_form": trip_form or TripForm(),
+        "verify_form": verify_form or VerifyForm(),
+        "to_verify": licence_selectors.commitment_to_verify(licence),
         "trips": licence_selectors.trips_of(licence),
         "missing": missing,
         "missing_ids": {item.material.pk for item in missing},
@@ -136,14 +147,59 @@ def notice(request, pk: int):
 
 @role_required(*STAFF)
 @require_POST
+def verify(request, pk: int):
+    """The later check of a commitment-based approval (告知承诺制)."""
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
+    if not licence_selectors.commitment_to_verify(licence):
+        raise Http404
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            commitment_check(actor=request.user, licence=licence, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The check of the commitment is recorded."))
+            return redirect("licences:detail", pk=licence.pk)
+    return render(request, "licences/detail.html", _detail_context(request, licence, verify_form=form))
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def file(request, pk: int):
+    """Several licences filed together as one matter, by the company or by the butler for it."""
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
+    initial = {"licences": request.GET.getlist("licence")}
+    form = ApplicationForm(request.POST or None, company=company, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = application_add(
+                actor=request.user,
+                licences=data["licences"],
+                on=data["on"],
+                channel=data["channel"],
+                result_by=data["result_by"],
+                by_proxy=data["by_proxy"],
+                authorisation=data["authorisation"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("One matter filed: %(count)s licences accepted.") % {"count": application.licences.count()},
+            )
+            return redirect("licences:checklist", pk=company.pk)
+    return render(request, "licences/file.html", {"form": form, "company": company})
+
+
+@role_required(*STAFF)
+@require_POST
 def trip_delete(request, pk: int, trip: int):
     licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
-    visit = get_object_or_404(
-        Trip.objects.filter(
-            Q(licence=licence) | Q(application=licence.application_id, application__isnull=False)
-        ),
-        pk=trip,
-    )
+    visit = get_object_or_404(licence_selectors.trips_of(licence), pk=trip)
     trip_undo(actor=request.user, trip=visit)
     messages.success(request, _("The visit is taken back."))
     return redirect("licences:detail", pk=licence.pk)
@@ -182,6 +238,8 @@ def trip_permit(request, pk: int):
                 company=company,
                 licence_type=form.cleaned_data["licence_type"],
                 note=form.cleaned_data["note"],
+                route_span=form.cleaned_data["route_span"],
+                is_pass=form.cleaned_data["is_pass"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

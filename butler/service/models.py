@@ -199,6 +199,7 @@ class ReminderRule(models.Model):
         RENEW_BY = "renew_by", _("Last day to apply for renewal")
         OBTAIN_MISSED = "obtain_missed", _("Deadline to obtain missed (escalation)")
         EXPIRED = "expired", _("Expired without renewal (escalation)")
+        VERIFY_BY = "verify_by", _("Commitment to be checked (butler task)")
         NO_CONTACT = "no_contact", _("No contact with a company (butler task)")
         PERIOD_ENDING = "period_ending", _("Service period ending (butler task)")
         RETURN_VISIT = "return_visit", _("Return visit due (butler task)")
@@ -208,7 +209,7 @@ class ReminderRule(models.Model):
         AUDIT_STEP = "audit_step", _("Audit case step due (task for its handler and the managers)")
         AUDIT_OVERDUE = "audit_late", _("Audit case step overdue (escalation)")
 
-    LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED)
+    LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.VERIFY_BY)
     DAYS_AFTER = (
         Kind.OBTAIN_MISSED,
         Kind.EXPIRED,

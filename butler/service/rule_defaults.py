@@ -8,6 +8,8 @@ DEFAULTS = [
     ("renew_by", "60,30,7,1", True, True, False, True, True, True),
     ("obtain_missed", "1", False, True, True, True, False, False),
     ("expired", "1", True, True, True, True, False, True),
+    # A commitment-based approval (告知承诺制) is checked by the window: a task for the butler.
+    ("verify_by", "7,1", False, True, False, True, False, False),
     ("no_contact", "30", False, True, False, False, False, False),
     ("period_ending", "14", False, True, False, True, False, False),
     ("return_visit", "1,0", False, True, False, True, False, False),

@@ -1,13 +1,21 @@
 """The registry and the licence domain: companies, contacts, subjects, catalogue, licences, calendar."""
 
 from companies.models.calendar import CalendarDay, CalendarYear
-from companies.models.catalogue import LicenceMaterial, LicenceScope, LicenceType, MaterialStage, RenewalKind
+from companies.models.catalogue import (
+    BusinessScope,
+    LicenceMaterial,
+    LicenceScope,
+    LicenceType,
+    MaterialStage,
+    RenewalKind,
+)
 from companies.models.licences import (
     Application,
     CompanyLicence,
     LicenceChannel,
     LicenceStatus,
     ResultDelivery,
+    RouteSpan,
     Trip,
     TripEvent,
 )
@@ -22,6 +30,7 @@ from companies.models.registry import (
 from companies.models.subjects import Person, PersonRole, Vehicle, VehicleType, Vessel
 
 __all__ = [
+    "BusinessScope",
     "BusinessType",
     "CalendarDay",
     "CalendarYear",
@@ -36,6 +45,7 @@ __all__ = [
     "RenewalKind",
     "Application",
     "ResultDelivery",
+    "RouteSpan",
     "TripEvent",
     "LicenceMaterial",
     "LicenceScope",

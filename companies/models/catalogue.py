@@ -30,6 +30,30 @@ class RenewalKind(models.TextChoices):
     ANNUAL_REVIEW = "annual_review", _("Annual review (年审)")
 
 
+class BusinessScope(models.Model):
+    """A class of a freight licence's business scope (经营范围): 普通货运, 集装箱, 大件, 冷藏, 罐式, 危险货物.
+    The scope on the licence decides which permits the company may apply for."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=30)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("business scope")
+        verbose_name_plural = _("business scopes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+
 class LicenceType(models.Model):
     """One entry of the catalogue. Every number here is data the administrator can edit."""
 
@@ -89,6 +113,37 @@ class LicenceType(models.Model):
         help_text=_(
             "告知承诺制: decided on the spot against the applicant's signed commitment, verified later."
         ),
+    )
+    verify_within_days = models.PositiveSmallIntegerField(
+        _("commitment verified within (days)"),
+        null=True,
+        blank=True,
+        help_text=_("For commitment-based approval: days after the decision by which the window checks it."),
+    )
+    has_business_scope = models.BooleanField(
+        _("states a business scope"),
+        default=False,
+        help_text=_("A freight licence: the scope classes it covers are recorded when it is issued."),
+    )
+    needs_scope = models.ForeignKey(
+        BusinessScope,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("needs the business scope"),
+        help_text=_("Only a company whose licence covers this scope may apply (e.g. 大件 for oversize)."),
+    )
+    issuer_by_route = models.BooleanField(
+        _("issuer follows the route"),
+        default=False,
+        help_text=_("Within a county: the county; across counties: the city; across cities: the province."),
+    )
+    max_pass_months = models.PositiveSmallIntegerField(
+        _("pass for repeated identical trips: up to (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no pass, one permit per journey."),
     )
     notes = models.TextField(_("notes"), blank=True)
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from companies.models.catalogue import LicenceMaterial, LicenceType
+from companies.models.catalogue import BusinessScope, IssuingLevel, LicenceMaterial, LicenceType
 from companies.models.registry import Company
 from companies.models.subjects import Person, Vehicle, Vessel
 
@@ -36,6 +36,21 @@ class LicenceChannel(models.TextChoices):
     ONLINE = "online", _("Online")
     MOBILE = "mobile", pgettext_lazy("licence channel", "Mobile")
     POST = "post", _("By post")
+
+
+class RouteSpan(models.TextChoices):
+    """How far a permitted journey goes: it decides which authority issues the permit."""
+
+    COUNTY = "county", _("Within one county")
+    CITY = "city", _("Across counties of one city")
+    PROVINCE = "province", _("Across cities of the province")
+
+
+ISSUER_BY_ROUTE = {
+    RouteSpan.COUNTY: IssuingLevel.COUNTY,
+    RouteSpan.CITY: IssuingLevel.CITY,
+    RouteSpan.PROVINCE: IssuingLevel.PROVINCE,
+}
 
 
 class ResultDelivery(models.TextChoices):
@@ -196,10 +211,30 @@ class CompanyLicence(models.Model):
         verbose_name=_("notice given by"),
     )
     supply_by = models.DateField(_("materials to be supplied by"), null=True, blank=True)
+    business_scopes = models.ManyToManyField(
+        BusinessScope, verbose_name=_("business scope"), related_name="licences", blank=True
+    )
+    route_span = models.CharField(
+        _("route"), max_length=8, choices=RouteSpan.choices, blank=True, help_text=_("For a trip permit.")
+    )
+    is_pass = models.BooleanField(
+        _("pass for repeated identical trips"),
+        default=False,
+        help_text=_("Valid for a period, not one journey."),
+    )
+    commitment = models.CharField(
+        _("signed commitment"),
+        max_length=120,
+        blank=True,
+        help_text=_("告知承诺制: the commitment the applicant signed, kept on file."),
+    )
+    verify_by = models.DateField(_("commitment to be verified by"), null=True, blank=True)
+    verified_on = models.DateField(_("commitment verified on"), null=True, blank=True)
+    verification_note = models.CharField(_("what the verification found"), max_length=300, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[missing_materials])
+    history = HistoricalRecords(m2m_fields=[missing_materials, business_scopes])
 
     class Meta:
         ordering = ["licence_type__position", "subject_key"]
@@ -227,6 +262,14 @@ class CompanyLicence(models.Model):
     @property
     def subject(self):
         return self.vehicle or self.person or self.vessel
+
+    @property
+    def issuer(self) -> str:
+        """The authority that decides it: the catalogue's, or for a permit whose issuer follows the route,
+        the one the route's span names."""
+        if self.licence_type.issuer_by_route and self.route_span:
+            return IssuingLevel(ISSUER_BY_ROUTE[self.route_span]).label
+        return self.licence_type.get_issuing_level_display()
 
     @property
     def is_pending(self) -> bool:

@@ -2,6 +2,7 @@
 
 from companies.services.licences import (
     application_file,
+    commitment_verify,
     licence_add_trip_permit,
     licence_due_dates_recompute,
     licence_statuses_refresh,
@@ -22,6 +23,7 @@ from companies.services.subjects import person_add, vehicle_add, vessel_add
 
 __all__ = [
     "application_file",
+    "commitment_verify",
     "Registered",
     "Registration",
     "company_register",

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies import workdays
-from companies.lifecycle import ACCEPTANCE, PENDING, allowed
+from companies.lifecycle import ACCEPTANCE, HELD, PENDING, acceptance_for, allowed
 from companies.models import (
     Application,
+    BusinessScope,
     Company,
     CompanyLicence,
     LicenceChannel,
@@ -24,6 +25,7 @@ from companies.models import (
     LicenceStatus,
     LicenceType,
     ResultDelivery,
+    RouteSpan,
     Trip,
     TripEvent,
 )
@@ -64,6 +66,8 @@ def licence_transition(
     at_window: bool | None = None,
     collected: bool = False,
     application: Application | None = None,
+    business_scopes: Iterable[BusinessScope] | None = None,
+    commitment: str = "",
     note: str = "",
 ) -> CompanyLicence:
     """Move a licence to the next status of its life cycle; anything the life cycle does not allow is refused.
@@ -78,7 +82,10 @@ def licence_transition(
     - accepted, items to follow (容缺受理): accepted as above, with ``materials`` to follow by ``supply_by``.
     - supplementing: materials asked for during the review; both clocks stop on ``on``.
     - issued: ``on`` is the decision; ``issued_on`` the certificate's date (up to 10 days later);
-      ``certificate_number`` is required; ``expires_on`` defaults to the catalogue's validity.
+      ``certificate_number`` is required; ``expires_on`` defaults to the catalogue's validity (a pass for
+      repeated trips needs its own, within the catalogue's longest pass); ``business_scopes`` the classes a
+      freight licence covers (kept when not given); for a commitment-based entry (告知承诺制) the signed
+      ``commitment``, to be verified within the catalogue's days.
     - refused (不予许可): ``refusal_reasons`` in writing are required.
 
     Trips are recorded by the events that make them: filing at the window (``channel`` window), materials
@@ -164,6 +171,7 @@ def licence_transition(
         licence.decided_on, licence.decided_at = on, moment
     if to == S.ISSUED:
         _issue(licence, kind, on, issued_on, certificate_number, expires_on, today)
+        _commit(licence, kind, on, commitment)
         clear_missing = True
     if to == S.REFUSED:
         refusal_reasons = refusal_reasons.strip()
@@ -189,6 +197,9 @@ def licence_transition(
     elif clear_missing:
         licence._history_user = actor
         licence.missing_materials.clear()
+    if to == S.ISSUED and business_scopes is not None and kind.has_business_scope:
+        licence._history_user = actor
+        licence.business_scopes.set(business_scopes)
     _trips_of(actor, licence, was=was, to=to, on=on, filing=filing, at_window=at_window, collected=collected)
     return licence
 
@@ -207,9 +218,17 @@ def application_file(
     **details,
 ) -> Application:
     """File licences of one company together as one matter (一件事) — a fleet's certificates at once — and
-    take each the same step (accepted, incomplete, items to follow). One visit at the window is one trip.
-    ``by_proxy``: the butler files for the company (帮办代办), with the letter of authorisation kept."""
-    licences = list(licences)
+    take each the same step (accepted, incomplete, items to follow): "accepted" accepts each the way it can
+    be, a renewal of one held before or a first application. One visit at the window is one trip.
+    ``by_proxy``: the butler files for the company (帮办代办), with the letter of authorisation kept; it costs
+    the company no visit."""
+    # As they stand now, whatever copies the caller holds.
+    licences = list(
+        CompanyLicence.objects.select_for_update(of=("self",))
+        .select_related("licence_type")
+        .filter(pk__in=[licence.pk for licence in licences])
+        .order_by("pk")
+    )
     if not licences:
         raise ValidationError({"licences": _("Choose the licences filed together.")})
     if len({licence.company_id for licence in licences}) > 1:
@@ -237,8 +256,9 @@ def application_file(
     application._history_user = actor
     application.save()
     for licence in licences:
+        step = (acceptance_for(licence) or to) if to in ACCEPTANCE else to
         licence_transition(
-            actor=actor, licence=licence, to=to, on=on, channel=channel, application=application, **details
+            actor=actor, licence=licence, to=step, on=on, channel=channel, application=application, **details
         )
     return application
 
@@ -284,10 +304,62 @@ def _issue(licence, kind, on, issued_on, certificate_number, expires_on, today) 
     if expires_on is None and kind.validity_months:
         # Valid for N months: 2026-11-02 + 48 months is valid until 2030-11-01.
         expires_on = issued_on + relativedelta(months=kind.validity_months) - relativedelta(days=1)
+    if licence.is_pass:
+        longest = issued_on + relativedelta(months=kind.max_pass_months or 0) - relativedelta(days=1)
+        if expires_on is None:
+            raise ValidationError({"expires_on": _("Give the last day the pass is valid.")})
+        if expires_on > longest:
+            raise ValidationError(
+                {
+                    "expires_on": _("A pass is valid for %(months)s months at most: until %(date)s.")
+                    % {"months": kind.max_pass_months, "date": f"{longest:%Y-%m-%d}"}
+                }
+            )
     if expires_on is not None and expires_on <= issued_on:
         raise ValidationError({"expires_on": _("The expiry date must come after the issue date.")})
     licence.expires_on = expires_on
     licence.renew_by = expires_on - timedelta(days=kind.renew_days_before) if expires_on else None
+
+
+def _commit(licence: CompanyLicence, kind: LicenceType, on: date, commitment: str) -> None:
+    """告知承诺制: decided against the applicant's signed commitment, kept on file and verified later."""
+    commitment = commitment.strip()
+    if not kind.by_commitment:
+        return
+    if not commitment:
+        raise ValidationError(
+            {"commitment": _("Note the commitment the applicant signed (its number or where it is filed).")}
+        )
+    licence.commitment = commitment
+    licence.verify_by = on + timedelta(days=kind.verify_within_days) if kind.verify_within_days else None
+    licence.verified_on = None
+    licence.verification_note = ""
+
+
+@transaction.atomic
+def commitment_verify(
+    *, actor: AbstractBaseUser | None, licence: CompanyLicence, on: date, kept: bool, note: str = ""
+) -> CompanyLicence:
+    """The later check of a commitment-based approval. Kept: the licence stands. Not kept: it is revoked
+    (cancelled), with what the check found in writing."""
+    licence = CompanyLicence.objects.select_for_update(of=("self",)).get(pk=licence.pk)
+    if not licence.commitment or licence.verified_on or licence.status not in HELD:
+        raise ValidationError(_("This licence has no commitment waiting to be verified."))
+    _not_future(on, "on", timezone.localdate())
+    if licence.decided_on and on < licence.decided_on:
+        raise ValidationError({"on": _("The check cannot come before the decision.")})
+    note = note.strip()
+    if not kept and not note:
+        raise ValidationError({"note": _("Write down what was found not to match the commitment.")})
+    licence.verified_on = on
+    licence.verification_note = note[:300]
+    if not kept:
+        licence.status = S.CANCELLED
+        stamp = f"{on:%Y-%m-%d} " + _("Commitment not kept, licence revoked: %(note)s") % {"note": note}
+        licence.notes = f"{licence.notes}\n{stamp}".strip()
+    licence._history_user = actor
+    licence.save()
+    return licence
 
 
 def _count_due_dates(licence: CompanyLicence) -> None:
@@ -375,16 +447,47 @@ def trip_undo(*, actor: AbstractBaseUser | None, trip: Trip) -> None:
 
 @transaction.atomic
 def licence_add_trip_permit(
-    *, actor: AbstractBaseUser | None, company: Company, licence_type: LicenceType, note: str = ""
+    *,
+    actor: AbstractBaseUser | None,
+    company: Company,
+    licence_type: LicenceType,
+    note: str = "",
+    route_span: str = "",
+    is_pass: bool = False,
 ) -> CompanyLicence:
-    """A per-trip permit (e.g. an oversize transport) for one journey."""
+    """A per-trip permit (e.g. an oversize transport) for one journey, or a pass for repeated identical trips
+    where the catalogue allows one. The company's licence must cover the business scope the permit needs;
+    where the issuer follows the route, the route's span is required."""
     if licence_type.scope != LicenceScope.TRIP:
         raise ValidationError(_("Only per-trip permits are added by hand; the plan derives the others."))
+    needed = licence_type.needs_scope
+    if needed and not company.licences.filter(status__in=HELD, business_scopes=needed).exists():
+        raise ValidationError(
+            {
+                "licence_type": _(
+                    "The company's licence does not cover the business scope “%(scope)s” this permit needs."
+                )
+                % {"scope": needed.name}
+            }
+        )
+    if route_span and route_span not in RouteSpan.values:
+        raise ValidationError({"route_span": _("Choose how far the journey goes.")})
+    if licence_type.issuer_by_route and not route_span:
+        raise ValidationError(
+            {"route_span": _("Choose how far the journey goes: it decides which authority issues it.")}
+        )
+    if is_pass and not licence_type.max_pass_months:
+        raise ValidationError({"is_pass": _("This permit has no pass for repeated trips.")})
     Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
     keys = company.licences.filter(licence_type=licence_type).values_list("subject_key", flat=True)
     number = max((int(key.split(":")[1]) for key in keys if key.startswith("trip:")), default=0) + 1
     licence = CompanyLicence(
-        company=company, licence_type=licence_type, subject_key=f"trip:{number}", notes=note.strip()
+        company=company,
+        licence_type=licence_type,
+        subject_key=f"trip:{number}",
+        notes=note.strip(),
+        route_span=route_span if licence_type.issuer_by_route else "",
+        is_pass=is_pass,
     )
     licence.full_clean()
     licence._history_user = actor

@@ -16,6 +16,7 @@ from companies.models import (
     LicenceStatus,
     LicenceType,
     Person,
+    PersonRole,
     Vehicle,
     VehicleType,
     Vessel,
@@ -23,6 +24,13 @@ from companies.models import (
 
 # Business types whose vehicles never fall under the light-freight exemption.
 NOT_LIGHT_FREIGHT = {"dangerous_goods", "passenger"}
+# Escorts (押运员) and loading managers (装卸管理人员) work in dangerous goods transport only.
+DANGEROUS_GOODS_ROLES = {PersonRole.ESCORT, PersonRole.LOADER}
+
+
+def roles_needed(type_codes: set[str], roles: set[str]) -> set[str]:
+    """The people's roles a person licence covers for a company doing these businesses."""
+    return roles if "dangerous_goods" in type_codes else roles - DANGEROUS_GOODS_ROLES
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,9 @@ def licence_needs(company: Company) -> list[Need]:
         elif licence_type.scope == LicenceScope.PERSON:
             if limit is not None and all_light:
                 continue
+            roles = roles_needed(type_codes, licence_type.roles)
             for person in people:
-                if person.role in licence_type.roles:
+                if person.role in roles:
                     needs.append(Need(licence_type, f"person:{person.pk}", person=person))
         elif licence_type.scope == LicenceScope.VESSEL:
             for vessel in vessels:

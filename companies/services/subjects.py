@@ -4,11 +4,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from companies.models import Company, Person, Vehicle, Vessel
 from companies.phones import normalize_mobile
 from companies.plates import normalize_plate
-from companies.services.plan import licence_plan_sync
+from companies.services.plan import DANGEROUS_GOODS_ROLES, licence_plan_sync
+
+ROLE_OUTSIDE_DANGEROUS_GOODS = _lazy(
+    "Escorts and loading managers work in dangerous goods transport only; this company does not carry "
+    "dangerous goods."
+)
+
+
+def carries_dangerous_goods(company: Company) -> bool:
+    return company.business_types.filter(code="dangerous_goods").exists()
 
 
 def _save(instance, actor) -> None:
@@ -50,6 +60,8 @@ def person_add(
     mobile: str = "",
     sync_plan: bool = True,
 ) -> Person:
+    if role in DANGEROUS_GOODS_ROLES and not carries_dangerous_goods(company):
+        raise ValidationError({"role": str(ROLE_OUTSIDE_DANGEROUS_GOODS)})
     person = Person(
         company=company, name=name.strip(), role=role, mobile=normalize_mobile(mobile) if mobile else ""
     )

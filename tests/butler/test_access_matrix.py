@@ -134,6 +134,9 @@ MATRIX = {
     ("licences:step", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:trip", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:notice", "get"): (lambda w: [w.missing_a.pk], A_READ),
+    ("licences:file", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("licences:file", "post"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     # Taking back a visit: its butler and the manager are sent back to the licence.
     ("licences:trip_delete", "post"): (
         lambda w: [w.licence_a.pk, w.trip_a.pk],
@@ -287,6 +290,10 @@ def build_matrix_world(world):
         total_mass_kg=18000,
     )
     world.licence_a = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    # Issued against a signed commitment (告知承诺制), its check still to come.
+    CompanyLicence.objects.filter(pk=world.licence_a.pk).update(
+        status="issued", issued_on=date(2026, 11, 2), commitment="承诺书 2026-017", verify_by=date(2027, 1, 1)
+    )
     world.missing_a = CompanyLicence.objects.get(company=company, licence_type__code="vehicle_certificate")
     CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
     world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])

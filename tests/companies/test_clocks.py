@@ -201,6 +201,9 @@ def test_a_refusal_needs_written_reasons_and_records_when_it_was_decided(world):
     # Recorded at the time it was decided (09:30 Beijing), for the on-the-spot items' minutes.
     assert timezone.localtime(licence.decided_at).strftime("%Y-%m-%d %H:%M") == "2026-11-02 09:30"
     assert licence.issued_on is None and licence.first_issued_on is None
+    # Counted apart, never as a withdrawal.
+    measures = selectors.licence_measures(world.freight.licences.all())
+    assert (measures.matters, measures.refused) == (1, 1)
 
 
 def test_a_decision_and_its_certificate_keep_their_own_dates(world):
@@ -292,7 +295,7 @@ def test_online_filing_with_a_posted_result_is_zero_trips_and_a_proxy_filing_kee
     assert Trip.objects.filter(application__company=world.freight).count() == 0
     assert Application.objects.get(pk=proxy.pk).authorisation == "授权委托书 2026-11-02 法定代表人签字"
     measures = selectors.licence_measures(world.freight.licences.all())
-    assert (measures.matters, measures.trips, measures.zero_trip_share) == (2, 0, 1.0)
+    assert (measures.matters, measures.trips, measures.zero_trip_share, measures.by_proxy) == (2, 0, 1.0, 1)
 
 
 def test_a_visit_recorded_by_mistake_is_taken_back(world):
@@ -307,3 +310,24 @@ def test_a_visit_recorded_by_mistake_is_taken_back(world):
     trip_undo(actor=world.manager, trip=trip)
     assert not Trip.objects.filter(pk=trip_id).exists()
     assert Trip.history.filter(id=trip_id, history_type="-").get().history_user == world.manager
+
+
+def test_filing_together_accepts_each_certificate_the_way_it_can_be(world):
+    held, new = CompanyLicence.objects.filter(
+        company=world.freight, licence_type__code="vehicle_certificate"
+    )[:2]
+    CompanyLicence.objects.filter(pk=held.pk).update(
+        status=S.RENEWAL_DUE,
+        issued_on=date(2025, 12, 1),
+        first_issued_on=date(2025, 12, 1),
+        expires_on=date(2026, 11, 30),
+        certificate_number="浙交运管甬字330206001234号",
+    )
+    application = application_file(
+        actor=world.butler_a.user, licences=[held, new], to=S.APPLIED, on=date(2026, 11, 2), channel="window"
+    )
+    assert dict(application.licences.values_list("pk", "status")) == {
+        held.pk: S.RENEWAL_APPLIED,
+        new.pk: S.APPLIED,
+    }
+    assert Trip.objects.filter(application=application).count() == 1

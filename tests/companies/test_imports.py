@@ -10,8 +10,8 @@ from django.test import override_settings
 from django.utils import translation
 
 from companies.imports import subjects_import
-from companies.models import Person, Vehicle
-from companies.services import vehicle_add
+from companies.models import BusinessType, Person, Vehicle
+from companies.services import company_update, vehicle_add
 from tests.conftest import make_butler, register
 
 VEHICLE_HEADER = ["车牌号", "车辆类型", "总质量(kg)"]
@@ -197,16 +197,36 @@ def test_zip_that_is_not_a_workbook_is_refused(butler, company):
         run(butler, company, "vehicles", SimpleUploadedFile("vehicles.xlsx", data.getvalue()))
 
 
+PEOPLE_IN_CHINESE = [
+    ["姓名", "岗位", "手机"],
+    ["张伟", "驾驶员", "138 0574 1234"],
+    ["李娜", "押运员", ""],
+    ["王强", "装卸管理人员", "13805745678"],
+]
+
+
+def test_escorts_and_loaders_are_refused_by_row_for_a_company_without_dangerous_goods(butler, company):
+    with translation.override("en"):
+        result = run(butler, company, "people", csv_file(PEOPLE_IN_CHINESE))
+    assert result.created == 0
+    assert [(error.line, error.label, error.message) for error in result.errors] == [
+        (
+            line,
+            "岗位",
+            "Escorts and loading managers work in dangerous goods transport only; this company does "
+            "not carry dangerous goods.",
+        )
+        for line in (3, 4)
+    ]
+
+
 def test_people_with_roles_in_chinese(butler, company):
-    uploaded = csv_file(
-        [
-            ["姓名", "岗位", "手机"],
-            ["张伟", "驾驶员", "138 0574 1234"],
-            ["李娜", "押运员", ""],
-            ["王强", "装卸管理人员", "13805745678"],
-        ]
+    company_update(
+        actor=butler.user,
+        company=company,
+        business_types=list(BusinessType.objects.filter(code="dangerous_goods")),
     )
-    result = run(butler, company, "people", uploaded)
+    result = run(butler, company, "people", csv_file(PEOPLE_IN_CHINESE))
     assert (result.created, result.errors) == (3, [])
     assert dict(company.people.values_list("name", "role")) == {
         "张伟": "driver",

@@ -155,6 +155,27 @@ def test_an_issued_licence_invites_the_contact_until_they_rate(world, issued):
     assert not invitations.filter(status="pending").exists()
 
 
+def test_a_refused_application_is_a_matter_the_company_may_rate(world):
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+    licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 10, 26))
+    refused = licence_step(
+        actor=world.butler_a.user,
+        licence=licence,
+        to=S.REFUSED,
+        on=date(2026, 11, 2),
+        refusal_reasons="停车场地面积不足，不符合许可条件。",
+    )
+    invitations = Reminder.objects.filter(subject=f"rate-licence:{refused.pk}", recipient=world.contact_a)
+    assert set(invitations.values_list("due_on", "status")) == {(date(2026, 11, 2), "pending")}
+    assert [item.pk for item in rateable_for(world.contact_a.contact).licences] == [refused.pk]
+    rating = rating_submit(
+        actor=world.contact_a, kind="matter", licence=refused, overall=2, comment="理由没讲清"
+    )
+    assert rating.matter_key == f"licence:{refused.pk}:refused:2026-11-02"
+    assert rating.case is not None  # a bad rating of a refusal is audited like any other
+    assert not invitations.filter(status="pending").exists()
+
+
 def test_the_invitation_goes_out_with_a_link_to_the_rating_form(world, issued):
     _deliver(_at(date(2026, 11, 2), 11))
     notice = world.contact_a.notices.get(url__startswith="/feedback/")

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from companies.models import CompanyLicence, LicenceStatus, Trip
+from companies.models import BusinessScope, CompanyLicence, LicenceStatus, Trip
 from companies.services import licence_transition
 from tests.companies.licence_world import freight_company
 from tests.factories import ContactFactory
@@ -91,7 +91,13 @@ def test_a_refused_step_keeps_what_was_typed(client, world, licence):
     client.force_login(world.butler_a.user)
     response = client.post(
         reverse("licences:step", args=[licence.pk]),
-        {"to": S.ISSUED, "on": "2026-11-02", "certificate_number": "", "note": "窗口领证"},
+        {
+            "to": S.ISSUED,
+            "on": "2026-11-02",
+            "certificate_number": "",
+            "business_scopes": [BusinessScope.objects.get(code="general").pk],
+            "note": "窗口领证",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from butler.licences.services import licence_step, trip_add
+from butler.licences.services import commitment_check, licence_step, trip_add
 from butler.models import ReminderRule
 from butler.service.planning import reminders_reconcile
 from butler.service.services import service_period_transfer, service_periods_complete_due
@@ -128,6 +128,37 @@ def test_a_contact_chooses_sms_or_the_portal_for_reminders_that_are_not_statutor
     # The butler keeps the rule's channels whatever the company chose.
     butler = _pending(f"licence:{freight.pk}", K.OBTAIN_BY, recipient=world.butler_a.user)
     assert set(butler.values_list("channel", flat=True)) == {"in_app", "email"}
+
+
+def test_a_statutory_renewal_deadline_reaches_the_company_by_e_mail_whatever_it_chose(world, issued):
+    # The last day to apply for renewal is the law's (statutory): the contact cannot switch it off.
+    contact = world.company_a.contacts.get()
+    contact.reminder_channel = "in_app"
+    contact.save()
+    reminders_reconcile()
+    mine = _pending(f"licence:{issued.pk}", K.RENEW_BY, recipient=world.contact_a)
+    assert set(mine.values_list("channel", flat=True)) == {"in_app", "email", "sms"}
+
+
+def test_a_commitment_to_check_is_a_task_for_the_butler_and_ends_with_the_check(world, freight):
+    LicenceType.objects.filter(pk=freight.licence_type_id).update(by_commitment=True, verify_within_days=60)
+    freight.licence_type.refresh_from_db()
+    licence_step(actor=world.butler_a.user, licence=freight, to=S.APPLIED, on=date(2026, 11, 2))
+    licence = licence_step(
+        actor=world.butler_a.user,
+        licence=freight,
+        to=S.ISSUED,
+        on=date(2026, 11, 2),
+        certificate_number="A-1",
+        commitment="承诺书 甬运承〔2026〕21号",
+    )
+    tasks = _pending(f"licence:{licence.pk}", K.VERIFY_BY)
+    assert set(tasks.values_list("recipient", "due_on")) == {(world.butler_a.user.pk, date(2027, 1, 1))}
+    _deliver(datetime(2026, 12, 25, 10, tzinfo=SHANGHAI))  # 7 days before
+    notice = world.butler_a.user.notices.get(title__contains="承诺")
+    assert notice.title == f"{licence}：请于 2027-01-01 前核查告知承诺"
+    commitment_check(actor=world.butler_a.user, licence=licence, on=date(2026, 11, 2), kept=True)
+    assert not tasks.exists()
 
 
 def test_the_windows_target_date_follows_the_companys_choice_of_channel(world, freight):
