@@ -17,6 +17,7 @@ from django.db import models
 
 from butler.demo.clock import at_minute, backdate, renewal_notice_days
 from butler.demo.data import (
+    AUTHORISATION,
     CERTIFICATES,
     NOTE_CLOSED,
     NOTE_HELD,
@@ -43,11 +44,12 @@ from companies.models import (
     LicenceStatus,
     LicenceType,
     Person,
+    ResultDelivery,
     RouteSpan,
     Trip,
     Vehicle,
 )
-from companies.services import licence_add_trip_permit, licence_plan_sync, vessel_add
+from companies.services import application_open, licence_add_trip_permit, licence_plan_sync, vessel_add
 from companies.services.licences import FILING, WAITING
 from reminders.models import Notice
 
@@ -103,11 +105,23 @@ class LicenceLoading:
     ) -> None:
         details = {"on": moment.date(), **details}
         kind = chain.licence.licence_type
+        by_proxy = details.pop("by_proxy", False)
         if to in FILING and kind.scope in (LicenceScope.VEHICLE, LicenceScope.PERSON) and was not in WAITING:
             # A fleet's certificates (or its drivers') filed the same day the same way are one matter.
             key = (chain.licence.company_id, kind.pk, details["on"], details.get("channel", ""), to)
             if key in self.matters:
                 details["application"] = self.matters[key]
+            elif by_proxy:
+                # The butler hands the fleet's papers in for the company (帮办代办); the result is posted.
+                details["application"] = self.matters[key] = application_open(
+                    actor=self.butler_at(chain.story.plan, moment),
+                    company=chain.licence.company,
+                    on=details["on"],
+                    channel=details.get("channel") or LicenceChannel.WINDOW,
+                    result_by=ResultDelivery.POST,
+                    by_proxy=True,
+                    authorisation=AUTHORISATION,
+                )
         if to == LicenceStatus.ISSUED and kind.has_business_scope and "business_scopes" not in details:
             details["business_scopes"] = self.scopes_of(chain.story.plan, kind)
         if to == LicenceStatus.ISSUED and not details.get("certificate_number"):
@@ -291,7 +305,7 @@ class _LicenceStory:
         road_gate = None if not roads or None in roads else max(roads)
         # The vehicles' certificates follow the business licence, mostly all together on one day.
         batch = self.add(road_gate.date(), rng.randint(0, 3)) if road_gate else None
-        batch_channel = ""
+        batch_channel, batch_proxy = "", False
         for chain in by_scope.get(LicenceScope.VEHICLE, []):
             if self.plan.established:
                 self.held(chain, self.expiry_of_held(chain.kind, least=15))
@@ -301,11 +315,17 @@ class _LicenceStory:
                     chain.step(day, LicenceStatus.IN_PREPARATION, note=NOTE_PREPARING)
             else:
                 chain.last = max(chain.last, road_gate)
-                batch_channel = batch_channel or self.channel(chain.kind)
+                if not batch_channel:
+                    batch_channel = self.channel(chain.kind)
+                    # One window fleet in four hands its papers to the butler, who files them (帮办代办).
+                    proxy_roll = random.Random(SEED * 1000 + self.plan.number + 700).random()
+                    batch_proxy = batch_channel == LicenceChannel.WINDOW and proxy_roll < 0.25
                 if rng.random() < 0.2:  # a vehicle that joined the fleet a little later
                     self.obtain(chain, self.add(batch, rng.randint(1, 8)), missing=0.03, prepare=0)
                 else:
-                    self.obtain(chain, batch, channel=batch_channel, missing=0.03, prepare=0)
+                    self.obtain(
+                        chain, batch, channel=batch_channel, missing=0.03, prepare=0, proxy=batch_proxy
+                    )
         for chain in by_scope.get(LicenceScope.PERSON, []):
             if rng.random() < (0.9 if self.plan.established else 0.85):  # mostly qualified when hired
                 self.held(chain, self.expiry_of_held(chain.kind, least=30))
@@ -387,6 +407,7 @@ class _LicenceStory:
         missing: float,
         prepare: float = 0.3,
         withdraw: float = 0.0,
+        proxy: bool = False,
     ) -> datetime | None:
         """Apply on ``day`` (after some preparation, now and then), perhaps complete missing materials,
         get the licence within the committed limit (mostly), and keep it renewed."""
@@ -420,7 +441,9 @@ class _LicenceStory:
             if applied is not None:
                 chain.step(self.add(day, rng.randint(1, 4)), LicenceStatus.APPLIED, note=NOTE_SUPPLIED)
         else:
-            applied = chain.step(day, LicenceStatus.APPLIED, channel=channel)
+            applied = chain.step(
+                day, LicenceStatus.APPLIED, channel=channel, **({"by_proxy": True} if proxy else {})
+            )
         if applied is None:
             return None
         if rng.random() < withdraw:  # the driver left before the examination
@@ -439,7 +462,8 @@ class _LicenceStory:
         else:
             issue = self.add(complete, rng.randint(1, committed))
         issue = max(issue, complete)
-        collect = rng.random() < (0.4 if window else 0.1) and issue != day
+        # A result posted to the company (the butler filed for it) is never collected in person.
+        collect = rng.random() < (0.4 if window else 0.1) and issue != day and not proxy
         moment = chain.step(issue, LicenceStatus.ISSUED, collected=collect)
         if moment is not None and kind.validity_months:
             self.renew(chain, self.expiry(kind, issue))

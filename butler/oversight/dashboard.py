@@ -84,6 +84,8 @@ class Dashboard:
     matters: int
     trips: int
     zero_trip: int
+    by_proxy: int
+    refused: int
     reminders_sent: int
     reminders_late: int
     reminders_failed: int
@@ -255,6 +257,8 @@ def dashboard_figures(
         licences["matters"] += past["matters"]
         licences["trips"] += past["trips"]
         licences["zero_trip"] += past["zero_trip"]
+        licences["by_proxy"] += past["by_proxy"]
+        licences["refused"] += past["refused"]
         for name in ("sent", "late", "failed"):
             reminders[name] += past[f"reminders_{name}"]
     ratings, cases, threads = counted["ratings"], counted["cases"], counted["threads"]
@@ -270,6 +274,8 @@ def dashboard_figures(
         matters=licences["matters"],
         trips=licences["trips"],
         zero_trip=licences["zero_trip"],
+        by_proxy=licences["by_proxy"],
+        refused=licences["refused"],
         reminders_sent=reminders["sent"],
         reminders_late=reminders["late"],
         reminders_failed=reminders["failed"],

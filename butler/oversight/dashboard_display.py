@@ -139,7 +139,10 @@ def figure_groups(board: Dashboard) -> list[FigureGroup]:
                     "trips_per_matter",
                     _("Trips per matter"),
                     d.trips_per_matter,
-                    _("Trips to the window for the licences issued in the range ÷ those licences."),
+                    _(
+                        "Visits to the window for the matters issued in the range ÷ those matters (what was "
+                        "filed together is one matter)."
+                    ),
                     kind="decimal",
                     drill="licences_issued",
                 ),
@@ -147,9 +150,24 @@ def figure_groups(board: Dashboard) -> list[FigureGroup]:
                     "zero_trip_share",
                     _("Zero-trip share"),
                     d.zero_trip_share,
-                    _("Share of the licences issued in the range for which the company made no trip."),
+                    _("Share of the matters issued in the range for which the company made no visit."),
                     kind="rate",
                     drill="licences_zero_trip",
+                ),
+                Figure(
+                    "by_proxy",
+                    _("Filed by the butler"),
+                    d.by_proxy,
+                    _("Matters issued in the range that the butler filed for the company (帮办代办)."),
+                    drill="licences_by_proxy",
+                ),
+                Figure(
+                    "refused",
+                    _("Applications refused"),
+                    d.refused,
+                    _("Applications refused (不予许可) in the range, with written reasons."),
+                    drill="licences_refused",
+                    tone="warning" if d.refused else "",
                 ),
             ],
         ),

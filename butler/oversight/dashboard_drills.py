@@ -49,7 +49,11 @@ DRILLS: dict[str, Drill] = {
     "licences_late": Drill(_licences, "late", _("Licences obtained late"), "licences"),
     "licences_lapsed": Drill(_licences, "lapsed", _("Licences lapsed"), "licences"),
     "licences_issued": Drill(_licences, "issued", _("Licences issued, with their trips"), "licences"),
-    "licences_zero_trip": Drill(_licences, "zero_trip", _("Licences issued with no trip"), "licences"),
+    "licences_zero_trip": Drill(_licences, "zero_trip", _("Matters issued with no trip"), "licences"),
+    "licences_by_proxy": Drill(
+        _licences, "by_proxy", _("Matters filed by the butler for the company"), "licences"
+    ),
+    "licences_refused": Drill(_licences, "refused", _("Applications refused"), "licences"),
     "ratings": Drill(_ratings, "ratings", _("Ratings"), "ratings"),
     "ratings_good": Drill(_ratings, "ratings_good", _("Satisfied ratings (★3–5)"), "ratings"),
     "ratings_bad": Drill(_ratings, "ratings_bad", _("Bad ratings (★1–2)"), "ratings"),

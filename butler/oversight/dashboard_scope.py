@@ -190,7 +190,12 @@ def _licences(scope: Scope) -> _Source:
         CompanyLicence.objects.filter(application_id=OuterRef("application_id"), pk__lt=OuterRef("pk"))
     )
     # Only licences with one of the figures' dates in the range (indexed), not the whole register.
-    dated = scope.days("first_issued_on") | scope.days("issued_on") | scope.days("expires_on")
+    dated = (
+        scope.days("first_issued_on")
+        | scope.days("issued_on")
+        | scope.days("expires_on")
+        | scope.days("decided_on")
+    )
     rows, served = _flagged(
         CompanyLicence.objects.filter(scope.of_business_type(), scope.served_some_time())
         .filter(dated)
@@ -200,6 +205,7 @@ def _licences(scope: Scope) -> _Source:
         served_first=scope.served_on("company_id", "first_issued_on"),
         served_issued=scope.served_on("company_id", "issued_on"),
         served_expiry=scope.served_on("company_id", "expires_on"),
+        served_decided=scope.served_on("company_id", "decided_on"),
     )
     obtained = scope.days("first_issued_on") & served["served_first"]
     issued = scope.days("issued_on") & served["served_issued"]
@@ -213,6 +219,9 @@ def _licences(scope: Scope) -> _Source:
             "issued": issued,
             "matters": issued & Q(matter_lead=True),
             "zero_trip": issued & Q(matter_lead=True, has_trip=False),
+            # Counted apart: matters the butler filed for the company (帮办代办), refusals (不予许可).
+            "by_proxy": issued & Q(matter_lead=True, application__by_proxy=True),
+            "refused": Q(status=LicenceStatus.REFUSED) & scope.days("decided_on") & served["served_decided"],
         },
     )
 

@@ -36,8 +36,9 @@ LICENCE_FIGURES = {
         "licences_on_time": "on_time",
         "licences_late": "late",
     },
-    "issued_on": {"matters": "matters", "zero_trip": "zero_trip"},
+    "issued_on": {"matters": "matters", "zero_trip": "zero_trip", "by_proxy": "by_proxy"},
     "expires_on": {"licences_lapsed": "lapsed"},
+    "decided_on": {"refused": "refused"},
 }
 
 

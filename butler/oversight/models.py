@@ -18,6 +18,8 @@ FIGURES = (
     "matters",
     "trips",
     "zero_trip",
+    "by_proxy",
+    "refused",
     "reminders_sent",
     "reminders_late",
     "reminders_failed",
@@ -44,6 +46,8 @@ class DashboardDay(models.Model):
     matters = models.PositiveIntegerField(_("matters"), default=0)
     trips = models.PositiveIntegerField(_("trips"), default=0)
     zero_trip = models.PositiveIntegerField(_("zero-trip matters"), default=0)
+    by_proxy = models.PositiveIntegerField(_("matters filed by the butler"), default=0)
+    refused = models.PositiveIntegerField(_("applications refused"), default=0)
     reminders_sent = models.PositiveIntegerField(_("reminders sent"), default=0)
     reminders_late = models.PositiveIntegerField(_("reminders sent late"), default=0)
     reminders_failed = models.PositiveIntegerField(_("reminders failed"), default=0)

@@ -253,6 +253,7 @@ class CompanyLicence(models.Model):
             # The dashboard's figures of a date range: licences obtained, issued in it.
             models.Index(fields=["first_issued_on"], name="licence_first_issued"),
             models.Index(fields=["issued_on"], name="licence_issued"),
+            models.Index(fields=["decided_on"], name="licence_decided"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from companies.services.licences import (
     application_file,
+    application_open,
     commitment_verify,
     licence_add_trip_permit,
     licence_due_dates_recompute,
@@ -23,6 +24,7 @@ from companies.services.subjects import person_add, vehicle_add, vessel_add
 
 __all__ = [
     "application_file",
+    "application_open",
     "commitment_verify",
     "Registered",
     "Registration",

@@ -235,17 +235,47 @@ def application_file(
         raise ValidationError({"licences": _("One matter is filed by one company.")})
     if to not in FILING:
         raise ValidationError({"to": _("A matter is filed by accepting it, or by noting what is missing.")})
+    application = application_open(
+        actor=actor,
+        company=licences[0].company,
+        on=on or timezone.localdate(),
+        channel=channel,
+        result_by=result_by,
+        by_proxy=by_proxy,
+        authorisation=authorisation,
+    )
+    for licence in licences:
+        step = (acceptance_for(licence) or to) if to in ACCEPTANCE else to
+        licence_transition(
+            actor=actor, licence=licence, to=step, on=on, channel=channel, application=application, **details
+        )
+    return application
+
+
+def application_open(
+    *,
+    actor: AbstractBaseUser | None,
+    company: Company,
+    on: date,
+    channel: str,
+    result_by: str = "",
+    by_proxy: bool = False,
+    authorisation: str = "",
+) -> Application:
+    """A new matter of the company: how it went in and how the result comes back. Online filing gets an
+    electronic result unless told otherwise; a filing by the butler for the company keeps its
+    authorisation."""
     if channel not in LicenceChannel.values:
         raise ValidationError({"channel": _("Choose how the application was made.")})
+    if result_by and result_by not in ResultDelivery.values:
+        raise ValidationError({"result_by": _("Choose how the result reaches the company.")})
     authorisation = authorisation.strip()
     if by_proxy and not authorisation:
         raise ValidationError({"authorisation": _("Note the letter of authorisation the company signed.")})
     online = channel in (LicenceChannel.ONLINE, LicenceChannel.MOBILE)
-    if result_by and result_by not in ResultDelivery.values:
-        raise ValidationError({"result_by": _("Choose how the result reaches the company.")})
     application = Application(
-        company_id=licences[0].company_id,
-        filed_on=on or timezone.localdate(),
+        company=company,
+        filed_on=on,
         channel=channel,
         result_by=result_by or (ResultDelivery.ONLINE if online else ResultDelivery.IN_PERSON),
         by_proxy=by_proxy,
@@ -255,11 +285,6 @@ def application_file(
     application.full_clean(exclude=["company"])
     application._history_user = actor
     application.save()
-    for licence in licences:
-        step = (acceptance_for(licence) or to) if to in ACCEPTANCE else to
-        licence_transition(
-            actor=actor, licence=licence, to=step, on=on, channel=channel, application=application, **details
-        )
     return application
 
 
@@ -374,18 +399,9 @@ def _due(accepted: date, limit: int | None, paused: int = 0) -> date | None:
 
 
 def _application_open(actor, licence: CompanyLicence, on: date, channel: str) -> Application:
-    channel = channel or LicenceChannel.WINDOW
-    online = channel in (LicenceChannel.ONLINE, LicenceChannel.MOBILE)
-    application = Application(
-        company=licence.company,
-        filed_on=on,
-        channel=channel,
-        result_by=ResultDelivery.ONLINE if online else ResultDelivery.IN_PERSON,
-        created_by=actor,
+    return application_open(
+        actor=actor, company=licence.company, on=on, channel=channel or LicenceChannel.WINDOW
     )
-    application._history_user = actor
-    application.save()
-    return application
 
 
 def _trips_of(

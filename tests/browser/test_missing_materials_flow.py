@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from butler.models import Rating
 from companies.models import CompanyLicence, LicenceStatus
 from tests.conftest import PASSWORD
 
@@ -51,3 +52,53 @@ def test_butler_marks_materials_missing_and_the_company_sees_the_notice(
     phone.screenshot(path=str(artifacts / "portal-licences-phone.png"), full_page=True)
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.MATERIALS_MISSING
+
+
+def test_butler_accepts_then_refuses_and_the_company_reads_the_reasons_and_rates_it_on_a_phone(
+    live_server, browser, world, artifacts
+):
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+
+    butler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    _sign_in(butler, live_server.url, world.butler_a.user.username)
+    butler.goto(f"{live_server.url}/licences/{licence.pk}/")
+    butler.get_by_role("button", name="受理申请（材料齐全）").click()
+    butler.locator("form:has(input[value=applied]) button[type=submit]").click()
+    butler.wait_for_load_state()
+    assert "已受理" in butler.locator(".alert").first.inner_text()
+
+    butler.get_by_role("button", name="不予许可（书面说明理由）").click()
+    form = butler.locator("form:has(input[value=refused])")
+    form.locator("button[type=submit]").click()  # no reasons yet: refused, nothing lost
+    butler.wait_for_load_state()
+    form = butler.locator("form:has(input[value=refused])")
+    assert "请填写不予许可的理由。" in form.inner_text()
+    form.get_by_label("不予许可理由").fill("停车场地面积不足，不符合许可条件。")
+    form.locator("button[type=submit]").click()
+    butler.wait_for_load_state()
+    assert "停车场地面积不足" in butler.locator("main").inner_text()
+    butler.screenshot(path=str(artifacts / "refusal-desk.png"), full_page=True)
+    licence.refresh_from_db()
+    assert (licence.status, licence.refusal_reasons) == (
+        LicenceStatus.REFUSED,
+        "停车场地面积不足，不符合许可条件。",
+    )
+
+    phone = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    _sign_in(phone, live_server.url, world.contact_a.username)
+    phone.get_by_role("link", name=re.compile("我的证照")).click()
+    assert "停车场地面积不足，不符合许可条件。" in phone.locator("main").inner_text()
+    phone.screenshot(path=str(artifacts / "refusal-phone.png"), full_page=True)
+    phone.goto(live_server.url + "/feedback/")
+    phone.locator(f"a[href='/feedback/rate/matter/{licence.pk}/']").click()
+    phone.wait_for_load_state()
+    phone.locator("label[for='overall-4']").click()
+    phone.get_by_test_id("send-rating").click()
+    phone.wait_for_load_state()
+    rating = Rating.objects.get(licence=licence)
+    assert (rating.overall, rating.matter_key) == (
+        4,
+        f"licence:{licence.pk}:refused:{licence.decided_on:%Y-%m-%d}",
+    )

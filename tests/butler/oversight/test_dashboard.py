@@ -30,7 +30,7 @@ from butler.oversight.days import HISTORY_DAYS, RECOMPUTE_DAYS, dashboard_days_c
 from butler.service.services import service_period_transfer
 from butler.tasks import refresh_dashboard_days
 from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceType
-from companies.services import vehicle_add
+from companies.services import application_file, vehicle_add
 from reminders.models import Reminder
 from tests.conftest import give_portal_account, registration
 from tests.factories import ButlerFactory, CompanyFactory, ServicePeriodFactory, credit_code, mobile
@@ -675,6 +675,8 @@ DAY_FIGURES = (
     "matters",
     "trips",
     "zero_trip",
+    "by_proxy",
+    "refused",
     "reminders_sent",
     "reminders_late",
     "reminders_failed",
@@ -775,3 +777,45 @@ def test_the_page_shows_the_butlers_most_in_need_of_a_look_first_and_says_how_ma
     page = client.get(reverse("oversight:dashboard") + "?" + QUERY, **EN).content.decode()
     assert "the 1 of 2 with the most waiting for them" in page
     assert "王丽娜" in page
+
+
+def test_refusals_and_matters_the_butler_filed_are_counted_apart(world):
+    """Company A's two trucks filed by butler A for the company on 11-03 (帮办代办) and issued on 11-05: one
+    matter, no visit; company B's licence accepted on 11-04 and refused on 11-06 (butler B)."""
+    with time_machine.travel(at(11, 20, 10), tick=True):
+        a_staff, b_staff = world.butler_a.user, world.butler_b.user
+        for plate in ("浙B61001", "浙B61002"):
+            vehicle_add(
+                actor=a_staff, company=world.company_a, plate=plate, vehicle_type="truck", total_mass_kg=18000
+            )
+        trucks = list(
+            CompanyLicence.objects.filter(company=world.company_a, licence_type__code="vehicle_certificate")
+        )
+        application_file(
+            actor=a_staff,
+            licences=trucks,
+            to="applied",
+            on=date(2026, 11, 3),
+            channel="window",
+            result_by="post",
+            by_proxy=True,
+            authorisation="授权委托书 2026-11-03",
+        )
+        for n, truck in enumerate(trucks):
+            licence_step(
+                actor=a_staff, licence=truck, to="issued", on=date(2026, 11, 5), certificate_number=f"V{n}"
+            )
+        lb1 = CompanyLicence.objects.get(company=world.company_b, licence_type__code="road_freight_licence")
+        licence_step(actor=b_staff, licence=lb1, to="applied", on=date(2026, 11, 4), channel="online")
+        licence_step(
+            actor=b_staff, licence=lb1, to="refused", on=date(2026, 11, 6), refusal_reasons="场地不符"
+        )
+
+    whole = figures()
+    assert (whole.matters, whole.zero_trip, whole.by_proxy, whole.refused) == (1, 1, 1, 1)
+    a, b = figures(butler_id=world.butler_a.pk), figures(butler_id=world.butler_b.pk)
+    assert (a.by_proxy, a.refused, b.by_proxy, b.refused) == (1, 0, 0, 1)
+    dashboard_days_compute(since=date(2026, 11, 1), until=TODAY, today=TODAY)
+    assert (figures().by_proxy, figures().refused) == (1, 1)  # the same from the daily rows
+    refused = drill_rows("licences_refused", since=SINCE, until=UNTIL, today=TODAY)
+    assert [licence.pk for licence in refused] == [lb1.pk]
