@@ -58,6 +58,25 @@ CLOSED = {S.NOT_REQUIRED, S.WITHDRAWN, S.CANCELLED}
 ACCEPTANCE = {S.APPLIED, S.RENEWAL_APPLIED}
 
 
+# The next steps as offered, the usual way forward first and the endings last.
+STEP_ORDER = [
+    S.APPLIED,
+    S.RENEWAL_APPLIED,
+    S.ISSUED,
+    S.DEFERRED,
+    S.MATERIALS_MISSING,
+    S.SUPPLEMENTING,
+    S.REFUSED,
+    S.IN_PREPARATION,
+    S.RENEWAL_DUE,
+    S.REQUIRED,
+    S.WITHDRAWN,
+    S.NOT_REQUIRED,
+    S.EXPIRED,
+    S.CANCELLED,
+]
+
+
 def targets(licence) -> set[str]:
     """The statuses this licence may move to next.
 

@@ -21,8 +21,8 @@ from butler.security import roles
 from butler.service.rule_defaults import seed_reminder_rules
 from butler.service.services import butler_create
 from companies.business_types import seed_business_types
-from companies.catalogue_seed import seed_catalogue
-from companies.models import BusinessType, Company, Contact, LicenceMaterial, LicenceType
+from companies.catalogue_seed import correct_catalogue, scope_catalogue, seed_catalogue
+from companies.models import BusinessScope, BusinessType, Company, Contact, LicenceMaterial, LicenceType
 from companies.services import Registration, company_register
 from tests.factories import credit_code, mobile
 
@@ -59,6 +59,8 @@ def make_butler(username: str, name: str, *, active: bool = True) -> Butler:
 def registration(n: int, *, name: str | None = None, email: str = "", **overrides) -> Registration:
     seed_business_types(BusinessType)  # transactional tests flush the migrations' rows
     seed_catalogue(LicenceType, LicenceMaterial, BusinessType)
+    correct_catalogue(LicenceType, LicenceMaterial, BusinessType)
+    scope_catalogue(LicenceType, BusinessScope)
     seed_reminder_rules(ReminderRule)
     fields = {
         "name": name or f"宁波北仑顺达{n}物流有限公司",

@@ -301,10 +301,9 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, company, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
         super().__init__(*args, **kwargs)
+        # What can be filed now: to obtain, or renewals due (a licence held far from its renewal is not).
         fileable = [
-            licence.pk
-            for licence in company.licences.select_related("licence_type", "vehicle", "person", "vessel")
-            if acceptance_for(licence)
+            licence.pk for licence in company.licences.exclude(status=S.ISSUED) if acceptance_for(licence)
         ]
         self.fields["licences"].queryset = (
             CompanyLicence.objects.filter(pk__in=fileable)

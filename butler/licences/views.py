@@ -32,6 +32,7 @@ from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
 from companies import selectors as licence_selectors
+from companies.lifecycle import STEP_ORDER
 from companies.lifecycle import targets as next_statuses
 from companies.models import Company, CompanyLicence
 
@@ -60,7 +61,7 @@ def checklist(request, pk: int):
 
 def _detail_context(request, licence, *, step_form=None, trip_form=None, verify_form=None) -> dict:
     can_serve = access.can_serve(request.user, licence.company)
-    targets = sorted(next_statuses(licence)) if can_serve else []
+    targets = sorted(next_statuses(licence), key=STEP_ORDER.index) if can_serve else []
     forms = []
     for target in targets:
         if step_form is not None and step_form.data.get("to") == target:

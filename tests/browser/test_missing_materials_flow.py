@@ -63,19 +63,19 @@ def test_butler_accepts_then_refuses_and_the_company_reads_the_reasons_and_rates
     _sign_in(butler, live_server.url, world.butler_a.user.username)
     butler.goto(f"{live_server.url}/licences/{licence.pk}/")
     butler.get_by_role("button", name="受理申请（材料齐全）").click()
-    butler.locator("form:has(input[value=applied]) button[type=submit]").click()
-    butler.wait_for_load_state()
+    with butler.expect_navigation():
+        butler.locator("form:has(input[value=applied]) button[type=submit]").click()
     assert "已受理" in butler.locator(".alert").first.inner_text()
 
     butler.get_by_role("button", name="不予许可（书面说明理由）").click()
     form = butler.locator("form:has(input[value=refused])")
-    form.locator("button[type=submit]").click()  # no reasons yet: refused, nothing lost
-    butler.wait_for_load_state()
+    with butler.expect_navigation():
+        form.locator("button[type=submit]").click()  # no reasons yet: refused, nothing lost
     form = butler.locator("form:has(input[value=refused])")
     assert "请填写不予许可的理由。" in form.inner_text()
     form.get_by_label("不予许可理由").fill("停车场地面积不足，不符合许可条件。")
-    form.locator("button[type=submit]").click()
-    butler.wait_for_load_state()
+    with butler.expect_navigation():
+        form.locator("button[type=submit]").click()
     assert "停车场地面积不足" in butler.locator("main").inner_text()
     butler.screenshot(path=str(artifacts / "refusal-desk.png"), full_page=True)
     licence.refresh_from_db()
@@ -95,8 +95,8 @@ def test_butler_accepts_then_refuses_and_the_company_reads_the_reasons_and_rates
     phone.locator(f"a[href='/feedback/rate/matter/{licence.pk}/']").click()
     phone.wait_for_load_state()
     phone.locator("label[for='overall-4']").click()
-    phone.get_by_test_id("send-rating").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.get_by_test_id("send-rating").click()
     rating = Rating.objects.get(licence=licence)
     assert (rating.overall, rating.matter_key) == (
         4,

@@ -57,7 +57,7 @@ def _issue_freight_licence(world, *scopes):
     )
 
 
-def test_the_catalogue_holds_the_rules_checked_against_the_regulations(db):
+def test_the_catalogue_holds_the_rules_checked_against_the_regulations(world):
     kinds = {kind.code: kind for kind in LicenceType.objects.select_related("needs_scope")}
     oversize = [kinds[f"oversize_permit_class{n}"] for n in (1, 2)] + [kinds["oversize_permit"]]
     assert [kind.statutory_limit_days for kind in oversize] == [2, 5, 15]

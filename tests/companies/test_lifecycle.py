@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from companies.lifecycle import STEP_ORDER, targets
 from companies.models import Company, CompanyLicence, LicenceStatus
 from companies.services import licence_statuses_refresh, licence_transition
 from tests.companies.licence_world import freight_company
@@ -204,3 +205,15 @@ def test_a_calendar_correction_moves_pending_due_dates(world, admin_client):
     licence.refresh_from_db()
     assert licence.statutory_due_on == date(2025, 10, 31)  # one day later than 10-30
     assert CalendarDay.objects.count() == 1
+
+
+def test_the_next_steps_are_offered_the_usual_way_forward_first():
+    assert sorted(STEP_ORDER) == sorted(LicenceStatus.values)  # every status has its place
+    issued = CompanyLicence(status=LicenceStatus.ISSUED, issued_on=date(2026, 1, 5))
+    assert sorted(targets(issued), key=STEP_ORDER.index) == [
+        LicenceStatus.RENEWAL_APPLIED,
+        LicenceStatus.MATERIALS_MISSING,
+        LicenceStatus.RENEWAL_DUE,
+        LicenceStatus.EXPIRED,
+        LicenceStatus.CANCELLED,
+    ]
