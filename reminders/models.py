@@ -73,7 +73,9 @@ class Reminder(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    subject = models.CharField(_("subject"), max_length=60, help_text=_("What it is about, e.g. licence:42."))
+    subject = models.CharField(
+        pgettext_lazy("reminder", "subject"), max_length=60, help_text=_("What it is about, e.g. licence:42.")
+    )
     scope = models.CharField(
         _("scope"),
         max_length=60,

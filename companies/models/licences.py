@@ -147,7 +147,10 @@ class CompanyLicence(models.Model):
         help_text=_("The matter it was last filed in."),
     )
     subject_key = models.CharField(
-        _("subject"), max_length=40, editable=False, help_text=_("company, vehicle:<id>, person:<id> …")
+        pgettext_lazy("licence", "subject"),
+        max_length=40,
+        editable=False,
+        help_text=_("company, vehicle:<id>, person:<id> …"),
     )
     status = models.CharField(
         _("status"), max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.REQUIRED
