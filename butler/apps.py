@@ -16,6 +16,8 @@ class ButlerConfig(AppConfig):
         from butler.contactlog.reminding import ContactHandler, PeriodHandler
         from butler.feedback import reminding as feedback
         from butler.feedback.reminding import CaseHandler, RatingInvitationHandler
+        from butler.fleet import reminding as fleet
+        from butler.fleet.reminding import ObligationHandler
         from butler.licences import reminding as licences
         from butler.licences.reminding import LicenceHandler
         from butler.messaging.services import MessageHandler
@@ -28,8 +30,9 @@ class ButlerConfig(AppConfig):
         register("rate-licence", RatingInvitationHandler())
         register("rate-period", RatingInvitationHandler())
         register("case", CaseHandler())
+        register("obligation", ObligationHandler())
         # What each room plans for a company when its whole plan is made again (butler/service/planning.py).
-        for room in (licences, contactlog, feedback):
+        for room in (licences, fleet, contactlog, feedback):
             planner_register(room.planner)
 
         # Sign-in protection: request ids in every log record, the access trail, Celery tasks' ids.

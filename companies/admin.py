@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import (
+    BusinessScope,
     BusinessType,
+    Cadence,
     CalendarDay,
     CalendarYear,
     Company,
@@ -10,6 +12,8 @@ from companies.models import (
     Contact,
     LicenceMaterial,
     LicenceType,
+    Obligation,
+    ObligationType,
     Person,
     Trip,
     Vehicle,
@@ -161,3 +165,30 @@ class CalendarYearAdmin(RecomputesDueDates, SimpleHistoryAdmin):
 
     def year_of(self, obj) -> int:
         return obj.year
+
+
+@admin.register(BusinessScope)
+class BusinessScopeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name_zh", "name_en", "position"]
+    list_editable = ["position"]
+
+
+class CadenceInline(admin.TabularInline):
+    model = Cadence
+    extra = 0
+
+
+@admin.register(ObligationType)
+class ObligationTypeAdmin(SimpleHistoryAdmin):
+    list_display = ["name_zh", "scope", "evidence", "every_months", "cadence_verified", "position"]
+    list_filter = ["scope", "cadence_verified", "business_types"]
+    inlines = [CadenceInline]
+
+
+@admin.register(Obligation)
+class ObligationAdmin(SimpleHistoryAdmin):
+    list_display = ["company", "obligation_type", "subject_key", "due_on", "last_done_on", "ended_on"]
+    list_filter = ["obligation_type"]
+    search_fields = ["company__name", "vehicle__plate", "person__name"]
+    raw_id_fields = ["company", "vehicle", "person", "vessel"]
+    date_hierarchy = "due_on"

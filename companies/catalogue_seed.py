@@ -383,3 +383,117 @@ def scope_catalogue(licence_type_model, business_scope_model) -> None:
     licence_type_model.objects.filter(code__in=OVERSIZE_PERMITS, needs_scope=None).update(
         needs_scope=oversize, issuer_by_route=True, max_pass_months=OVERSIZE_PASS_MONTHS
     )
+
+
+# Periodic obligations of vehicles and people. Cadences marked ``verified: False`` are assumptions the
+# administrator confirms against the rules in force (the admin shows them as unchecked).
+FREIGHT_AND_PASSENGER = ["road_freight", "dangerous_goods", "passenger"]
+OBLIGATIONS = [
+    {
+        "code": "vehicle_inspection",
+        "name_zh": "机动车安全技术检验",
+        "name_en": "Vehicle safety inspection",
+        "scope": "vehicle",
+        "business_types": FREIGHT_AND_PASSENGER,
+        "exempt_max_mass_kg": 4500,
+        "evidence": "done",
+        "every_months": 12,
+        "verified": False,
+        "consequence": "检验不合格或逾期未检，道路运输证年审不能通过",
+        # Commercial vehicles: yearly within their first years, every six months after (by type).
+        "cadences": [
+            ("truck,van,tractor,trailer,tanker", 0, 10, 12),
+            ("truck,van,tractor,trailer,tanker", 10, None, 6),
+            ("bus", 0, 5, 12),
+            ("bus", 5, None, 6),
+        ],
+    },
+    {
+        "code": "tank_inspection",
+        "name_zh": "罐体定期检验",
+        "name_en": "Tank periodic inspection",
+        "scope": "vehicle",
+        "business_types": ["dangerous_goods"],
+        "vehicle_types": "tanker",
+        "evidence": "certificate",
+        "every_months": None,
+        "verified": False,
+        "consequence": "罐体检验过期不得装运危险货物",
+        "cadences": [],
+    },
+    {
+        "code": "compulsory_insurance",
+        "name_zh": "机动车交通事故责任强制保险（交强险）",
+        "name_en": "Compulsory traffic accident insurance",
+        "scope": "vehicle",
+        "business_types": FREIGHT_AND_PASSENGER,
+        "exempt_max_mass_kg": 4500,
+        "evidence": "policy",
+        "every_months": None,
+        "verified": True,
+        "consequence": "脱保车辆不得上道路行驶",
+        "cadences": [],
+    },
+    {
+        "code": "carrier_liability_insurance",
+        "name_zh": "承运人责任险",
+        "name_en": "Carrier's liability insurance",
+        "scope": "vehicle",
+        "business_types": ["dangerous_goods", "passenger"],
+        "evidence": "policy",
+        "every_months": None,
+        "verified": True,
+        "consequence": "未按规定投保承运人责任险的，由原许可机关吊销道路运输经营许可证",
+        "cadences": [],
+    },
+    {
+        "code": "driver_integrity_assessment",
+        "name_zh": "从业人员诚信考核",
+        "name_en": "Annual integrity assessment of the driver",
+        "scope": "person",
+        "business_types": FREIGHT_AND_PASSENGER,
+        "person_roles": "driver",
+        "exempt_max_mass_kg": 4500,
+        "evidence": "done",
+        "every_months": 12,
+        "verified": False,
+        "consequence": "未参加诚信考核的，从业资格证换证受影响",
+        "cadences": [],
+    },
+    {
+        "code": "continuing_education",
+        "name_zh": "从业人员继续教育",
+        "name_en": "Continuing education",
+        "scope": "person",
+        "business_types": FREIGHT_AND_PASSENGER,
+        "exempt_max_mass_kg": 4500,
+        "evidence": "done",
+        "every_months": 12,
+        "verified": False,
+        "consequence": "",
+        "cadences": [],
+    },
+]
+
+
+def seed_obligations(obligation_type_model, cadence_model, business_type_model) -> None:
+    """Create the obligation types that are missing, with their age bands; leave edited ones alone."""
+    types = {bt.code: bt for bt in business_type_model.objects.all()}
+    for position, entry in enumerate(OBLIGATIONS, start=1):
+        entry = dict(entry)
+        codes, cadences, code = entry.pop("business_types"), entry.pop("cadences"), entry.pop("code")
+        entry["cadence_verified"] = entry.pop("verified")
+        kind, created = obligation_type_model.objects.get_or_create(
+            code=code, defaults={**entry, "position": position}
+        )
+        if not created:
+            continue
+        kind.business_types.set([types[c] for c in codes if c in types])
+        for vehicle_types, start, until, months in cadences:
+            cadence_model.objects.create(
+                obligation_type=kind,
+                vehicle_types=vehicle_types,
+                from_age_years=start,
+                until_age_years=until,
+                every_months=months,
+            )

@@ -353,7 +353,9 @@ class _Checker:
     def plates(self, rows: list[_Row], fields: list[dict]) -> None:
         first_line: dict[str, int] = {}
         plates = {f["plate"] for f in fields if f["plate"]}
-        registered = dict(Vehicle.objects.filter(plate__in=plates).values_list("plate", "company_id"))
+        registered = dict(
+            Vehicle.objects.in_fleet().filter(plate__in=plates).values_list("plate", "company_id")
+        )
         for row, data in zip(rows, fields, strict=True):
             plate = data["plate"]
             if not plate:

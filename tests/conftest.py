@@ -21,8 +21,17 @@ from butler.security import roles
 from butler.service.rule_defaults import seed_reminder_rules
 from butler.service.services import butler_create
 from companies.business_types import seed_business_types
-from companies.catalogue_seed import correct_catalogue, scope_catalogue, seed_catalogue
-from companies.models import BusinessScope, BusinessType, Company, Contact, LicenceMaterial, LicenceType
+from companies.catalogue_seed import correct_catalogue, scope_catalogue, seed_catalogue, seed_obligations
+from companies.models import (
+    BusinessScope,
+    BusinessType,
+    Cadence,
+    Company,
+    Contact,
+    LicenceMaterial,
+    LicenceType,
+    ObligationType,
+)
 from companies.services import Registration, company_register
 from tests.factories import credit_code, mobile
 
@@ -61,6 +70,7 @@ def registration(n: int, *, name: str | None = None, email: str = "", **override
     seed_catalogue(LicenceType, LicenceMaterial, BusinessType)
     correct_catalogue(LicenceType, LicenceMaterial, BusinessType)
     scope_catalogue(LicenceType, BusinessScope)
+    seed_obligations(ObligationType, Cadence, BusinessType)
     seed_reminder_rules(ReminderRule)
     fields = {
         "name": name or f"宁波北仑顺达{n}物流有限公司",

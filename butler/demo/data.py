@@ -255,6 +255,7 @@ COUNT_KEYS = (
     "vessels",
     "licences",
     "trips",
+    "obligations",
     "contact_records",
     "message_threads",
     "ratings",

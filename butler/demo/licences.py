@@ -34,23 +34,34 @@ from butler.demo.data import (
 )
 from butler.demo.plan import CompanyPlan
 from butler.licences.services import licence_step
+from butler.service.models import ServicePeriod
 from companies.models import (
     BusinessScope,
     Company,
     CompanyLicence,
     District,
+    Evidence,
     LicenceChannel,
     LicenceScope,
     LicenceStatus,
     LicenceType,
+    Obligation,
     Person,
     ResultDelivery,
     RouteSpan,
     Trip,
     Vehicle,
 )
-from companies.services import application_open, licence_add_trip_permit, licence_plan_sync, vessel_add
+from companies.services import (
+    application_open,
+    licence_add_trip_permit,
+    licence_plan_sync,
+    obligation_record,
+    vehicle_retire,
+    vessel_add,
+)
 from companies.services.licences import FILING, WAITING
+from companies.services.obligations import cadence_months
 from reminders.models import Notice
 
 
@@ -189,6 +200,66 @@ class LicenceLoading:
             on=moment.date(),
             certificate_number=self.certificate(kind, moment.date()),
         )
+
+    def load_obligations(self, credit_codes: list[str]) -> None:
+        """The fleet's last inspections and current policies as the companies gave them: most dated, a few
+        overdue, some not given yet (the butler asks); one truck scrapped and gone from the fleet."""
+        rng = random.Random(SEED * 1000 + 900)
+        obligations = (
+            Obligation.objects.filter(company__credit_code__in=credit_codes, ended_on__isnull=True)
+            .exclude(company__service_periods__isnull=True)
+            .select_related("obligation_type", "vehicle", "company")
+            .order_by("pk")
+        )
+        butlers = {
+            period.company_id: period.butler.user
+            for period in ServicePeriod.objects.filter(company__credit_code__in=credit_codes)
+            .select_related("butler__user")
+            .order_by("start_date")
+        }
+        for obligation in obligations:
+            roll = rng.random()
+            if roll < 0.12:
+                continue  # not given yet
+            kind = obligation.obligation_type
+            actor = butlers.get(obligation.company_id)
+            if kind.evidence == Evidence.DONE:
+                months = cadence_months(obligation, self.today) or 12
+                span = months * 30
+                ago = span + rng.randint(1, 20) if roll < 0.15 else rng.randint(5, span - 3)
+                obligation_record(
+                    actor=actor, obligation=obligation, done_on=self.today - timedelta(days=ago)
+                )
+            else:
+                until = self.today + timedelta(
+                    days=rng.randint(-6, 20) if roll < 0.16 else rng.randint(21, 360)
+                )
+                start = until - relativedelta(years=1) + timedelta(days=1)
+                obligation_record(
+                    actor=actor,
+                    obligation=obligation,
+                    done_on=min(start, self.today),
+                    reference=f"PDZA{start:%Y}3302{rng.randint(10**9, 10**10 - 1)}",
+                    valid_until=until,
+                )
+            self.counts["obligations"] += 1
+        truck = (
+            Vehicle.objects.in_fleet()
+            .filter(
+                company__credit_code__in=credit_codes,
+                vehicle_type="truck",
+                company__service_periods__isnull=False,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if truck is not None:
+            vehicle_retire(
+                actor=butlers.get(truck.company_id),
+                vehicle=truck,
+                on=self.today - timedelta(days=12),
+                reason="scrapped",
+            )
 
     def backdate_licences(self, credit_codes: list[str]) -> None:
         """A licence's last change is its last history record, not the moment of the load."""

@@ -162,9 +162,9 @@ class Loader(LicenceLoading, ContactLoading):
         self.counts["completed"] = service_periods_complete_due(today=self.today)
         licence_statuses_refresh(today=self.today)
         if self.counts["companies"]:
-            self.backdate_licences(
-                [c.credit_code for c in self.plan.companies if c.credit_code not in existing]
-            )
+            fresh = [c.credit_code for c in self.plan.companies if c.credit_code not in existing]
+            self.load_obligations(fresh)
+            self.backdate_licences(fresh)
 
     def events_for(self, plan: CompanyPlan) -> list[tuple[datetime, int, Callable[[datetime], None]]]:
         """The company's dated steps; each is a function of its moment and shares ``state``."""

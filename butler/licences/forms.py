@@ -234,7 +234,8 @@ class TripForm(forms.Form):
 class VehicleForm(forms.ModelForm):
     class Meta:
         model = Vehicle
-        fields = ["plate", "vehicle_type", "total_mass_kg"]
+        fields = ["plate", "vehicle_type", "total_mass_kg", "registered_on"]
+        widgets = {"registered_on": DateInput()}
 
     def clean_plate(self):
         return normalize_plate(self.cleaned_data["plate"])

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", portal.home, name="home"),
     path("licences/", portal.licences, name="licences"),
     path("licences/<int:pk>/notice/", portal.notice, name="notice"),
+    path("fleet/", portal.fleet, name="fleet"),
     path("reminders/", portal.reminders, name="reminders"),
     path("invitation/<str:token>/", portal.invitation, name="invitation"),
 ]

@@ -6,11 +6,13 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from butler.feedback.ratings import rateable_for
 from butler.fields import add_service_error
+from butler.fleet.selectors import fleet_month
 from butler.messaging.selectors import COMPANY, unread_count
 from butler.portal.forms import InvitationAcceptForm, ReminderChoiceForm
 from butler.portal.selectors import portal_home
@@ -78,6 +80,20 @@ def licences(request):
         "notices": notices_for(request.user).filter(read_at__isnull=True)[:5],
     }
     return render(request, "portal/licences.html", context)
+
+
+@role_required(roles.COMPANY)
+def fleet(request):
+    """The fleet's month on a phone: which plates and drivers need what, by when — nothing that is fine."""
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    subjects, undated = fleet_month(contact.company, today=timezone.localdate())
+    return render(
+        request,
+        "portal/fleet.html",
+        {"contact": contact, "company": contact.company, "subjects": subjects, "undated": undated},
+    )
 
 
 @role_required(roles.COMPANY)

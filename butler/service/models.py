@@ -200,6 +200,8 @@ class ReminderRule(models.Model):
         OBTAIN_MISSED = "obtain_missed", _("Deadline to obtain missed (escalation)")
         EXPIRED = "expired", _("Expired without renewal (escalation)")
         VERIFY_BY = "verify_by", _("Commitment to be checked (butler task)")
+        OBLIGATION_DUE = "obligation_due", _("A vehicle's or a person's periodic obligation due")
+        OBLIGATION_MISSED = "obligation_late", _("A periodic obligation overdue (escalation)")
         NO_CONTACT = "no_contact", _("No contact with a company (butler task)")
         PERIOD_ENDING = "period_ending", _("Service period ending (butler task)")
         RETURN_VISIT = "return_visit", _("Return visit due (butler task)")
@@ -212,6 +214,7 @@ class ReminderRule(models.Model):
     LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.VERIFY_BY)
     DAYS_AFTER = (
         Kind.OBTAIN_MISSED,
+        Kind.OBLIGATION_MISSED,
         Kind.EXPIRED,
         Kind.NO_CONTACT,
         Kind.RETURN_VISIT_OVERDUE,

@@ -10,6 +10,10 @@ DEFAULTS = [
     ("expired", "1", True, True, True, True, False, True),
     # A commitment-based approval (告知承诺制) is checked by the window: a task for the butler.
     ("verify_by", "7,1", False, True, False, True, False, False),
+    # The fleet's periodic obligations: inspections, insurance, a driver's assessment (statutory: the company
+    # cannot switch them off); overdue, the butler and the managers the day after.
+    ("obligation_due", "30,7,1", True, True, False, True, True, True),
+    ("obligation_late", "1", False, True, True, True, False, False),
     ("no_contact", "30", False, True, False, False, False, False),
     ("period_ending", "14", False, True, False, True, False, False),
     ("return_visit", "1,0", False, True, False, True, False, False),

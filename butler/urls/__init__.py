@@ -27,6 +27,7 @@ urlpatterns = [
     path("companies/", include("butler.company.urls")),
     path("periods/", include("butler.service.urls")),
     path("licences/", include("butler.licences.urls")),
+    path("fleet/", include("butler.fleet.urls")),
     path("portal/", include("butler.portal.urls")),
     path("notices/", include("butler.notices.urls")),
     path("messages/", include("butler.messaging.urls")),

@@ -19,6 +19,7 @@ from companies.models.licences import (
     Trip,
     TripEvent,
 )
+from companies.models.obligations import Cadence, Evidence, Obligation, ObligationType
 from companies.models.registry import (
     BusinessType,
     Company,
@@ -27,10 +28,15 @@ from companies.models.registry import (
     District,
     ReminderChoice,
 )
-from companies.models.subjects import Person, PersonRole, Vehicle, VehicleType, Vessel
+from companies.models.subjects import Person, PersonRole, Vehicle, VehicleExit, VehicleType, Vessel
 
 __all__ = [
     "BusinessScope",
+    "Cadence",
+    "Evidence",
+    "Obligation",
+    "ObligationType",
+    "VehicleExit",
     "BusinessType",
     "CalendarDay",
     "CalendarYear",

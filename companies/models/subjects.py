@@ -26,22 +26,52 @@ class PersonRole(models.TextChoices):
     LOADER = "loader", _("Loading manager")
 
 
+class VehicleExit(models.TextChoices):
+    TRANSFERRED = "transferred", _("Sold or transferred")
+    SCRAPPED = "scrapped", _("Scrapped")
+
+
+class VehicleQuerySet(models.QuerySet):
+    def in_fleet(self):
+        return self.filter(retired_on__isnull=True)
+
+
 class Vehicle(models.Model):
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="vehicles", verbose_name=_("company")
     )
-    plate = models.CharField(_("plate"), max_length=10, unique=True, validators=[validate_plate])
+    plate = models.CharField(_("plate"), max_length=10, validators=[validate_plate])
     vehicle_type = models.CharField(_("vehicle type"), max_length=10, choices=VehicleType.choices)
     total_mass_kg = models.PositiveIntegerField(
         _("total mass (kg)"), validators=[MinValueValidator(500)], help_text=_("As on the vehicle licence.")
     )
+    registered_on = models.DateField(
+        _("first registered on"),
+        null=True,
+        blank=True,
+        help_text=_("As on the vehicle licence (初次登记日期): the vehicle's age sets some cadences."),
+    )
+    retired_on = models.DateField(_("left the fleet on"), null=True, blank=True)
+    retired_reason = models.CharField(
+        _("why it left"), max_length=12, choices=VehicleExit.choices, blank=True
+    )
 
+    objects = VehicleQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["plate"]
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
+        constraints = [
+            # A plate is in one fleet at a time; a vehicle sold on keeps its row (and history) in the old one.
+            models.UniqueConstraint(
+                fields=["plate"],
+                condition=models.Q(retired_on__isnull=True),
+                name="one_fleet_per_plate",
+                violation_error_message=_("This plate is already in a fleet."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.plate

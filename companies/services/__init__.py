@@ -11,7 +11,8 @@ from companies.services.licences import (
     trip_record,
     trip_undo,
 )
-from companies.services.plan import licence_plan_sync
+from companies.services.obligations import obligation_record, vehicle_retire
+from companies.services.plan import licence_plan_sync, obligation_plan_sync
 from companies.services.registry import (
     Registered,
     Registration,
@@ -35,6 +36,9 @@ __all__ = [
     "licence_add_trip_permit",
     "licence_due_dates_recompute",
     "licence_plan_sync",
+    "obligation_plan_sync",
+    "obligation_record",
+    "vehicle_retire",
     "licence_statuses_refresh",
     "licence_transition",
     "person_add",

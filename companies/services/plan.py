@@ -15,6 +15,8 @@ from companies.models import (
     LicenceScope,
     LicenceStatus,
     LicenceType,
+    Obligation,
+    ObligationType,
     Person,
     PersonRole,
     Vehicle,
@@ -43,6 +45,15 @@ class Need:
 
 
 @dataclass(frozen=True)
+class ObligationNeed:
+    kind: ObligationType
+    subject_key: str
+    vehicle: Vehicle | None = None
+    person: Person | None = None
+    vessel: Vessel | None = None
+
+
+@dataclass(frozen=True)
 class PlanResult:
     created: int
     reactivated: int
@@ -61,7 +72,7 @@ def _light(vehicle: Vehicle, limit: int | None) -> bool:
 def licence_needs(company: Company) -> list[Need]:
     """Every licence the company must hold now, exemptions applied. Reads a fixed number of queries."""
     type_codes = {bt.code for bt in company.business_types.all()}
-    vehicles = list(company.vehicles.all())
+    vehicles = list(company.vehicles.in_fleet())
     people = list(company.people.all())
     vessels = list(company.vessels.all())
     catalogue = (
@@ -185,4 +196,85 @@ def licence_plan_sync(
                 update_fields=["status", "status_before_set_aside", "set_aside_by_plan", "updated_at"]
             )
             marked += 1
+    obligation_plan_sync(company=company, actor=actor, type_codes=type_codes_of(company))
     return PlanResult(created, reactivated, removed, marked)
+
+
+def type_codes_of(company: Company) -> set[str]:
+    return {bt.code for bt in company.business_types.all()}
+
+
+def obligation_needs(company: Company, type_codes: set[str]) -> list[ObligationNeed]:
+    """Every periodic obligation the company's fleet, people and vessels carry now (a fixed number of
+    queries): by business type, vehicle type or role, light ordinary freight exempt where the catalogue
+    says."""
+    vehicles = list(company.vehicles.in_fleet())
+    people = list(company.people.all())
+    vessels = list(company.vessels.all())
+    only_ordinary_freight = not (type_codes & NOT_LIGHT_FREIGHT)
+    kinds = (
+        ObligationType.objects.filter(business_types__code__in=type_codes)
+        .distinct()
+        .prefetch_related("cadences")
+    )
+    needs = []
+    for kind in kinds:
+        limit = kind.exempt_max_mass_kg
+        all_light = only_ordinary_freight and bool(vehicles) and all(_light(v, limit) for v in vehicles)
+        if kind.scope == LicenceScope.VEHICLE:
+            types = kind.for_vehicle_types
+            for vehicle in vehicles:
+                if types and vehicle.vehicle_type not in types:
+                    continue
+                if only_ordinary_freight and _light(vehicle, limit):
+                    continue
+                needs.append(ObligationNeed(kind, f"vehicle:{vehicle.pk}", vehicle=vehicle))
+        elif kind.scope == LicenceScope.PERSON:
+            if limit is not None and all_light:
+                continue
+            roles = roles_needed(type_codes, kind.for_roles or set(PersonRole.values))
+            for person in people:
+                if person.role in roles:
+                    needs.append(ObligationNeed(kind, f"person:{person.pk}", person=person))
+        elif kind.scope == LicenceScope.VESSEL:
+            for vessel in vessels:
+                needs.append(ObligationNeed(kind, f"vessel:{vessel.pk}", vessel=vessel))
+    return needs
+
+
+def obligation_plan_sync(
+    *, company: Company, actor: AbstractBaseUser | None = None, type_codes: set[str] | None = None
+) -> int:
+    """Bring the company's periodic obligations in line with its fleet: new ones open with no date until the
+    last time is recorded; one no longer needed ends (kept, with its history), and opens again if needed
+    again. Idempotent; returns how many changed."""
+    today = timezone.localdate()
+    type_codes = type_codes_of(company) if type_codes is None else type_codes
+    needs = {(need.kind.pk, need.subject_key): need for need in obligation_needs(company, type_codes)}
+    existing = {(o.obligation_type_id, o.subject_key): o for o in company.obligations.all()}
+    changed = 0
+    for key, need in needs.items():
+        obligation = existing.get(key)
+        if obligation is None:
+            obligation = Obligation(
+                company=company,
+                obligation_type=need.kind,
+                subject_key=need.subject_key,
+                vehicle=need.vehicle,
+                person=need.person,
+                vessel=need.vessel,
+            )
+        elif obligation.ended_on is not None:
+            obligation.ended_on = None
+        else:
+            continue
+        obligation._history_user = actor
+        obligation.save()
+        changed += 1
+    for key, obligation in existing.items():
+        if key not in needs and obligation.ended_on is None:
+            obligation.ended_on = today
+            obligation._history_user = actor
+            obligation.save(update_fields=["ended_on", "updated_at"])
+            changed += 1
+    return changed

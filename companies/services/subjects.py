@@ -1,5 +1,7 @@
 """Vehicles, people and vessels: each change re-derives the company's licence plan."""
 
+from datetime import date
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -39,10 +41,15 @@ def vehicle_add(
     plate: str,
     vehicle_type: str,
     total_mass_kg: int,
+    registered_on: date | None = None,
     sync_plan: bool = True,
 ) -> Vehicle:
     vehicle = Vehicle(
-        company=company, plate=normalize_plate(plate), vehicle_type=vehicle_type, total_mass_kg=total_mass_kg
+        company=company,
+        plate=normalize_plate(plate),
+        vehicle_type=vehicle_type,
+        total_mass_kg=total_mass_kg,
+        registered_on=registered_on,
     )
     _save(vehicle, actor)
     if sync_plan:

@@ -24,7 +24,7 @@ from butler.health import checks as health
 from butler.messaging.services import thread_start
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
 from butler.service.invitations import invitation_issue
-from companies.models import CompanyLicence
+from companies.models import CompanyLicence, Obligation, Vehicle
 from companies.services import trip_record, vehicle_add
 from reminders.models import Notice
 from tests.conftest import NOW, build_world, built_once_per_module, make_butler
@@ -134,6 +134,12 @@ MATRIX = {
     ("licences:step", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:trip", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:notice", "get"): (lambda w: [w.missing_a.pk], A_READ),
+    ("fleet:calendar", "get"): (lambda w: [w.company_a.pk], A_READ),
+    ("fleet:obligation", "get"): (lambda w: [w.obligation_a.pk], A_WRITE),
+    ("fleet:obligation", "post"): (lambda w: [w.obligation_a.pk], A_WRITE),
+    ("fleet:retire", "get"): (lambda w: [w.vehicle_a.pk], A_WRITE),
+    ("fleet:retire", "post"): (lambda w: [w.vehicle_a.pk], A_WRITE),
+    ("portal:fleet", "get"): (lambda w: [], COMPANIES),
     ("licences:file", "get"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:file", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
@@ -290,6 +296,8 @@ def build_matrix_world(world):
         total_mass_kg=18000,
     )
     world.licence_a = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
+    world.vehicle_a = Vehicle.objects.get(plate="浙B54321")
+    world.obligation_a = Obligation.objects.filter(vehicle=world.vehicle_a).first()
     # Issued against a signed commitment (告知承诺制), its check still to come.
     CompanyLicence.objects.filter(pk=world.licence_a.pk).update(
         status="issued", issued_on=date(2026, 11, 2), commitment="承诺书 2026-017", verify_by=date(2027, 1, 1)
