@@ -10,20 +10,22 @@ import io
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from companies.models import Company, Person, PersonRole, Vehicle, VehicleType
+from companies.models import Company, Obligation, Person, PersonRole, Vehicle, VehicleType
 from companies.phones import normalize_mobile
 from companies.plates import normalize_plate
-from companies.services import licence_plan_sync, person_add, vehicle_add
+from companies.services import licence_plan_sync, obligation_record, person_add, vehicle_add, vehicle_update
 from companies.services.plan import DANGEROUS_GOODS_ROLES
 from companies.services.subjects import ROLE_OUTSIDE_DANGEROUS_GOODS, carries_dangerous_goods
 
@@ -48,6 +50,7 @@ class RowError:
 class ImportResult:
     created: int
     errors: list[RowError] = field(default_factory=list)
+    updated: int = 0  # rows of vehicles already in the company's fleet, brought up to date
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,27 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("plate", ("车牌号", "plate", "车牌", "车牌号码", "plate number")),
         Column("vehicle_type", ("车辆类型", "type", "vehicle type", "vehicle_type")),
         Column("total_mass_kg", ("总质量(kg)", "total mass (kg)", "总质量", "total_mass_kg", "total mass")),
+        Column(
+            "registered_on", ("初次登记日期", "first registered", "注册日期", "registered on"), required=False
+        ),
+        Column(
+            "inspected_on", ("最近检验日期", "last inspection", "检验日期", "inspected on"), required=False
+        ),
+        Column(
+            "insurance_until",
+            ("交强险到期日", "compulsory insurance until", "交强险到期", "交强险有效期至"),
+            required=False,
+        ),
+        Column(
+            "liability_until",
+            (
+                "承运人责任险到期日",
+                "carrier liability insurance until",
+                "承运人责任险到期",
+                "承运人责任险有效期至",
+            ),
+            required=False,
+        ),
     ),
     "people": (
         Column("name", ("姓名", "name")),
@@ -104,6 +128,7 @@ def _cell(value) -> str:
 class _Row:
     line: int
     values: dict[str, str]
+    dates: dict = field(default_factory=dict)  # the obligations' dates of a vehicle row
 
 
 # -- reading the file ---------------------------------------------------------------------------------
@@ -265,6 +290,28 @@ def _choice_names(choices) -> str:
     return ", ".join(str(label) for _value, label in choices.choices)
 
 
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
+
+
+def _date(text: str) -> date:
+    """2026-01-05, 2026/1/5, 2026.01.05, 2026年1月5日, 20260105, or a workbook's date cell."""
+    text = text.strip()
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    match = _DATE.match(text)
+    if match is None:
+        raise ValueError(text)
+    return date(*(int(part) for part in match.groups()))  # ValueError for 2026-02-30
+
+
+# Optional date columns of the vehicle sheet, and the obligation each one records.
+DATED_OBLIGATIONS = {
+    "inspected_on": "vehicle_inspection",
+    "insurance_until": "compulsory_insurance",
+    "liability_until": "carrier_liability_insurance",
+}
+
+
 def _mass(text: str) -> int | None:
     try:
         number = Decimal(text.replace(",", "").replace(" ", ""))
@@ -321,7 +368,18 @@ class _Checker:
         if mass_text == "":
             refused.add("total_mass_kg")
             self.error(row.line, "total_mass_kg", _("Enter the total mass in kilograms."))
-        self.clean(row.line, Vehicle(company=self.company, **fields), refused)
+        dates = {}
+        for name in ("registered_on", *DATED_OBLIGATIONS):
+            text = values.get(name, "")
+            if not text:
+                continue
+            try:
+                dates[name] = _date(text)
+            except ValueError:
+                self.error(row.line, name, _("“%(value)s” is not a date, e.g. 2026-01-05.") % {"value": text})
+        fields["registered_on"] = dates.pop("registered_on", None)
+        self.clean(row.line, Vehicle(company=self.company, **fields), {"registered_on", *refused})
+        row.dates = dates
         return fields
 
     def person(self, row: _Row) -> dict:
@@ -346,7 +404,9 @@ class _Checker:
     def clean(self, line: int, instance, refused: set[str]) -> None:
         try:
             # No query per row: the company is given, and plates are checked for all rows at once.
-            instance.full_clean(exclude={"company", *refused}, validate_unique=False)
+            instance.full_clean(
+                exclude={"company", *refused}, validate_unique=False, validate_constraints=False
+            )
         except ValidationError as error:
             self.model_errors(line, error)
 
@@ -369,11 +429,8 @@ class _Checker:
                 )
             else:
                 first_line[plate] = row.line
-            if plate in registered:
-                if registered[plate] == self.company.pk:
-                    message = _("The plate %(plate)s is already registered for this company.")
-                else:
-                    message = _("The plate %(plate)s is already registered for another company.")
+            if plate in registered and registered[plate] != self.company.pk:
+                message = _("The plate %(plate)s is already registered for another company.")
                 self.error(row.line, "plate", message % {"plate": plate})
 
     def people(self, rows: list[_Row], fields: list[dict]) -> None:
@@ -410,8 +467,10 @@ class _Refused(Exception):
 def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: str, uploaded) -> ImportResult:
     """Import every row of ``uploaded`` as vehicles or people of the company, or none of them.
 
-    Raises ``ValidationError`` for a file that cannot be read as a table; returns the row problems, with
-    nothing saved, when any row is wrong.
+    A vehicle already in the company's fleet is brought up to date (type, mass, first registration), so the
+    same sheet can be imported again; its inspection and insurance dates, where given, are recorded as the
+    fleet's obligations. Raises ``ValidationError`` for a file that cannot be read as a table; returns the
+    row problems, with nothing saved, when any row is wrong.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
@@ -429,15 +488,61 @@ def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: s
         return ImportResult(created=0, errors=sorted(checker.errors, key=lambda e: e.line))
 
     add = vehicle_add if kind == "vehicles" else person_add
+    fleet = {vehicle.plate: vehicle for vehicle in company.vehicles.in_fleet()} if kind == "vehicles" else {}
+    created = updated = 0
     try:
         with transaction.atomic():
+            vehicles = []
             for row, data in zip(rows, fields, strict=True):
                 try:
-                    add(actor=actor, company=company, sync_plan=False, **data)
+                    if data.get("plate") in fleet:
+                        vehicles.append(vehicle_update(actor=actor, vehicle=fleet[data["plate"]], **data))
+                        updated += 1
+                    else:
+                        vehicles.append(add(actor=actor, company=company, sync_plan=False, **data))
+                        created += 1
                 except ValidationError as error:  # e.g. the same plate registered a moment ago
                     checker.model_errors(row.line, error)
                     raise _Refused(checker.errors) from error
             licence_plan_sync(company=company, actor=actor)
+            if kind == "vehicles":
+                _record_dates(actor, checker, rows, vehicles)
     except _Refused as refused:
         return ImportResult(created=0, errors=refused.errors)
-    return ImportResult(created=len(rows))
+    return ImportResult(created=created, updated=updated)
+
+
+def _record_dates(actor, checker: _Checker, rows: list[_Row], vehicles: list[Vehicle]) -> None:
+    """Each vehicle's inspection and insurance dates recorded as its obligations (a policy from its
+    expiry: valid for a year up to it)."""
+    for row, vehicle in zip(rows, vehicles, strict=True):
+        for name, day in row.dates.items():
+            obligation = Obligation.objects.filter(
+                vehicle=vehicle, obligation_type__code=DATED_OBLIGATIONS[name], ended_on__isnull=True
+            ).first()
+            if obligation is None:
+                checker.error(
+                    row.line, name, _("This vehicle has no such obligation in this company's business.")
+                )
+                continue
+            if name == "inspected_on":
+                done_on, valid_until = day, None
+            else:
+                done_on, valid_until = (
+                    min(day - relativedelta(years=1) + timedelta(days=1), timezone.localdate()),
+                    day,
+                )
+            try:
+                obligation_record(
+                    actor=actor,
+                    obligation=obligation,
+                    done_on=done_on,
+                    valid_until=valid_until,
+                    from_sheet=True,
+                )
+            except ValidationError as error:
+                for messages in error.message_dict.values():
+                    for message in messages:
+                        checker.error(row.line, name, message)
+    if checker.errors:
+        raise _Refused(sorted(checker.errors, key=lambda e: e.line))

@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from companies import workdays
@@ -32,6 +32,7 @@ from companies.models import (
     LicenceMaterial,
     LicenceScope,
     LicenceStatus,
+    Obligation,
     Trip,
 )
 
@@ -153,7 +154,27 @@ def risk_filters(today: date, prefix: str = "licences__") -> dict[str, Q]:
 
 
 # Which counts of at-risk licences make which level, highest first: read by the SQL and the Python below.
-RISK_RULES = ((Risk.HIGH, ("overdue",)), (Risk.MEDIUM, ("renewal", "late")), (Risk.LOW, ("soon",)))
+# "fleet": a vehicle's or a person's periodic obligation overdue (an inspection, a policy).
+RISK_RULES = (
+    (Risk.HIGH, ("overdue", "fleet")),
+    (Risk.MEDIUM, ("renewal", "late")),
+    (Risk.LOW, ("soon",)),
+)
+RISK_NAMES = ("overdue", "renewal", "late", "soon", "fleet")
+
+
+def fleet_overdue(today: date, prefix: str = "licences__") -> Coalesce:
+    """How many periodic obligations of the row's company are overdue (a subquery, indexed by company and
+    due date), for rows that reach the company's licences by ``prefix``."""
+    company = prefix.removesuffix("licences__") + "pk"
+    overdue = (
+        Obligation.objects.filter(company=OuterRef(company), ended_on__isnull=True, due_on__lt=today)
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(overdue, output_field=IntegerField()), 0)
 
 
 def risk_level_of(counts: dict[str, int]) -> int:
@@ -170,7 +191,8 @@ def with_lapse_risk(queryset: QuerySet, *, today: date | None = None, prefix: st
         **{
             f"risk_{name}": Count(relation, filter=condition, distinct=True)
             for name, condition in conditions.items()
-        }
+        },
+        risk_fleet=fleet_overdue(today, prefix),
     )
     whens = []
     for level, names in RISK_RULES:
@@ -287,6 +309,7 @@ def with_licence_figures(
         f"risk_{name}": Count(licence, filter=condition, distinct=True)
         for name, condition in risk_filters(today, prefix).items()
     }
+    risk["risk_fleet"] = fleet_overdue(today, prefix)
     return queryset.annotate(
         **{f"figure_{name}": count for name, count in _measure_counts(today, prefix).items()}, **risk
     )
@@ -296,7 +319,7 @@ def licence_figures(row) -> tuple[Measures, int]:
     """The reform's counts (not the working days from acceptance to issue) and the lapse risk (a
     :class:`Risk` level) of a row annotated by :func:`with_licence_figures`."""
     counts = {name: getattr(row, f"figure_{name}") for name in _measure_counts(date.min)}
-    level = risk_level_of({name: getattr(row, f"risk_{name}") for name in risk_filters(date.min, "")})
+    level = risk_level_of({name: getattr(row, f"risk_{name}") for name in RISK_NAMES})
     return _measures(counts, None), level
 
 

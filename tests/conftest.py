@@ -14,6 +14,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
+from django.utils import translation
 
 from butler.firstvisit.services import first_visit_accept
 from butler.models import Butler, ReminderRule, ServicePeriod
@@ -175,6 +176,15 @@ def build_world() -> World:
     return World(
         manager, butler_a, butler_b, company_a, company_b, period_a, period_b, contact_a, contact_b, outsider
     )
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the window's language: a page asked for in English leaves the language of its
+    thread active, which must not carry over to the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 # --- abuse limits (butler/security/limits.py) -------------------------------------------------------------

@@ -42,7 +42,7 @@ def import_subjects(request, pk: int, kind: str):
             add_service_error(form, error)
         else:
             if not result.errors:
-                messages.success(request, _imported(kind, result.created))
+                messages.success(request, _imported(kind, result.created, result.updated))
                 return redirect("company:detail", pk=company.pk)
             errors = result.errors
     choices = VehicleType if kind == "vehicles" else PersonRole
@@ -57,9 +57,16 @@ def import_subjects(request, pk: int, kind: str):
     return render(request, "company/subjects_import.html", context)
 
 
-def _imported(kind: str, count: int) -> str:
+def _imported(kind: str, count: int, updated: int = 0) -> str:
     if kind == "vehicles":
         text = ngettext("%(count)d vehicle imported.", "%(count)d vehicles imported.", count)
     else:
         text = ngettext("%(count)d person imported.", "%(count)d people imported.", count)
-    return text % {"count": count}
+    text = text % {"count": count}
+    if updated:
+        text += " " + ngettext(
+            "%(count)d already in the fleet brought up to date.",
+            "%(count)d already in the fleet brought up to date.",
+            updated,
+        ) % {"count": updated}
+    return text

@@ -1,15 +1,15 @@
 """A butler's portfolio, past periods and the Today page."""
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from butler.contactlog.models import ContactRecord
 from butler.messaging.models import MessageThread
 from butler.service.models import Butler, ReminderRule, ServicePeriod
-from companies.models import Company, Contact, Trip
+from companies.models import Company, Contact, Obligation, Trip
 from companies.selectors import Risk, with_lapse_risk
 
 PORTFOLIO_SORTS = {
@@ -65,12 +65,20 @@ class Today:
     not_contacted: list
     ending: list
     no_contact_days: int
+    fleet: list = field(default_factory=list)  # companies whose vehicles or people have obligations due
 
     @property
     def count(self) -> int:
         return sum(
             len(items)
-            for items in (self.at_risk, self.return_visits, self.unanswered, self.not_contacted, self.ending)
+            for items in (
+                self.at_risk,
+                self.return_visits,
+                self.unanswered,
+                self.not_contacted,
+                self.ending,
+                self.fleet,
+            )
         )
 
 
@@ -131,4 +139,31 @@ def today_for(butler: Butler, *, today: date | None = None, ending_within: int =
         not_contacted=sorted(not_contacted, key=lambda p: -p.silent_days),
         ending=[p for p in periods if (p.end_date - today).days <= ending_within],
         no_contact_days=no_contact_days,
+        fleet=_fleet_due(periods, today),
     )
+
+
+FLEET_WEEK = 7
+
+
+def _fleet_due(periods: list, today: date) -> list:
+    """The portfolio's companies with vehicle or people obligations overdue or due within a week (one
+    grouped query), most overdue first."""
+    week = today + timedelta(days=FLEET_WEEK)
+    counts = (
+        Obligation.objects.filter(
+            company_id__in=[period.company_id for period in periods], ended_on__isnull=True, due_on__lte=week
+        )
+        .values("company_id")
+        .annotate(
+            overdue=Count("pk", filter=Q(due_on__lt=today)), soon=Count("pk", filter=Q(due_on__gte=today))
+        )
+    )
+    by_company = {row["company_id"]: row for row in counts}
+    due = []
+    for period in periods:
+        row = by_company.get(period.company_id)
+        if row:
+            period.fleet_overdue, period.fleet_soon = row["overdue"], row["soon"]
+            due.append(period)
+    return sorted(due, key=lambda p: (-p.fleet_overdue, -p.fleet_soon))

@@ -21,7 +21,7 @@ from companies.services.registry import (
     contact_add,
     contact_update,
 )
-from companies.services.subjects import person_add, vehicle_add, vessel_add
+from companies.services.subjects import person_add, vehicle_add, vehicle_update, vessel_add
 
 __all__ = [
     "application_file",
@@ -45,5 +45,6 @@ __all__ = [
     "trip_record",
     "trip_undo",
     "vehicle_add",
+    "vehicle_update",
     "vessel_add",
 ]

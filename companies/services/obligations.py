@@ -45,9 +45,12 @@ def obligation_record(
     done_on: date,
     reference: str = "",
     valid_until: date | None = None,
+    from_sheet: bool = False,
 ) -> Obligation:
     """The obligation met on ``done_on``: the next date follows from the cadence (an inspection a year
-    later), or is the expiry of the new certificate or policy (``valid_until``, required then)."""
+    later), or is the expiry of the new certificate or policy (``valid_until``, required then). The number
+    of a certificate or policy is required, except from the company's own sheet (which often has only the
+    expiry)."""
     obligation = (
         Obligation.objects.select_for_update(of=("self",))
         .select_related("obligation_type", "vehicle")
@@ -71,7 +74,7 @@ def obligation_record(
         )
     kind = obligation.obligation_type
     reference = reference.strip()
-    if kind.evidence != Evidence.DONE and not reference:
+    if kind.evidence != Evidence.DONE and not reference and not from_sheet:
         raise ValidationError({"reference": _("Enter the certificate or policy number.")})
     months = cadence_months(obligation, done_on)
     if months is None:

@@ -58,6 +58,28 @@ def vehicle_add(
 
 
 @transaction.atomic
+def vehicle_update(
+    *,
+    actor: AbstractBaseUser | None,
+    vehicle: Vehicle,
+    plate: str,
+    vehicle_type: str,
+    total_mass_kg: int,
+    registered_on: date | None = None,
+    sync_plan: bool = True,
+) -> Vehicle:
+    """A vehicle of the fleet as the company's sheet has it now (the plate is the key); what is not given
+    is kept."""
+    vehicle.vehicle_type = vehicle_type
+    vehicle.total_mass_kg = total_mass_kg
+    vehicle.registered_on = registered_on or vehicle.registered_on
+    _save(vehicle, actor)
+    if sync_plan:
+        licence_plan_sync(company=vehicle.company, actor=actor)
+    return vehicle
+
+
+@transaction.atomic
 def person_add(
     *,
     actor: AbstractBaseUser | None,

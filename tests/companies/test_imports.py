@@ -1,6 +1,7 @@
 import csv
 import io
 import zipfile
+from datetime import date
 
 import openpyxl
 import pytest
@@ -10,7 +11,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from companies.imports import subjects_import
-from companies.models import BusinessType, Person, Vehicle
+from companies.models import BusinessType, Obligation, Person, Vehicle
 from companies.services import company_update, vehicle_add
 from tests.conftest import make_butler, register
 
@@ -91,8 +92,9 @@ def test_clean_xlsx_imports_every_row(butler, company):
 
 
 def test_checking_rows_takes_a_fixed_number_of_queries(butler, company):
-    """Each kind of bad row, 3 and then 30 of each: too light, a plate twice in the file, a plate the company
-    has already, a plate of another company, a plate that cannot be one; and good rows among them."""
+    """Each kind of bad row, 3 and then 30 of each: too light, a plate twice in the file, a plate of another
+    company, a plate that cannot be one; and good rows among them (a plate the company has already is
+    brought up to date, not refused)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -120,7 +122,7 @@ def test_checking_rows_takes_a_fixed_number_of_queries(butler, company):
             ]
         with CaptureQueriesContext(connection) as queries:
             result = run(butler, company, "vehicles", csv_file(rows))
-        assert len(result.errors) == 5 * size and result.created == 0
+        assert len(result.errors) == 4 * size and result.created == 0
         counts.append(len(queries))
     assert counts == [1, 1]  # the registered plates, in one query (SQLite and PostgreSQL)
 
@@ -251,3 +253,73 @@ def test_people_from_xlsx_with_english_headers_and_bad_rows(butler, company):
 def test_file_with_only_a_header_is_refused(butler, company):
     with pytest.raises(ValidationError):
         run(butler, company, "people", csv_file([["姓名", "岗位"]]))
+
+
+FLEET_HEADER = ["车牌号", "车辆类型", "总质量(kg)", "初次登记日期", "最近检验日期", "交强险到期日"]
+
+
+def _obligations(company):
+    return {
+        (plate, code): due
+        for plate, code, due in Obligation.objects.filter(company=company, ended_on__isnull=True).values_list(
+            "vehicle__plate", "obligation_type__code", "due_on"
+        )
+        if plate
+    }
+
+
+def test_the_fleet_sheet_records_dates_and_can_be_imported_again(butler, company):
+    first = csv_file(
+        [
+            FLEET_HEADER,
+            ["浙B30001", "重型货车", "18000", "2013-03-01", "2026/5/12", "2027年1月5日"],
+            ["浙B30002", "牵引车", "25000", "20210601", "", "2026.12.20"],
+        ]
+    )
+    result = run(butler, company, "vehicles", first)
+    assert (result.created, result.updated, result.errors) == (2, 0, [])
+    assert _obligations(company) == {
+        ("浙B30001", "vehicle_inspection"): date(2026, 11, 12),  # 13 years old: every six months
+        ("浙B30001", "compulsory_insurance"): date(2027, 1, 5),
+        ("浙B30002", "vehicle_inspection"): None,
+        ("浙B30002", "compulsory_insurance"): date(2026, 12, 20),
+    }
+    # The same sheet a month later, one vehicle renewed its policy and one joined: updated, not refused.
+    again = csv_file(
+        [
+            FLEET_HEADER,
+            ["浙B30001", "重型货车", "18000", "2013-03-01", "2026/5/12", "2027年1月5日"],
+            ["浙B30002", "牵引车", "25000", "2021-06-01", "2026-10-30", "2027-12-20"],
+            ["浙B30003", "挂车", "40000", "", "", ""],
+        ]
+    )
+    result = run(butler, company, "vehicles", again)
+    assert (result.created, result.updated, result.errors) == (1, 2, [])
+    assert company.vehicles.count() == 3
+    obligations = _obligations(company)
+    assert obligations[("浙B30002", "compulsory_insurance")] == date(2027, 12, 20)
+    assert obligations[("浙B30002", "vehicle_inspection")] == date(2027, 10, 30)  # 5 years old: yearly
+
+
+def test_bad_dates_in_the_fleet_sheet_are_named_by_line_and_nothing_is_saved(butler, company):
+    uploaded = csv_file(
+        [
+            FLEET_HEADER,
+            ["浙B30001", "重型货车", "18000", "2013-02-30", "2026-05-12", "2027-01-05"],
+            ["浙B30002", "牵引车", "25000", "2021-06-01", "下个月", "2027-01-05"],
+            ["浙B30003", "牵引车", "25000", "2021-06-01", "2019-01-01", "2027-01-05"],
+        ]
+    )
+    result = run(butler, company, "vehicles", uploaded)
+    assert [(e.line, e.label, e.message) for e in result.errors] == [
+        (2, "初次登记日期", "“2013-02-30” is not a date, e.g. 2026-01-05."),
+        (3, "最近检验日期", "“下个月” is not a date, e.g. 2026-01-05."),
+    ]
+    assert not company.vehicles.exists()
+    # Readable dates, one too long ago: named too, and still nothing is saved.
+    too_old = ["浙B30003", "牵引车", "25000", "2021-06-01", "2019-01-01", "2027-01-05"]
+    result = run(butler, company, "vehicles", csv_file([FLEET_HEADER, too_old]))
+    assert [(e.line, e.label, e.message) for e in result.errors] == [
+        (2, "最近检验日期", "Give the last time, within the last 5 years.")
+    ]
+    assert not company.vehicles.exists()

@@ -16,6 +16,7 @@ from django.utils import translation
 from butler.fleet.services import obligation_met, vehicle_leaves
 from butler.models import ReminderRule
 from companies.models import BusinessType, CompanyLicence, LicenceStatus, Obligation, Vehicle
+from companies.selectors import Risk, lapse_risk
 from companies.services import company_update, licence_transition, person_add, vehicle_add
 from reminders.models import Reminder
 from reminders.services import reminders_send_due
@@ -326,3 +327,12 @@ def test_dates_too_far_back_or_ahead_are_refused_in_words(world):
                     valid_until=valid_until,
                 )
             assert caught.value.message_dict == error
+
+
+def test_an_overdue_obligation_makes_the_lapse_risk_high(world):
+    assert lapse_risk(world.company_a, today=date(2026, 11, 2)) != Risk.HIGH
+    inspection = _obligation(world, "vehicle_inspection", _of(world.old_truck))
+    obligation_met(actor=world.butler_a.user, obligation=inspection, done_on=date(2026, 4, 20))  # due 10-20
+    assert lapse_risk(world.company_a, today=date(2026, 11, 2)) == Risk.HIGH
+    obligation_met(actor=world.butler_a.user, obligation=inspection, done_on=date(2026, 10, 30))
+    assert lapse_risk(world.company_a, today=date(2026, 11, 2)) != Risk.HIGH
