@@ -211,12 +211,17 @@ class LicenceLoading:
             .select_related("obligation_type", "vehicle", "company")
             .order_by("pk")
         )
-        butlers = {
-            period.company_id: period.butler.user
-            for period in ServicePeriod.objects.filter(company__credit_code__in=credit_codes)
-            .select_related("butler__user")
-            .order_by("start_date")
-        }
+        periods = ServicePeriod.objects.filter(company__credit_code__in=credit_codes).select_related(
+            "butler__user"
+        )
+        butlers = {period.company_id: period.butler.user for period in periods.order_by("start_date")}
+        first_visit = {period.company_id: period.start_date for period in periods.order_by("-start_date")}
+        latest = self.latest()
+
+        def told_on(day: date, company_id: int) -> datetime:
+            """The company tells its butler at the first visit, or on the day it was done after that."""
+            return min(at_minute(max(day, first_visit[company_id]), 17 * 60), latest)
+
         for obligation in obligations:
             roll = rng.random()
             if roll < 0.12:
@@ -227,14 +232,15 @@ class LicenceLoading:
                 months = cadence_months(obligation, self.today) or 12
                 span = months * 30
                 ago = span + rng.randint(1, 20) if roll < 0.15 else rng.randint(5, span - 3)
-                obligation_record(
-                    actor=actor, obligation=obligation, done_on=self.today - timedelta(days=ago)
-                )
+                done_on = self.today - timedelta(days=ago)
+                self.clock.moment = told_on(done_on, obligation.company_id)
+                obligation_record(actor=actor, obligation=obligation, done_on=done_on)
             else:
                 until = self.today + timedelta(
                     days=rng.randint(-6, 20) if roll < 0.16 else rng.randint(21, 360)
                 )
                 start = until - relativedelta(years=1) + timedelta(days=1)
+                self.clock.moment = told_on(min(start, self.today), obligation.company_id)
                 obligation_record(
                     actor=actor,
                     obligation=obligation,
@@ -248,18 +254,20 @@ class LicenceLoading:
             .filter(
                 company__credit_code__in=credit_codes,
                 vehicle_type="truck",
-                company__service_periods__isnull=False,
+                company__service_periods__start_date__lte=self.today - timedelta(days=30),
             )
             .order_by("pk")
             .first()
         )
         if truck is not None:
+            self.clock.moment = told_on(self.today - timedelta(days=12), truck.company_id)
             vehicle_retire(
                 actor=butlers.get(truck.company_id),
                 vehicle=truck,
                 on=self.today - timedelta(days=12),
                 reason="scrapped",
             )
+        self.clock.moment = None
 
     def backdate_licences(self, credit_codes: list[str]) -> None:
         """A licence's last change is its last history record, not the moment of the load."""
