@@ -9,6 +9,7 @@ from butler.service.models import Butler
 from companies.credit_code import region_code
 from companies.models import BusinessType, Company, Contact, District
 from companies.services import Registration
+from companies.services.registry import STATUS_STEPS
 
 
 class CompanyProfileForm(forms.ModelForm):
@@ -21,7 +22,6 @@ class CompanyProfileForm(forms.ModelForm):
             "business_types",
             "address",
             "legal_representative",
-            "status",
         ]
         widgets = {"registered_on": DateInput(), "business_types": forms.CheckboxSelectMultiple}
         field_classes = {"business_types": IdChoicesField}
@@ -43,7 +43,7 @@ class CompanyRegistrationForm(CompanyProfileForm):
     contact_position = forms.CharField(label=_("Contact position"), max_length=60, required=False)
 
     class Meta(CompanyProfileForm.Meta):
-        fields = ["credit_code", *CompanyProfileForm.Meta.fields]
+        fields = ["credit_code", *CompanyProfileForm.Meta.fields, "status"]
 
     field_order = [
         "credit_code",
@@ -64,6 +64,12 @@ class CompanyRegistrationForm(CompanyProfileForm):
         super().__init__(*args, **kwargs)
         self.fields["business_types"].queryset = BusinessType.objects.all()
         self.fields["business_types"].required = True
+        # A company comes to its first matter in preparation or operating; stopping and closing have a page.
+        self.fields["status"].choices = [
+            (value, label)
+            for value, label in Company.Status.choices
+            if value in (Company.Status.PREPARING, Company.Status.OPERATING)
+        ]
 
     def validate_unique(self):
         """A code that exists is not an error here: the view shows that company instead."""
@@ -164,3 +170,24 @@ class TransferForm(forms.Form):
 
 class EndEarlyForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+class CompanyStatusForm(forms.Form):
+    """The company stops (停业), resumes, closes down (歇业) or is deregistered (注销)."""
+
+    status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    on = forms.DateField(label=_("Since"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the record, and in the notes of every licence it ends."),
+    )
+
+    def __init__(self, *args, company, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        allowed = STATUS_STEPS.get(company.status, set())
+        self.fields["status"].choices = [
+            (value, label) for value, label in Company.Status.choices if value in allowed
+        ]

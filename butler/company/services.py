@@ -5,9 +5,12 @@ transaction, so new dates and new people are reminded at once."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from butler.service.models import ServicePeriod
 from butler.service.planning import company_reminders_plan
+from butler.service.services import service_period_end_early
 from companies import imports
 from companies import services as registry
+from companies.services.registry import ENDING
 
 
 def company_profile_update(*, actor: AbstractBaseUser, company, **profile):
@@ -37,3 +40,17 @@ def company_subjects_import(*, actor: AbstractBaseUser, company, kind: str, uplo
         result = imports.subjects_import(actor=actor, company=company, kind=kind, uploaded=uploaded)
         company_reminders_plan(company=company)
     return result
+
+
+def company_exit(*, actor: AbstractBaseUser, company, status: str, on, reason: str):
+    """The company stops, resumes, closes down or is deregistered. Closing down ends its service period
+    early with the same reason; every reminder of what it no longer holds is cancelled."""
+    with transaction.atomic():
+        company = registry.company_status_change(
+            actor=actor, company=company, status=status, on=on, reason=reason
+        )
+        if status in ENDING:
+            for period in ServicePeriod.objects.active().filter(company=company):
+                service_period_end_early(actor=actor, period=period, reason=reason)
+        company_reminders_plan(company=company)
+    return company

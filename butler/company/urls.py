@@ -13,5 +13,6 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", companies.contact_edit, name="contact_edit"),
     path("<int:pk>/transfer/", companies.transfer, name="transfer"),
     path("<int:pk>/end-early/", companies.end_early, name="end_early"),
+    path("<int:pk>/status/", companies.status, name="status"),
     path("<int:pk>/import/<str:kind>/", imports.import_subjects, name="import_subjects"),
 ]

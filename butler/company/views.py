@@ -8,10 +8,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from butler.company.forms import CompanyProfileForm, ContactEditForm, ContactForm, EndEarlyForm, TransferForm
+from butler.company.forms import (
+    CompanyProfileForm,
+    CompanyStatusForm,
+    ContactEditForm,
+    ContactForm,
+    EndEarlyForm,
+    TransferForm,
+)
 from butler.company.selectors import company_for_page, company_page
 from butler.company.selectors import period_summary as summary_of
-from butler.company.services import company_contact_add, company_contact_update, company_profile_update
+from butler.company.services import (
+    company_contact_add,
+    company_contact_update,
+    company_exit,
+    company_profile_update,
+)
 from butler.company.timeline import KINDS, company_timeline
 from butler.contactlog.forms import ContactRecordForm
 from butler.fields import add_service_error
@@ -164,6 +176,28 @@ def end_early(request, pk: int):
     return render(
         request, "company/period_end_early.html", {"form": form, "company": company, "period": period}
     )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def status(request, pk: int):
+    """The company stops for a while, resumes, closes down or is deregistered."""
+    company = access.obtain(request.user, access.CHANGE, Company.objects.all(), pk)
+    form = CompanyStatusForm(request.POST or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_exit(actor=request.user, company=company, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            company.refresh_from_db()
+            messages.success(
+                request,
+                _("%(company)s is now “%(status)s”.")
+                % {"company": company.name, "status": company.get_status_display()},
+            )
+            return redirect("company:detail", pk=company.pk)
+    return render(request, "company/status.html", {"form": form, "company": company})
 
 
 @role_required(*STAFF)

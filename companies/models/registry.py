@@ -64,6 +64,7 @@ class Company(models.Model):
         PREPARING = "preparing", _("In preparation")
         OPERATING = "operating", _("Operating")
         SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed down")
         DEREGISTERED = "deregistered", _("Deregistered")
 
     name = models.CharField(_("company name"), max_length=120, db_index=True)
@@ -84,6 +85,8 @@ class Company(models.Model):
     address = models.CharField(_("address"), max_length=200)
     legal_representative = models.CharField(_("legal representative"), max_length=60)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPERATING)
+    status_since = models.DateField(_("in this status since"), null=True, blank=True)
+    status_reason = models.CharField(_("why"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(m2m_fields=[business_types])

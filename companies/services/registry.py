@@ -7,9 +7,12 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from companies.credit_code import normalize_credit_code
-from companies.models import BusinessType, Company, Contact
+from companies.lifecycle import CLOSED
+from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceStatus, Obligation
 from companies.phones import normalize_mobile
 from companies.services.plan import licence_plan_sync
 
@@ -195,3 +198,66 @@ def _demote_primary(*, company: Company, actor: AbstractBaseUser | None) -> None
         current.is_primary = False
         current._history_user = actor
         current.save(update_fields=["is_primary"])
+
+
+# A company that stops (停业) keeps its licences; one that closes down (歇业) or is deregistered (注销)
+# ends them.
+ENDING = {Company.Status.CLOSED, Company.Status.DEREGISTERED}
+STATUS_STEPS = {
+    Company.Status.PREPARING: {Company.Status.OPERATING, *ENDING},
+    Company.Status.OPERATING: {Company.Status.SUSPENDED, *ENDING},
+    Company.Status.SUSPENDED: {Company.Status.OPERATING, *ENDING},
+    Company.Status.CLOSED: {Company.Status.DEREGISTERED},
+    Company.Status.DEREGISTERED: set(),
+}
+
+
+@transaction.atomic
+def company_status_change(
+    *, actor: AbstractBaseUser | None, company: Company, status: str, on: date, reason: str
+) -> Company:
+    """The company stops for a while (停业), resumes, closes down (歇业) or is deregistered (注销).
+
+    Closing down or deregistration ends what the company held: its licences are cancelled (注销) and those
+    still to obtain are no longer required, its vehicles' and people's obligations end — each with the
+    reason in its notes and history. Stopping keeps them: the licences stay valid and reminded."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    if status not in STATUS_STEPS.get(company.status, set()):
+        raise ValidationError(
+            {
+                "status": _("A company that is “%(current)s” cannot become “%(target)s”.")
+                % {"current": company.get_status_display(), "target": Company.Status(status).label}
+                if status in Company.Status.values
+                else _("Choose the company's new status.")
+            }
+        )
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    if company.status_since and on < company.status_since:
+        raise ValidationError({"on": _("The date cannot come before the company's last change of status.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason; it is kept in the record.")})
+    company.status, company.status_since, company.status_reason = status, on, reason[:300]
+    company._history_user = actor
+    company.save(update_fields=["status", "status_since", "status_reason"])
+    if status in ENDING:
+        _end_holdings(actor, company, on, reason)
+    return company
+
+
+def _end_holdings(actor, company: Company, on: date, reason: str) -> None:
+    stamp = f"{on:%Y-%m-%d} {company.get_status_display()}: {reason}"
+    for licence in CompanyLicence.objects.select_for_update().filter(company=company):
+        if licence.status in CLOSED:
+            continue
+        held = licence.issued_on is not None or licence.status == LicenceStatus.EXPIRED
+        licence.status = LicenceStatus.CANCELLED if held else LicenceStatus.NOT_REQUIRED
+        licence.set_aside_by_plan = False
+        licence.notes = f"{licence.notes}\n{stamp}".strip()
+        licence._history_user = actor
+        licence.save(update_fields=["status", "set_aside_by_plan", "notes", "updated_at"])
+    for obligation in Obligation.objects.select_for_update().filter(company=company, ended_on__isnull=True):
+        obligation.ended_on = on
+        obligation._history_user = actor
+        obligation.save(update_fields=["ended_on", "updated_at"])

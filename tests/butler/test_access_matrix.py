@@ -117,6 +117,8 @@ MATRIX = {
     ("company:contact_edit", "post"): (lambda w: [w.contact_a.contact.pk], A_WRITE),
     ("company:transfer", "get"): (lambda w: [w.company_a.pk], MANAGER),
     ("company:transfer", "post"): (lambda w: [w.company_a.pk], MANAGER),
+    ("company:status", "get"): (lambda w: [w.company_a.pk], A_WRITE),
+    ("company:status", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("company:end_early", "get"): (lambda w: [w.company_a.pk], MANAGER),
     ("company:end_early", "post"): (lambda w: [w.company_a.pk], MANAGER),
     ("service:card", "get"): (lambda w: [w.period_a.pk], A_READ),
