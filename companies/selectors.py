@@ -93,6 +93,8 @@ class Urgency:
 
 def urgency(licence: CompanyLicence, today: date) -> Urgency:
     """The date that matters now for this licence and how close it is."""
+    if licence.status == S.EXPIRED and licence.cancel_on:
+        return Urgency("danger", (licence.cancel_on - today).days, "cancel", licence.cancel_on)
     if licence.status == S.EXPIRED:
         days = (licence.expires_on - today).days if licence.expires_on else None
         return Urgency("danger", days, "expiry", licence.expires_on)

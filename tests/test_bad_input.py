@@ -175,6 +175,7 @@ EXTRA_PAGES = [
     ("firstvisit:accept", lambda w: [w.company_new.pk]),
     ("service:card", lambda w: [w.period_new.pk]),
     ("feedback:rate", lambda w: ["butler", w.period_b.pk]),
+    ("licences:detail", lambda w: [w.lapsed_a.pk]),  # the public notice of a lapsed licence's cancellation
 ]
 
 

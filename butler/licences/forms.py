@@ -345,3 +345,13 @@ class VerifyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
         super().__init__(*args, **kwargs)
+
+
+class CancelNoticeForm(forms.Form):
+    """The authority's public notice (公告) that a lapsed licence will be cancelled."""
+
+    on = forms.DateField(label=_("Notice published on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("on", timezone.localdate())
+        super().__init__(*args, **kwargs)

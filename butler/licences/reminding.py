@@ -31,6 +31,7 @@ def _licence_dates(licence: CompanyLicence) -> dict:
         K.OBTAIN_MISSED: to_obtain,
         K.EXPIRED: unrenewed,
         K.VERIFY_BY: licence.verify_by if commitment_to_verify(licence) else None,
+        K.CANCEL_BY: licence.cancel_on if licence.status == S.EXPIRED else None,
     }
 
 
@@ -64,6 +65,8 @@ def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
         return _("%(licence)s: the deadline to obtain it passed on %(date)s") % values
     if kind == K.VERIFY_BY:
         return _("%(licence)s: check the signed commitment by %(date)s") % values
+    if kind == K.CANCEL_BY:
+        return _("%(licence)s: lapsed, to be cancelled on %(date)s unless applied for again") % values
     return _("%(licence)s: expired on %(date)s without renewal") % values
 
 

@@ -85,6 +85,15 @@ def commitment_check(*, actor: AbstractBaseUser, licence, on: date, kept: bool, 
     return licence
 
 
+def cancel_notice_record(*, actor: AbstractBaseUser, licence, on: date):
+    """A lapsed licence noticed for cancellation: the company, its butler and the managers are reminded
+    before the day it is cancelled, so that the company can apply again in time."""
+    with transaction.atomic():
+        licence = registry.licence_cancel_notice(actor=actor, licence=licence, on=on)
+        licence_reminders_plan(licence=licence)
+    return licence
+
+
 def _tell_the_company(licence, to: str) -> None:
     recipients = [contact.user for contact in licence.company.contacts.select_related("user") if contact.user]
     with translation.override(settings.LANGUAGE_CODE):

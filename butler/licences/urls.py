@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/trip/<int:trip>/delete/", licences.trip_delete, name="trip_delete"),
     path("<int:pk>/notice/", licences.notice, name="notice"),
     path("<int:pk>/verify/", licences.verify, name="verify"),
+    path("<int:pk>/cancel-notice/", licences.cancel_notice, name="cancel_notice"),
 ]

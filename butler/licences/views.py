@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from butler.fields import add_service_error
 from butler.licences.forms import (
     ApplicationForm,
+    CancelNoticeForm,
     LicenceStepForm,
     PersonForm,
     TripForm,
@@ -21,6 +22,7 @@ from butler.licences.forms import (
 )
 from butler.licences.services import (
     application_add,
+    cancel_notice_record,
     commitment_check,
     company_subject_add,
     licence_step,
@@ -34,7 +36,7 @@ from butler.service.decorators import role_required
 from companies import selectors as licence_selectors
 from companies.lifecycle import STEP_ORDER
 from companies.lifecycle import targets as next_statuses
-from companies.models import Company, CompanyLicence
+from companies.models import Company, CompanyLicence, LicenceStatus
 
 LICENCES = CompanyLicence.objects.select_related("company", "licence_type", "vehicle", "person", "vessel")
 
@@ -59,7 +61,9 @@ def checklist(request, pk: int):
     return render(request, "licences/checklist.html", context)
 
 
-def _detail_context(request, licence, *, step_form=None, trip_form=None, verify_form=None) -> dict:
+def _detail_context(
+    request, licence, *, step_form=None, trip_form=None, verify_form=None, cancel_form=None
+) -> dict:
     can_serve = access.can_serve(request.user, licence.company)
     targets = sorted(next_statuses(licence), key=STEP_ORDER.index) if can_serve else []
     forms = []
@@ -77,6 +81,7 @@ def _detail_context(request, licence, *, step_form=None, trip_form=None, verify_
         "step_forms": forms,
         "trip_form": trip_form or TripForm(),
         "verify_form": verify_form or VerifyForm(),
+        "cancel_form": cancel_form or CancelNoticeForm(),
         "to_verify": licence_selectors.commitment_to_verify(licence),
         "trips": licence_selectors.trips_of(licence),
         "missing": missing,
@@ -163,6 +168,27 @@ def verify(request, pk: int):
             messages.success(request, _("The check of the commitment is recorded."))
             return redirect("licences:detail", pk=licence.pk)
     return render(request, "licences/detail.html", _detail_context(request, licence, verify_form=form))
+
+
+@role_required(*STAFF)
+@require_POST
+def cancel_notice(request, pk: int):
+    """The authority's public notice that a lapsed licence will be cancelled (注销)."""
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
+    if licence.status != LicenceStatus.EXPIRED:
+        raise Http404
+    form = CancelNoticeForm(request.POST)
+    if form.is_valid():
+        try:
+            cancel_notice_record(actor=request.user, licence=licence, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("The notice is recorded; everyone is reminded before the cancellation.")
+            )
+            return redirect("licences:detail", pk=licence.pk)
+    return render(request, "licences/detail.html", _detail_context(request, licence, cancel_form=form))
 
 
 @role_required(*STAFF)

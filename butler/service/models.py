@@ -200,6 +200,7 @@ class ReminderRule(models.Model):
         OBTAIN_MISSED = "obtain_missed", _("Deadline to obtain missed (escalation)")
         EXPIRED = "expired", _("Expired without renewal (escalation)")
         VERIFY_BY = "verify_by", _("Commitment to be checked (butler task)")
+        CANCEL_BY = "cancel_by", _("Lapsed licence to be cancelled after public notice")
         OBLIGATION_DUE = "obligation_due", _("A vehicle's or a person's periodic obligation due")
         OBLIGATION_MISSED = "obligation_late", _("A periodic obligation overdue (escalation)")
         NO_CONTACT = "no_contact", _("No contact with a company (butler task)")
@@ -211,7 +212,14 @@ class ReminderRule(models.Model):
         AUDIT_STEP = "audit_step", _("Audit case step due (task for its handler and the managers)")
         AUDIT_OVERDUE = "audit_late", _("Audit case step overdue (escalation)")
 
-    LICENCE_KINDS = (Kind.OBTAIN_BY, Kind.RENEW_BY, Kind.OBTAIN_MISSED, Kind.EXPIRED, Kind.VERIFY_BY)
+    LICENCE_KINDS = (
+        Kind.OBTAIN_BY,
+        Kind.RENEW_BY,
+        Kind.OBTAIN_MISSED,
+        Kind.EXPIRED,
+        Kind.VERIFY_BY,
+        Kind.CANCEL_BY,
+    )
     DAYS_AFTER = (
         Kind.OBTAIN_MISSED,
         Kind.OBLIGATION_MISSED,

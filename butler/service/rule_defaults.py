@@ -8,6 +8,8 @@ DEFAULTS = [
     ("renew_by", "60,30,7,1", True, True, False, True, True, True),
     ("obtain_missed", "1", False, True, True, True, False, False),
     ("expired", "1", True, True, True, True, False, True),
+    # A lapsed licence noticed for cancellation (注销): the last chance to apply again, for everyone.
+    ("cancel_by", "14,7,1", True, True, True, True, True, True),
     # A commitment-based approval (告知承诺制) is checked by the window: a task for the butler.
     ("verify_by", "7,1", False, True, False, True, False, False),
     # The fleet's periodic obligations: inspections, insurance, a driver's assessment (statutory: the company

@@ -214,6 +214,13 @@ class CompanyLicence(models.Model):
         verbose_name=_("notice given by"),
     )
     supply_by = models.DateField(_("materials to be supplied by"), null=True, blank=True)
+    cancel_notice_on = models.DateField(
+        _("public notice of cancellation on"),
+        null=True,
+        blank=True,
+        help_text=_("A lapsed licence: the authority's notice (公告) that it will be cancelled (注销)."),
+    )
+    cancel_on = models.DateField(_("to be cancelled on"), null=True, blank=True)
     business_scopes = models.ManyToManyField(
         BusinessScope, verbose_name=_("business scope"), related_name="licences", blank=True
     )

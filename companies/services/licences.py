@@ -115,6 +115,7 @@ def licence_transition(
     if filing:
         licence.application = application or _application_open(actor, licence, on, channel)
         licence.channel = licence.application.channel
+        licence.cancel_notice_on = licence.cancel_on = None  # applied for again: no longer to be cancelled
     if to == S.MATERIALS_MISSING:
         submitted_on = submitted_on or on
         _not_future(submitted_on, "submitted_on", today)
@@ -511,6 +512,25 @@ def licence_add_trip_permit(
     return licence
 
 
+@transaction.atomic
+def licence_cancel_notice(
+    *, actor: AbstractBaseUser | None, licence: CompanyLicence, on: date
+) -> CompanyLicence:
+    """The authority gave public notice (公告) that a lapsed licence will be cancelled (注销): it is, after
+    ``BUTLER_CANCEL_NOTICE_DAYS``, unless the company applies again meanwhile."""
+    licence = CompanyLicence.objects.select_for_update(of=("self",)).get(pk=licence.pk)
+    if licence.status != S.EXPIRED:
+        raise ValidationError(_("Only a lapsed licence is noticed for cancellation."))
+    _not_future(on, "on", timezone.localdate())
+    if licence.expires_on and on <= licence.expires_on:
+        raise ValidationError({"on": _("The notice comes after the licence lapsed.")})
+    licence.cancel_notice_on = on
+    licence.cancel_on = on + timedelta(days=settings.BUTLER_CANCEL_NOTICE_DAYS)
+    licence._history_user = actor
+    licence.save(update_fields=["cancel_notice_on", "cancel_on", "updated_at"])
+    return licence
+
+
 def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
     """Move held licences along with the calendar: into "renewal due" ahead of the last day to apply for
     renewal (``BUTLER_RENEWAL_NOTICE_DAYS`` before it), and past expiry to expired.
@@ -520,7 +540,7 @@ def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
     """
     today = today or timezone.localdate()
     notice = timedelta(days=getattr(settings, "BUTLER_RENEWAL_NOTICE_DAYS", 30))
-    counts = {"expired": 0, "renewal_due": 0}
+    counts = {"expired": 0, "renewal_due": 0, "cancelled": 0}
     with transaction.atomic():
         # Held and not renewed in time; a renewal refused, or handed in incomplete and never accepted,
         # before the expiry (one accepted in time counts as granted until the authority decides).
@@ -539,6 +559,11 @@ def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
         for licence in due.select_for_update(skip_locked=True):
             _set_status(licence, S.RENEWAL_DUE)
             counts["renewal_due"] += 1
+        # Lapsed, publicly noticed, and not applied for again within the notice: cancelled (注销).
+        noticed = CompanyLicence.objects.filter(status=S.EXPIRED, cancel_on__lt=today)
+        for licence in noticed.select_for_update(skip_locked=True):
+            _set_status(licence, S.CANCELLED)
+            counts["cancelled"] += 1
     return counts
 
 

@@ -145,6 +145,7 @@ MATRIX = {
     ("licences:file", "get"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:file", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
+    ("licences:cancel_notice", "post"): (lambda w: [w.lapsed_a.pk], A_WRITE),
     # Taking back a visit: its butler and the manager are sent back to the licence.
     ("licences:trip_delete", "post"): (
         lambda w: [w.licence_a.pk, w.trip_a.pk],
@@ -299,12 +300,28 @@ def build_matrix_world(world):
     )
     world.licence_a = CompanyLicence.objects.get(company=company, licence_type__code="road_freight_licence")
     world.vehicle_a = Vehicle.objects.get(plate="浙B54321")
+    # A second truck, whose certificate lapsed on 1 October.
+    lapsed_truck = vehicle_add(
+        actor=world.butler_a.user,
+        company=company,
+        plate="浙B54322",
+        vehicle_type="truck",
+        total_mass_kg=18000,
+    )
+    world.lapsed_a = CompanyLicence.objects.get(
+        vehicle=lapsed_truck, licence_type__code="vehicle_certificate"
+    )
+    CompanyLicence.objects.filter(pk=world.lapsed_a.pk).update(
+        status="expired", issued_on=date(2025, 10, 1), expires_on=date(2026, 9, 30)
+    )
     world.obligation_a = Obligation.objects.filter(vehicle=world.vehicle_a).first()
     # Issued against a signed commitment (告知承诺制), its check still to come.
     CompanyLicence.objects.filter(pk=world.licence_a.pk).update(
         status="issued", issued_on=date(2026, 11, 2), commitment="承诺书 2026-017", verify_by=date(2027, 1, 1)
     )
-    world.missing_a = CompanyLicence.objects.get(company=company, licence_type__code="vehicle_certificate")
+    world.missing_a = CompanyLicence.objects.get(
+        vehicle=world.vehicle_a, licence_type__code="vehicle_certificate"
+    )
     CompanyLicence.objects.filter(pk=world.missing_a.pk).update(status="missing")
     world.missing_a.missing_materials.set(world.missing_a.licence_type.materials.all()[:1])
     world.trip_a = trip_record(

@@ -12,7 +12,12 @@ from django.utils import timezone, translation
 
 from companies import selectors
 from companies.models import Application, CompanyLicence, LicenceStatus, Trip, TripEvent
-from companies.services import application_file, licence_statuses_refresh, licence_transition
+from companies.services import (
+    application_file,
+    licence_cancel_notice,
+    licence_statuses_refresh,
+    licence_transition,
+)
 from tests.companies.licence_world import freight_company
 from tests.conftest import build_world, built_once_per_module
 
@@ -239,7 +244,11 @@ def test_a_renewal_accepted_before_the_expiry_is_deemed_granted_and_one_left_inc
     CompanyLicence.objects.filter(pk=incomplete.pk).update(
         status=S.MATERIALS_MISSING, missing_noted_on=date(2026, 10, 20), **held
     )
-    assert licence_statuses_refresh(today=date(2026, 11, 2)) == {"expired": 1, "renewal_due": 0}
+    assert licence_statuses_refresh(today=date(2026, 11, 2)) == {
+        "expired": 1,
+        "renewal_due": 0,
+        "cancelled": 0,
+    }
     assert CompanyLicence.objects.get(pk=accepted.pk).status == S.RENEWAL_APPLIED
     assert CompanyLicence.objects.get(pk=incomplete.pk).status == S.EXPIRED
 
@@ -331,3 +340,35 @@ def test_filing_together_accepts_each_certificate_the_way_it_can_be(world):
         new.pk: S.APPLIED,
     }
     assert Trip.objects.filter(application=application).count() == 1
+
+
+def test_a_lapsed_licence_is_cancelled_after_its_public_notice_unless_applied_for_again(world, settings):
+    settings.BUTLER_CANCEL_NOTICE_DAYS = 30
+    held = {
+        "issued_on": date(2022, 10, 1),
+        "first_issued_on": date(2022, 10, 1),
+        "expires_on": date(2026, 9, 30),
+    }
+    licence = _company_licence(world, status=S.EXPIRED, **held)
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        licence_cancel_notice(actor=world.manager, licence=licence, on=date(2026, 9, 30))
+    assert caught.value.message_dict == {"on": ["The notice comes after the licence lapsed."]}
+    licence = licence_cancel_notice(actor=world.manager, licence=licence, on=date(2026, 10, 12))
+    assert licence.cancel_on == date(2026, 11, 11)
+    assert selectors.urgency(licence, date(2026, 11, 2)).on == date(2026, 11, 11)
+    assert licence_statuses_refresh(today=date(2026, 11, 11))["cancelled"] == 0  # the last day still counts
+    assert licence_statuses_refresh(today=date(2026, 11, 12))["cancelled"] == 1
+    assert CompanyLicence.objects.get(pk=licence.pk).status == S.CANCELLED
+
+
+def test_applying_again_within_the_notice_keeps_the_licence_from_cancellation(world):
+    held = {
+        "issued_on": date(2022, 10, 1),
+        "first_issued_on": date(2022, 10, 1),
+        "expires_on": date(2026, 9, 30),
+    }
+    licence = _company_licence(world, status=S.EXPIRED, **held)
+    licence_cancel_notice(actor=world.manager, licence=licence, on=date(2026, 10, 12))
+    licence = licence_transition(actor=world.manager, licence=licence, to=S.APPLIED, channel="window")
+    assert (licence.cancel_notice_on, licence.cancel_on) == (None, None)
+    assert licence_statuses_refresh(today=date(2026, 12, 31))["cancelled"] == 0

@@ -143,7 +143,7 @@ def test_the_calendar_moves_held_licences_into_renewal_and_past_expiry(world):
     lapsed = _licence(world, S.ISSUED, fresh=True, expires_on=date(2026, 11, 1))
     renewing = _licence(world, S.RENEWAL_APPLIED, fresh=True, expires_on=date(2026, 11, 1))
     counts = licence_statuses_refresh(today=date(2026, 11, 25))
-    assert counts == {"expired": 1, "renewal_due": 1}
+    assert counts == {"expired": 1, "renewal_due": 1, "cancelled": 0}
     for licence, status in [
         (due, S.RENEWAL_DUE),
         (later, S.ISSUED),

@@ -179,7 +179,7 @@ def test_every_foreign_key_holds_though_the_load_ran_without_their_triggers(seed
 
 
 def test_the_products_own_jobs_find_nothing_to_catch_up_after_seeding(seeded):
-    assert licence_statuses_refresh() == {"expired": 0, "renewal_due": 0}
+    assert licence_statuses_refresh() == {"expired": 0, "renewal_due": 0, "cancelled": 0}
     assert service_periods_complete_due() == 0
     assert not Reminder.objects.pending_due(NOW + timedelta(minutes=1)).exists()  # a sweep sends nothing
     assert not Reminder.objects.filter(scheduled_at__gt=NOW + timedelta(minutes=1), status="sent").exists()
