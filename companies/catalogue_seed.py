@@ -399,7 +399,10 @@ OBLIGATIONS = [
         "evidence": "done",
         "every_months": 12,
         "verified": False,
-        "consequence": "检验不合格或逾期未检，道路运输证年审不能通过",
+        "consequence": (
+            "检验不合格或逾期未检，道路运输证年审不能通过",
+            "Without a passed inspection the vehicle certificate fails its annual review",
+        ),
         # Commercial vehicles: yearly within their first years, every six months after (by type).
         "cadences": [
             ("truck,van,tractor,trailer,tanker", 0, 10, 12),
@@ -418,7 +421,10 @@ OBLIGATIONS = [
         "evidence": "certificate",
         "every_months": None,
         "verified": False,
-        "consequence": "罐体检验过期不得装运危险货物",
+        "consequence": (
+            "罐体检验过期不得装运危险货物",
+            "A tank past its inspection may not carry dangerous goods",
+        ),
         "cadences": [],
     },
     {
@@ -431,7 +437,7 @@ OBLIGATIONS = [
         "evidence": "policy",
         "every_months": None,
         "verified": True,
-        "consequence": "脱保车辆不得上道路行驶",
+        "consequence": ("脱保车辆不得上道路行驶", "An uninsured vehicle may not be driven on the road"),
         "cadences": [],
     },
     {
@@ -443,7 +449,10 @@ OBLIGATIONS = [
         "evidence": "policy",
         "every_months": None,
         "verified": True,
-        "consequence": "未按规定投保承运人责任险的，由原许可机关吊销道路运输经营许可证",
+        "consequence": (
+            "未按规定投保承运人责任险的，由原许可机关吊销道路运输经营许可证",
+            "A lapsed carrier's liability insurance leads the issuing authority to revoke the licence",
+        ),
         "cadences": [],
     },
     {
@@ -457,7 +466,10 @@ OBLIGATIONS = [
         "evidence": "done",
         "every_months": 12,
         "verified": False,
-        "consequence": "未参加诚信考核的，从业资格证换证受影响",
+        "consequence": (
+            "未参加诚信考核的，从业资格证换证受影响",
+            "Without the assessment the qualification certificate's exchange is affected",
+        ),
         "cadences": [],
     },
     {
@@ -470,7 +482,7 @@ OBLIGATIONS = [
         "evidence": "done",
         "every_months": 12,
         "verified": False,
-        "consequence": "",
+        "consequence": ("", ""),
         "cadences": [],
     },
 ]
@@ -483,6 +495,12 @@ def seed_obligations(obligation_type_model, cadence_model, business_type_model) 
         entry = dict(entry)
         codes, cadences, code = entry.pop("business_types"), entry.pop("cadences"), entry.pop("code")
         entry["cadence_verified"] = entry.pop("verified")
+        zh, en = entry.pop("consequence")
+        fields = {field.name for field in obligation_type_model._meta.get_fields()}
+        if "consequence_zh" in fields:
+            entry["consequence_zh"], entry["consequence_en"] = zh, en
+        else:  # the model as migration 0017 knows it (one language, the Chinese)
+            entry["consequence"] = zh
         kind, created = obligation_type_model.objects.get_or_create(
             code=code, defaults={**entry, "position": position}
         )
@@ -497,3 +515,12 @@ def seed_obligations(obligation_type_model, cadence_model, business_type_model) 
                 until_age_years=until,
                 every_months=months,
             )
+
+
+def translate_consequences(obligation_type_model) -> None:
+    """The English of each seeded consequence, where the Chinese is still as seeded."""
+    for entry in OBLIGATIONS:
+        zh, en = entry["consequence"]
+        obligation_type_model.objects.filter(code=entry["code"], consequence_zh=zh, consequence_en="").update(
+            consequence_en=en
+        )

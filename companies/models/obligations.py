@@ -71,7 +71,8 @@ class ObligationType(models.Model):
         default=False,
         help_text=_("Unchecked: the cadence is an assumption to confirm with the rules in force."),
     )
-    consequence = models.CharField(_("what a lapse leads to"), max_length=200, blank=True)
+    consequence_zh = models.CharField(_("what a lapse leads to (Chinese)"), max_length=200, blank=True)
+    consequence_en = models.CharField(_("what a lapse leads to (English)"), max_length=240, blank=True)
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     history = HistoricalRecords(m2m_fields=[business_types])
@@ -87,6 +88,11 @@ class ObligationType(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def consequence(self) -> str:
+        english = (get_language() or "").startswith("en")
+        return (self.consequence_en or self.consequence_zh) if english else self.consequence_zh
 
     @staticmethod
     def _listed(text: str) -> set[str]:

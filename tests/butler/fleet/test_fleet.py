@@ -336,3 +336,14 @@ def test_an_overdue_obligation_makes_the_lapse_risk_high(world):
     assert lapse_risk(world.company_a, today=date(2026, 11, 2)) == Risk.HIGH
     obligation_met(actor=world.butler_a.user, obligation=inspection, done_on=date(2026, 10, 30))
     assert lapse_risk(world.company_a, today=date(2026, 11, 2)) != Risk.HIGH
+
+
+def test_what_a_lapse_leads_to_is_told_in_the_readers_language(client, world):
+    inspection = _obligation(world, "vehicle_inspection", _of(world.old_truck))
+    obligation_met(actor=world.butler_a.user, obligation=inspection, done_on=date(2026, 4, 20))  # due 10-20
+    client.force_login(world.contact_a)
+    english = client.get(reverse("portal:fleet"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Without a passed inspection the vehicle certificate fails its annual review" in english
+    assert "检验不合格" not in english
+    chinese = client.get(reverse("portal:fleet"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "检验不合格或逾期未检，道路运输证年审不能通过" in chinese
