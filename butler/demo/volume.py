@@ -50,7 +50,7 @@ from butler.demo.volume_writer import NeedsPostgreSQL, Step, Writer, ensure_empt
 from butler.feedback.models import AuditCase, Rating, Suggestion
 from butler.messaging.models import Message, MessageThread
 from butler.service.models import Butler, ServicePeriod
-from companies.models import Company, CompanyLicence, Contact, Person, Vehicle, Vessel
+from companies.models import Company, CompanyLicence, Contact, Obligation, Person, Vehicle, Vessel
 from reminders.models import Reminder
 
 MODELS = [
@@ -65,6 +65,7 @@ MODELS = [
     lambda: Person,
     lambda: Vessel,
     lambda: CompanyLicence,
+    lambda: Obligation,
     lambda: Reminder,
     lambda: ContactRecord,
     lambda: Rating,
@@ -111,6 +112,7 @@ def seed_volume(scale: Scale, *, now: datetime | None = None, log: Callable[[str
         writer.seed_table()
         writer.subjects()
         writer.licences()
+        writer.obligations()
         writer.reminders()
         writer.contact_records()
         writer.feedback()

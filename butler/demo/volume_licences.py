@@ -11,7 +11,7 @@ from django.conf import settings
 from butler.demo.data import GIVEN_NAMES, MASSES, MOBILE_PREFIXES, SURNAMES, VESSEL_NAMES
 from butler.demo.volume_sql import Indexes, hashed, insert_select, int_array, pick, plate_body
 from butler.service.models import ReminderRule
-from companies.models import CompanyLicence, LicenceScope, LicenceType, Person, Vehicle, Vessel
+from companies.models import CompanyLicence, LicenceScope, LicenceType, Obligation, Person, Vehicle, Vessel
 from reminders.models import Reminder
 
 
@@ -220,15 +220,67 @@ class LicenceWriting:
         )
         self.timed(f"{CompanyLicence._meta.db_table} (indexes)", lambda: index.build() or 0)
 
+    def obligations(self) -> None:
+        """Every vehicle's and person's periodic obligations, as the plan derives them from the company's
+        business types, the vehicle type and the role: next dates spread over the coming year, a few
+        overdue, one in ten not given yet (undated)."""
+        key = "s.subject_id * 31 + s.type_id"
+        source = (
+            "SELECT v.company_id, ot.id AS type_id, 'vehicle:' || v.id AS subject_key, v.id AS vehicle_id, "
+            "NULL::bigint AS person_id, v.id AS subject_id "
+            "FROM companies_vehicle v JOIN seed_plan sp ON sp.id = v.company_id "
+            "JOIN companies_company_business_types cbt ON cbt.company_id = v.company_id "
+            "JOIN companies_obligationtype_business_types otb ON otb.businesstype_id = cbt.businesstype_id "
+            "JOIN companies_obligationtype ot ON ot.id = otb.obligationtype_id AND ot.scope = 'vehicle' "
+            "WHERE v.vehicle_type <> 'training' AND (ot.vehicle_types = '' "
+            "OR v.vehicle_type = ANY(string_to_array(replace(ot.vehicle_types, ' ', ''), ','))) "
+            "UNION "
+            "SELECT pe.company_id, ot.id, 'person:' || pe.id, NULL, pe.id, pe.id "
+            "FROM companies_person pe JOIN seed_plan sp ON sp.id = pe.company_id "
+            "JOIN companies_company_business_types cbt ON cbt.company_id = pe.company_id "
+            "JOIN companies_obligationtype_business_types otb ON otb.businesstype_id = cbt.businesstype_id "
+            "JOIN companies_obligationtype ot ON ot.id = otb.obligationtype_id AND ot.scope = 'person' "
+            "WHERE ot.person_roles = '' "
+            "OR pe.role = ANY(string_to_array(replace(ot.person_roles, ' ', ''), ','))"
+        )
+        spread = f"%(today)s::date - 20 + mod({hashed(key, 32)}, 385)"
+        due = f"CASE WHEN mod({hashed(key, 31)}, 10) = 0 THEN NULL ELSE {spread} END"
+        index = Indexes(Obligation._meta.db_table)
+        index.drop()
+        self.timed(
+            Obligation._meta.db_table,
+            lambda: insert_select(
+                Obligation,
+                {
+                    "company_id": "s.company_id",
+                    "obligation_type_id": "s.type_id",
+                    "vehicle_id": "s.vehicle_id",
+                    "person_id": "s.person_id",
+                    "subject_key": "s.subject_key",
+                    "due_on": "d.due_on",
+                    "last_done_on": "(d.due_on - interval '1 year')::date",
+                    "updated_at": "%(now)s",
+                },
+                f"({source}) AS s CROSS JOIN LATERAL (SELECT {due} AS due_on) AS d",
+                {"today": self.today, "now": self.now},
+            ),
+        )
+        self.timed(f"{Obligation._meta.db_table} (indexes)", lambda: index.build() or 0)
+
     def reminders(self) -> None:
-        """The reminders of the renewal and obtain-by dates, as the engine plans them from the rules: to
-        the company's portal account and, while a period is active, to its butler; past ones sent (a few
-        SMS failed), those ahead pending. One channel a reminder: the earlier ones in the portal, the
-        last ones by e-mail or SMS. Only reminders from the company's first visit on."""
+        """The reminders of the renewal and obtain-by dates and of the fleet's obligations, as the engine
+        plans them from the rules: to the company's portal account and, while a period is active, to its
+        butler; past ones sent (a few SMS failed), those ahead pending. One channel a reminder: the earlier
+        ones in the portal, the last ones by e-mail or SMS. Only reminders from the company's first visit
+        on."""
         rules = {
             rule.kind: rule.offsets
             for rule in ReminderRule.objects.filter(
-                kind__in=[ReminderRule.Kind.RENEW_BY, ReminderRule.Kind.OBTAIN_BY],
+                kind__in=[
+                    ReminderRule.Kind.RENEW_BY,
+                    ReminderRule.Kind.OBTAIN_BY,
+                    ReminderRule.Kind.OBLIGATION_DUE,
+                ],
                 licence_type=None,
                 active=True,
             )
@@ -244,9 +296,13 @@ class LicenceWriting:
         )
         scheduled = "(((k.due_on - o.days) + time '09:00') AT TIME ZONE %(tz)s)"
         sent = f"{scheduled} < %(now)s"
-        failed = f"r.channel = 'sms' AND mod({hashed('cl.id * 8 + o.days', 21)}, 100) = 0"
-        source = (
-            "companies_companylicence AS cl JOIN seed_plan AS p ON p.id = cl.company_id "
+        failed = f"r.channel = 'sms' AND mod({hashed('k.sid * 8 + o.days', 21)}, 100) = 0"
+        # The dates to remind: each licence's renewal and obtain-by dates, each open obligation's next date
+        # (obligation ids moved past the licences' so that the two never share a hash).
+        dates = (
+            "SELECT 'licence:' || cl.id AS subject, cl.company_id, cl.id AS sid, k.kind, k.due_on, "
+            "lt.name_zh AS what, coalesce(v.plate, pe.name, ve.name) AS whom "
+            "FROM companies_companylicence AS cl "
             "JOIN companies_licencetype AS lt ON lt.id = cl.licence_type_id "
             "LEFT JOIN companies_vehicle AS v ON v.id = cl.vehicle_id "
             "LEFT JOIN companies_person AS pe ON pe.id = cl.person_id "
@@ -255,6 +311,17 @@ class LicenceWriting:
             "('renew_by', CASE WHEN cl.status IN ('issued', 'renewal_due') THEN cl.renew_by END), "
             "('obtain_by', CASE WHEN cl.status IN ('required', 'preparing', 'applied', 'missing') "
             "AND cl.first_issued_on IS NULL THEN cl.obtain_by END)) AS k(kind, due_on) "
+            "UNION ALL "
+            "SELECT 'obligation:' || ob.id, ob.company_id, 1000000000000 + ob.id, 'obligation_due', "
+            "ob.due_on, ot.name_zh, coalesce(v.plate, pe.name) "
+            "FROM companies_obligation AS ob "
+            "JOIN companies_obligationtype AS ot ON ot.id = ob.obligation_type_id "
+            "LEFT JOIN companies_vehicle AS v ON v.id = ob.vehicle_id "
+            "LEFT JOIN companies_person AS pe ON pe.id = ob.person_id "
+            "WHERE ob.ended_on IS NULL"
+        )
+        source = (
+            f"({dates}) AS k JOIN seed_plan AS p ON p.id = k.company_id "
             f"JOIN (VALUES {values}) AS o(kind, days) ON o.kind = k.kind "
             f"CROSS JOIN LATERAL (VALUES (p.portal_user, {company_channel}), "
             "(CASE WHEN p.active THEN p.butler_user END, 'in_app')) AS r(recipient, channel) "
@@ -262,10 +329,9 @@ class LicenceWriting:
         )
         inner = (
             "SELECT %(base)s + row_number() OVER () AS id, "  # noqa: S608 - our fragments, values are params
-            "cl.id AS licence_id, cl.company_id, k.kind, "
+            "k.subject, k.company_id, k.kind, "
             f"k.due_on, o.days, r.channel, r.recipient, {scheduled} AS at, {sent} AS past, "
-            f"({failed}) AS failed, p.name || ' · ' || lt.name_zh || "
-            "coalesce(' · ' || v.plate, ' · ' || pe.name, ' · ' || ve.name, '') AS label, "
+            f"({failed}) AS failed, p.name || ' · ' || k.what || coalesce(' · ' || k.whom, '') AS label, "
             "(p.start_date + time '10:00') AT TIME ZONE %(tz)s AS known "
             f"FROM {source}"
         )
@@ -277,7 +343,7 @@ class LicenceWriting:
                 Reminder,
                 {
                     "id": "q.id",
-                    "subject": "'licence:' || q.licence_id",
+                    "subject": "q.subject",
                     "scope": "'company:' || q.company_id",
                     "label": "left(q.label, 200)",
                     "kind": "q.kind",

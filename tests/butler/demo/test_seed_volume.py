@@ -14,7 +14,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from butler.contactlog.services import contact_record
 from butler.demo.data import DEMO_PASSWORD
@@ -24,9 +24,20 @@ from butler.security import roles
 from butler.service.rule_defaults import seed_reminder_rules
 from butler.service.services import service_periods_complete_due
 from companies.business_types import seed_business_types
-from companies.catalogue_seed import seed_catalogue
+from companies.catalogue_seed import seed_catalogue, seed_obligations
 from companies.credit_code import validate_credit_code
-from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceMaterial, LicenceType
+from companies.models import (
+    BusinessType,
+    Cadence,
+    Company,
+    CompanyLicence,
+    Contact,
+    LicenceMaterial,
+    LicenceType,
+    Obligation,
+    ObligationType,
+    Vehicle,
+)
 from companies.phones import validate_mobile, validate_phone
 from companies.plates import validate_plate
 from companies.services import company_register, licence_statuses_refresh
@@ -55,6 +66,7 @@ def seeded(django_db_setup, django_db_blocker):
             # The catalogue the migrations wrote (a transactional test before this one may have flushed it).
             seed_business_types(BusinessType)
             seed_catalogue(LicenceType, LicenceMaterial, BusinessType)
+            seed_obligations(ObligationType, Cadence, BusinessType)
             seed_reminder_rules(ReminderRule)
             output = _seed("--companies", str(COMPANIES))
             with connection.cursor() as cursor:  # the load ran without triggers; the tests run with them
@@ -218,3 +230,17 @@ def test_pages_render_for_the_manager_the_busiest_butler_and_a_portal_user(seede
         assert response.status_code == 200, path
     big = Company.objects.get(pk=1)
     assert big.name in client.get(paths[-1]).content.decode()
+
+
+def test_the_fleet_carries_its_obligations_and_their_reminders(seeded):
+    vehicles = Vehicle.objects.exclude(vehicle_type="training").count()
+    on_vehicles = Obligation.objects.filter(vehicle__isnull=False)
+    # Every vehicle carries at least its inspection and its 交强险; tankers and dangerous goods carry more.
+    assert on_vehicles.count() >= 2 * vehicles
+    assert not on_vehicles.exclude(company=F("vehicle__company")).exists()
+    tank = on_vehicles.filter(obligation_type__code="tank_inspection")
+    assert tank.exists() and not tank.exclude(vehicle__vehicle_type="tanker").exists()
+    undated = Obligation.objects.filter(due_on__isnull=True).count() / Obligation.objects.count()
+    assert 0.05 < undated < 0.15  # one in ten not given yet
+    reminded = Reminder.objects.filter(subject__startswith="obligation:", kind="obligation_due")
+    assert reminded.filter(status="pending").exists() and reminded.filter(status="sent").exists()
