@@ -4,12 +4,19 @@ on its portal, on a phone."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from butler.models import Rating
 from companies.models import CompanyLicence, LicenceStatus
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _open_step(page, name):
+    """Open a next step's panel and wait for it to stand still (Bootstrap animates its height)."""
+    page.get_by_role("button", name=name).click()
+    expect(page.locator(".collapsing")).to_have_count(0)
 
 
 def _sign_in(page, url, username):
@@ -29,7 +36,7 @@ def test_butler_marks_materials_missing_and_the_company_sees_the_notice(
     butler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
     _sign_in(butler, live_server.url, world.butler_a.user.username)
     butler.goto(f"{live_server.url}/licences/{licence.pk}/")
-    butler.get_by_role("button", name=re.compile("一次性告知补正")).click()
+    _open_step(butler, re.compile("一次性告知补正"))
     form = butler.locator("form:has(input[value=missing])")
     form.get_by_label(first.name_zh, exact=True).check()
     form.get_by_label(second.name_zh, exact=True).check()
@@ -62,12 +69,12 @@ def test_butler_accepts_then_refuses_and_the_company_reads_the_reasons_and_rates
     butler = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
     _sign_in(butler, live_server.url, world.butler_a.user.username)
     butler.goto(f"{live_server.url}/licences/{licence.pk}/")
-    butler.get_by_role("button", name="受理申请（材料齐全）").click()
+    _open_step(butler, "受理申请（材料齐全）")
     with butler.expect_navigation():
         butler.locator("form:has(input[value=applied]) button[type=submit]").click()
     assert "已受理" in butler.locator(".alert").first.inner_text()
 
-    butler.get_by_role("button", name="不予许可（书面说明理由）").click()
+    _open_step(butler, "不予许可（书面说明理由）")
     form = butler.locator("form:has(input[value=refused])")
     with butler.expect_navigation():
         form.locator("button[type=submit]").click()  # no reasons yet: refused, nothing lost
