@@ -1,10 +1,10 @@
 """The licence-type catalogue: what a transport company may have to hold, its time limits, its materials."""
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from companies.models.language import BilingualName
 from companies.models.registry import BusinessType
 
 
@@ -30,7 +30,7 @@ class RenewalKind(models.TextChoices):
     ANNUAL_REVIEW = "annual_review", _("Annual review (年审)")
 
 
-class BusinessScope(models.Model):
+class BusinessScope(BilingualName, models.Model):
     """A class of a freight licence's business scope (经营范围): 普通货运, 集装箱, 大件, 冷藏, 罐式, 危险货物.
     The scope on the licence decides which permits the company may apply for."""
 
@@ -49,12 +49,8 @@ class BusinessScope(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
 
-
-class LicenceType(models.Model):
+class LicenceType(BilingualName, models.Model):
     """One entry of the catalogue. Every number here is data the administrator can edit."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -159,10 +155,6 @@ class LicenceType(models.Model):
         return self.name
 
     @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    @property
     def roles(self) -> set[str]:
         return {role.strip() for role in self.person_roles.split(",") if role.strip()}
 
@@ -173,7 +165,7 @@ class MaterialStage(models.TextChoices):
     RENEWAL = "renewal", _("Renewal only")
 
 
-class LicenceMaterial(models.Model):
+class LicenceMaterial(BilingualName, models.Model):
     """One of the materials an application needs, in the order the window lists them."""
 
     licence_type = models.ForeignKey(
@@ -195,7 +187,3 @@ class LicenceMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh

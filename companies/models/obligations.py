@@ -5,11 +5,11 @@ obligation of each kind, with the date it is next due and the evidence of the la
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from companies.models.catalogue import LicenceScope
+from companies.models.language import BilingualName, in_english
 from companies.models.registry import BusinessType, Company
 from companies.models.subjects import Person, Vehicle, Vessel
 
@@ -20,7 +20,7 @@ class Evidence(models.TextChoices):
     POLICY = "policy", _("Policy number and its expiry")
 
 
-class ObligationType(models.Model):
+class ObligationType(BilingualName, models.Model):
     """One kind of periodic obligation. Every number here is data the administrator can edit; an unverified
     cadence says so."""
 
@@ -86,13 +86,8 @@ class ObligationType(models.Model):
         return self.name
 
     @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    @property
     def consequence(self) -> str:
-        english = (get_language() or "").startswith("en")
-        return (self.consequence_en or self.consequence_zh) if english else self.consequence_zh
+        return (self.consequence_en or self.consequence_zh) if in_english() else self.consequence_zh
 
     @staticmethod
     def _listed(text: str) -> set[str]:

@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from companies.credit_code import validate_credit_code
+from companies.models.language import BilingualName
 from companies.phones import validate_mobile
 
 
@@ -28,7 +28,7 @@ class District(models.TextChoices):
     CIXI = "330282", _("Cixi City")
 
 
-class BusinessType(models.Model):
+class BusinessType(BilingualName, models.Model):
     """A kind of transport business (road freight, dangerous goods, …); the catalogue keys on it."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -45,10 +45,6 @@ class BusinessType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
 
 
 class CompanyQuerySet(models.QuerySet):

@@ -200,26 +200,26 @@ def test_a_scrapped_vehicle_leaves_with_its_certificate_obligations_and_reminder
         vehicle_leaves(actor=world.manager, vehicle=world.tanker, on=date(2026, 11, 2), reason="scrapped")
 
 
+def _two_policies(world):
+    """The old truck's 交强险 runs out on 11-09 (this month); the tanker's on 2027-05-31 (not this month)."""
+    for subject, reference, done_on, valid_until in (
+        (world.old_truck, "P1", date(2025, 11, 10), date(2026, 11, 9)),
+        (world.tanker, "P2", date(2026, 6, 1), date(2027, 5, 31)),
+    ):
+        obligation_met(
+            actor=world.butler_a.user,
+            obligation=_obligation(world, "compulsory_insurance", _of(subject)),
+            done_on=done_on,
+            reference=reference,
+            valid_until=valid_until,
+        )
+
+
 # --- pages ---------------------------------------------------------------------------------------------
 
 
 def test_the_calendar_shows_this_month_first_and_records_an_obligation(client, world):
-    policy = _obligation(world, "compulsory_insurance", _of(world.old_truck))
-    obligation_met(
-        actor=world.butler_a.user,
-        obligation=policy,
-        done_on=date(2025, 11, 10),
-        reference="P1",
-        valid_until=date(2026, 11, 9),
-    )
-    later = _obligation(world, "compulsory_insurance", _of(world.tanker))
-    obligation_met(
-        actor=world.butler_a.user,
-        obligation=later,
-        done_on=date(2026, 6, 1),
-        reference="P2",
-        valid_until=date(2027, 5, 31),
-    )
+    _two_policies(world)
     client.force_login(world.butler_a.user)
     url = reverse("fleet:calendar", args=[world.company_a.pk])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
@@ -238,22 +238,7 @@ def test_the_calendar_shows_this_month_first_and_records_an_obligation(client, w
 
 
 def test_the_company_sees_its_month_on_a_phone(client, world):
-    policy = _obligation(world, "compulsory_insurance", _of(world.old_truck))
-    obligation_met(
-        actor=world.butler_a.user,
-        obligation=policy,
-        done_on=date(2025, 11, 10),
-        reference="P1",
-        valid_until=date(2026, 11, 9),
-    )
-    later = _obligation(world, "compulsory_insurance", _of(world.tanker))
-    obligation_met(
-        actor=world.butler_a.user,
-        obligation=later,
-        done_on=date(2026, 6, 1),
-        reference="P2",
-        valid_until=date(2027, 5, 31),
-    )
+    _two_policies(world)
     client.force_login(world.contact_a)
     page = client.get(reverse("portal:fleet"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     subjects = page.context["subjects"]
