@@ -8,8 +8,11 @@ database and a real Redis broker, on a queue that no worker reads.
 
 The data is what a window with that many licences would hold: ten licences per company, one portal user
 per company, four reminders per licence (60, 30, 7 and 1 days before its renewal date, spread over a
-year: those past sent, those ahead pending), and exactly 10,000 reminders due now — in-app and e-mail for
-5,000 licences of 3,000 companies, so that e-mail digests form. It is written with set-based SQL.
+year: those past sent, those ahead pending), the fleet's periodic obligations — three for each vehicle's
+certificate (inspection, compulsory insurance, and carrier's liability insurance or the tank inspection),
+next dates over the coming year, with three reminders each (30, 7 and 1 days before) — and exactly 10,000
+reminders due now — in-app and e-mail for 5,000 licences of 3,000 companies, so that e-mail digests form.
+It is written with set-based SQL.
 """
 
 import os
@@ -29,6 +32,9 @@ from django.utils import timezone
 DUE = 10_000  # reminders due at once: in-app and e-mail for DUE // 2 licences
 RECIPIENTS = 3_000  # the people those are for (one portal user per company)
 LICENCES_PER_COMPANY = 10
+VEHICLE_SLOTS = (1, 7)  # the licences of slots 1 to 7 of a company are its vehicles' certificates
+OBLIGATIONS = ("vehicle_inspection", "compulsory_insurance", "carrier_liability_insurance")
+OBLIGATION_OFFSETS = (30, 7, 1)  # days before the next date, as the default rule plans them
 OFFSETS = (60, 30, 7, 1)  # days before the renewal date, as butler.contactlog.reminding plans them
 DUE_OFFSET = 7
 DUE_AGO = timedelta(minutes=1)  # due reminders became due a minute ago, as at a sweep on the minute
@@ -132,6 +138,9 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
         vehicle_type=types.get("vehicle_certificate", min(types.values())),
         person_type=types.get("driver_qualification", min(types.values())),
     )
+    kinds = dict(apps.get_model("companies.ObligationType").objects.values_list("code", "pk"))
+    params.update({f"obligation_{i}": kinds[code] for i, code in enumerate(OBLIGATIONS)})
+    params.update(first_vehicle=VEHICLE_SLOTS[0], last_vehicle=VEHICLE_SLOTS[1])
     with connection.cursor() as cursor:
         # Bulk load: no foreign-key triggers (the data is consistent by construction), more memory to sort.
         cursor.execute("SET session_replication_role = replica")
@@ -272,6 +281,9 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
         )
         counts["reminders"] += counts["due"]
         log(f"  reminders: {time.perf_counter() - started:,.1f} s")
+        counts["obligations"], obligation_reminders = _obligations(params)
+        counts["reminders"] += obligation_reminders
+        log(f"  obligations and their reminders: {time.perf_counter() - started:,.1f} s")
         # The messages the sent reminders went out in, as the outbox holds them: one each, sent.
         counts["messages"] = _insert(
             "reminders.OutboxMessage",
@@ -303,6 +315,7 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
                 "companies.Company",
                 "companies.Contact",
                 "companies.CompanyLicence",
+                "companies.Obligation",
                 "reminders.Reminder",
                 "reminders.OutboxMessage",
             ):
@@ -334,6 +347,61 @@ def generate(scale: Scale, *, now: datetime, log=lambda message: None) -> Loaded
         seconds=time.perf_counter() - started,
         messages_last=messages_last,
     )
+
+
+def _obligations(params: dict) -> tuple[int, int]:
+    """Three obligations for each vehicle's certificate, next dates spread over the coming year (a few
+    overdue), and their reminders, past ones sent and later ones pending, none due while measuring; their
+    ids follow the due reminders'. Returns how many obligations and reminders were written."""
+    obligations = _insert(
+        "companies.Obligation",
+        {
+            "id": "(cl.id - 1) * 3 + o.i + 1",
+            "company_id": "cl.company_id",
+            "obligation_type_id": "o.type_id",
+            "subject_key": "cl.subject_key",
+            "due_on": "%(today)s::date - 20 + ((cl.id * 31 + o.i * 7919) %% 385)::int",
+            "last_done_on": "%(today)s::date - 385 + ((cl.id * 31 + o.i * 7919) %% 385)::int",
+        },
+        "companies_companylicence AS cl "
+        "CROSS JOIN (VALUES (0, %(obligation_0)s), (1, %(obligation_1)s), (2, %(obligation_2)s)) AS o(i, type_id) "
+        "WHERE (cl.id - 1) %% %(per)s BETWEEN %(first_vehicle)s AND %(last_vehicle)s "
+        "ORDER BY cl.id, o.i",
+        params,
+    )
+    sent = "y.k < 0 AND ob.id %% 50 <> 0"
+    offsets = ", ".join(f"({i}, {days})" for i, days in enumerate(OBLIGATION_OFFSETS))
+    reminders = _insert(
+        "reminders.Reminder",
+        {
+            "id": "%(base)s + %(due)s + (ob.id - 1) * 3 + o.i + 1",
+            "subject": "'obligation:' || ob.id",
+            "scope": "'company:' || ob.company_id",
+            "label": "ot.name_zh",
+            "kind": "'obligation_due'",
+            "due_on": "ob.due_on",
+            "offset_days": "o.days",
+            "channel": "CASE WHEN o.days >= 30 THEN 'in_app' ELSE 'email' END",
+            "recipient_id": "ob.company_id",
+            "scheduled_at": "y.at",
+            "status": f"CASE WHEN {sent} THEN 'sent' WHEN y.k < 0 THEN 'skipped' "
+            "WHEN y.k <= 1 THEN 'cancelled' ELSE 'pending' END",
+            "attempts": "CASE WHEN y.k < 0 THEN 1 ELSE 0 END",
+            "provider_message_id": f"CASE WHEN {sent} THEN 'ob-' || ob.id || '-' || o.i ELSE '' END",
+            "sent_at": f"CASE WHEN {sent} THEN y.at + interval '3 seconds' END",
+            "reason": f"CASE WHEN {sent} THEN '' WHEN y.k < 0 THEN 'resolved: the obligation was met' "
+            "WHEN y.k <= 1 THEN 'the date or the recipients changed' ELSE '' END",
+            "created_at": "y.at - interval '90 days'",
+        },
+        "companies_obligation AS ob "
+        "JOIN companies_obligationtype AS ot ON ot.id = ob.obligation_type_id "
+        f"CROSS JOIN (VALUES {offsets}) AS o(i, days) "
+        "CROSS JOIN LATERAL (SELECT ob.due_on - o.days - %(today)s::date AS k, "
+        "((ob.due_on - o.days) + time '09:00') AT TIME ZONE %(tz)s AS at) AS y "
+        "ORDER BY ob.id, o.i",
+        {**params, "due": DUE},
+    )
+    return obligations, reminders
 
 
 def _vacuum() -> None:
@@ -823,7 +891,8 @@ def run(*, scales: list[Scale], runs: int, environment, keep_db: bool, log) -> d
         "summary": (
             f"The beat task `reminders.tasks.sweep_reminders`, run once with {DUE:,} reminders due "
             f"({DUE // 2:,} licences × in-app and e-mail, for {RECIPIENTS:,} people) and once with nothing "
-            "due, on databases of different sizes: claims of 500 per transaction into outgoing messages "
+            "due, on databases of different sizes (the fleet's obligations and their reminders "
+            "included): claims of 500 per transaction into outgoing messages "
             "(in-app one a reminder, e-mail one digest a person), delivery tasks of up to 50 messages "
             "handed to a real Redis broker."
         ),
