@@ -22,10 +22,27 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from companies.models import Company, Obligation, Person, PersonRole, Vehicle, VehicleType
+from companies.models import (
+    Company,
+    CompanyLicence,
+    LicenceStatus,
+    Obligation,
+    Person,
+    PersonRole,
+    Vehicle,
+    VehicleType,
+)
 from companies.phones import normalize_mobile
 from companies.plates import normalize_plate
-from companies.services import licence_plan_sync, obligation_record, person_add, vehicle_add, vehicle_update
+from companies.services import (
+    licence_plan_sync,
+    licence_record_held,
+    obligation_record,
+    person_add,
+    person_update,
+    vehicle_add,
+    vehicle_update,
+)
 from companies.services.plan import DANGEROUS_GOODS_ROLES
 from companies.services.subjects import ROLE_OUTSIDE_DANGEROUS_GOODS, carries_dangerous_goods
 
@@ -91,6 +108,18 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", ("姓名", "name")),
         Column("role", ("岗位", "role")),
         Column("mobile", ("手机", "mobile", "手机号", "手机号码"), required=False),
+        Column(
+            "qualification_number",
+            ("从业资格证号", "qualification certificate number", "从业资格证编号", "资格证号"),
+            required=False,
+        ),
+        Column(
+            "qualification_until",
+            ("从业资格证有效期至", "qualification valid until", "从业资格证到期日", "资格证有效期至"),
+            required=False,
+        ),
+        Column("assessed_on", ("诚信考核日期", "last integrity assessment", "诚信考核"), required=False),
+        Column("educated_on", ("继续教育日期", "last continuing education", "继续教育"), required=False),
     ),
 }
 
@@ -312,6 +341,14 @@ DATED_OBLIGATIONS = {
 }
 
 
+# Optional date columns of the people sheet, and the obligation each one records.
+PERSON_OBLIGATIONS = {
+    "assessed_on": "driver_integrity_assessment",
+    "educated_on": "continuing_education",
+}
+QUALIFICATION = "driver_qualification"
+
+
 def _mass(text: str) -> int | None:
     try:
         number = Decimal(text.replace(",", "").replace(" ", ""))
@@ -368,15 +405,7 @@ class _Checker:
         if mass_text == "":
             refused.add("total_mass_kg")
             self.error(row.line, "total_mass_kg", _("Enter the total mass in kilograms."))
-        dates = {}
-        for name in ("registered_on", *DATED_OBLIGATIONS):
-            text = values.get(name, "")
-            if not text:
-                continue
-            try:
-                dates[name] = _date(text)
-            except ValueError:
-                self.error(row.line, name, _("“%(value)s” is not a date, e.g. 2026-01-05.") % {"value": text})
+        dates = self.dates(row, ("registered_on", *DATED_OBLIGATIONS))
         fields["registered_on"] = dates.pop("registered_on", None)
         self.clean(row.line, Vehicle(company=self.company, **fields), {"registered_on", *refused})
         row.dates = dates
@@ -399,7 +428,29 @@ class _Checker:
             refused.add("role")
             self.error(row.line, "role", ROLE_OUTSIDE_DANGEROUS_GOODS)
         self.clean(row.line, Person(company=self.company, **fields), refused)
+        row.dates = self.dates(row, ("qualification_until", *PERSON_OBLIGATIONS))
+        number = values.get("qualification_number", "")
+        if number and "qualification_until" not in row.dates and not values.get("qualification_until"):
+            self.error(row.line, "qualification_until", _("Give the date the certificate is valid until."))
+        if row.dates.get("qualification_until") and not number:
+            self.error(row.line, "qualification_number", _("Enter the certificate number."))
+        if len(number) > 40:
+            self.error(
+                row.line, "qualification_number", _("The certificate number is at most 40 characters.")
+            )
         return fields
+
+    def dates(self, row: _Row, names) -> dict:
+        dates = {}
+        for name in names:
+            text = row.values.get(name, "")
+            if not text:
+                continue
+            try:
+                dates[name] = _date(text)
+            except ValueError:
+                self.error(row.line, name, _("“%(value)s” is not a date, e.g. 2026-01-05.") % {"value": text})
+        return dates
 
     def clean(self, line: int, instance, refused: set[str]) -> None:
         try:
@@ -434,8 +485,7 @@ class _Checker:
                 self.error(row.line, "plate", message % {"plate": plate})
 
     def people(self, rows: list[_Row], fields: list[dict]) -> None:
-        """The same person twice, in the file or already on the company's list, is refused."""
-        existing = set(self.company.people.values_list("name", "role"))
+        """The same person twice in the file is refused (one already on the company's list is updated)."""
         first_line: dict[tuple[str, str], int] = {}
         for row, data in zip(rows, fields, strict=True):
             key = (data["name"], data["role"])
@@ -449,10 +499,6 @@ class _Checker:
                 )
             else:
                 first_line[key] = row.line
-            if key in existing:
-                self.error(
-                    row.line, "name", _("%(name)s is already on the company's list.") % {"name": key[0]}
-                )
 
 
 # -- the service --------------------------------------------------------------------------------------
@@ -469,8 +515,9 @@ def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: s
 
     A vehicle already in the company's fleet is brought up to date (type, mass, first registration), so the
     same sheet can be imported again; its inspection and insurance dates, where given, are recorded as the
-    fleet's obligations. Raises ``ValidationError`` for a file that cannot be read as a table; returns the
-    row problems, with nothing saved, when any row is wrong.
+    fleet's obligations; a person already on the list likewise (mobile, qualification certificate, the dates
+    of the integrity assessment and continuing education). Raises ``ValidationError`` for a file that
+    cannot be read as a table; returns the row problems, with nothing saved, when any row is wrong.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
@@ -488,25 +535,34 @@ def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: s
         return ImportResult(created=0, errors=sorted(checker.errors, key=lambda e: e.line))
 
     add = vehicle_add if kind == "vehicles" else person_add
-    fleet = {vehicle.plate: vehicle for vehicle in company.vehicles.in_fleet()} if kind == "vehicles" else {}
+    if kind == "vehicles":
+        known = {vehicle.plate: vehicle for vehicle in company.vehicles.in_fleet()}
+    else:
+        known = {(person.name, person.role): person for person in company.people.all()}
     created = updated = 0
     try:
         with transaction.atomic():
-            vehicles = []
+            subjects = []
             for row, data in zip(rows, fields, strict=True):
                 try:
-                    if data.get("plate") in fleet:
-                        vehicles.append(vehicle_update(actor=actor, vehicle=fleet[data["plate"]], **data))
+                    if kind == "vehicles" and data["plate"] in known:
+                        subjects.append(vehicle_update(actor=actor, vehicle=known[data["plate"]], **data))
+                        updated += 1
+                    elif kind == "people" and (data["name"], data["role"]) in known:
+                        person = known[(data["name"], data["role"])]
+                        subjects.append(person_update(actor=actor, person=person, mobile=data["mobile"]))
                         updated += 1
                     else:
-                        vehicles.append(add(actor=actor, company=company, sync_plan=False, **data))
+                        subjects.append(add(actor=actor, company=company, sync_plan=False, **data))
                         created += 1
                 except ValidationError as error:  # e.g. the same plate registered a moment ago
                     checker.model_errors(row.line, error)
                     raise _Refused(checker.errors) from error
             licence_plan_sync(company=company, actor=actor)
             if kind == "vehicles":
-                _record_dates(actor, checker, rows, vehicles)
+                _record_dates(actor, checker, rows, subjects)
+            else:
+                _record_qualifications(actor, checker, rows, subjects)
     except _Refused as refused:
         return ImportResult(created=0, errors=refused.errors)
     return ImportResult(created=created, updated=updated)
@@ -517,14 +573,6 @@ def _record_dates(actor, checker: _Checker, rows: list[_Row], vehicles: list[Veh
     expiry: valid for a year up to it)."""
     for row, vehicle in zip(rows, vehicles, strict=True):
         for name, day in row.dates.items():
-            obligation = Obligation.objects.filter(
-                vehicle=vehicle, obligation_type__code=DATED_OBLIGATIONS[name], ended_on__isnull=True
-            ).first()
-            if obligation is None:
-                checker.error(
-                    row.line, name, _("This vehicle has no such obligation in this company's business.")
-                )
-                continue
             if name == "inspected_on":
                 done_on, valid_until = day, None
             else:
@@ -532,17 +580,74 @@ def _record_dates(actor, checker: _Checker, rows: list[_Row], vehicles: list[Veh
                     min(day - relativedelta(years=1) + timedelta(days=1), timezone.localdate()),
                     day,
                 )
-            try:
-                obligation_record(
-                    actor=actor,
-                    obligation=obligation,
-                    done_on=done_on,
-                    valid_until=valid_until,
-                    from_sheet=True,
+            _record_obligation(
+                actor,
+                checker,
+                row.line,
+                name,
+                Obligation.objects.filter(vehicle=vehicle),
+                DATED_OBLIGATIONS[name],
+                done_on,
+                valid_until,
+            )
+    if checker.errors:
+        raise _Refused(sorted(checker.errors, key=lambda e: e.line))
+
+
+def _record_obligation(actor, checker, line, name, obligations, code, done_on, valid_until=None) -> None:
+    obligation = obligations.filter(obligation_type__code=code, ended_on__isnull=True).first()
+    if obligation is None:
+        checker.error(line, name, _("There is no such obligation for it in this company's business."))
+        return
+    try:
+        obligation_record(
+            actor=actor, obligation=obligation, done_on=done_on, valid_until=valid_until, from_sheet=True
+        )
+    except ValidationError as error:
+        _service_errors(checker, line, name, error)
+
+
+def _service_errors(checker: _Checker, line: int, name: str, error: ValidationError) -> None:
+    messages = error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]
+    for group in messages:
+        for message in group:
+            checker.error(line, name, message)
+
+
+def _record_qualifications(actor, checker: _Checker, rows: list[_Row], people: list[Person]) -> None:
+    """Each person's qualification certificate (number and expiry) recorded as held, and the dates of
+    their integrity assessment and continuing education as their obligations."""
+    for row, person in zip(rows, people, strict=True):
+        number, until = row.values.get("qualification_number", ""), row.dates.get("qualification_until")
+        if number and until:
+            licence = (
+                CompanyLicence.objects.filter(person=person, licence_type__code=QUALIFICATION)
+                .exclude(status=LicenceStatus.NOT_REQUIRED)
+                .first()
+            )
+            if licence is None:
+                checker.error(
+                    row.line,
+                    "qualification_number",
+                    _("No qualification certificate is needed for this person in this company's business."),
                 )
-            except ValidationError as error:
-                for messages in error.message_dict.values():
-                    for message in messages:
-                        checker.error(row.line, name, message)
+            else:
+                try:
+                    licence_record_held(
+                        actor=actor, licence=licence, certificate_number=number, expires_on=until
+                    )
+                except ValidationError as error:
+                    _service_errors(checker, row.line, "qualification_until", error)
+        for name, code in PERSON_OBLIGATIONS.items():
+            if name in row.dates:
+                _record_obligation(
+                    actor,
+                    checker,
+                    row.line,
+                    name,
+                    Obligation.objects.filter(person=person),
+                    code,
+                    row.dates[name],
+                )
     if checker.errors:
         raise _Refused(sorted(checker.errors, key=lambda e: e.line))

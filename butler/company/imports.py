@@ -63,10 +63,16 @@ def _imported(kind: str, count: int, updated: int = 0) -> str:
     else:
         text = ngettext("%(count)d person imported.", "%(count)d people imported.", count)
     text = text % {"count": count}
-    if updated:
+    if updated and kind == "vehicles":
         text += " " + ngettext(
             "%(count)d already in the fleet brought up to date.",
             "%(count)d already in the fleet brought up to date.",
+            updated,
+        ) % {"count": updated}
+    elif updated:
+        text += " " + ngettext(
+            "%(count)d already on the list brought up to date.",
+            "%(count)d already on the list brought up to date.",
             updated,
         ) % {"count": updated}
     return text

@@ -7,6 +7,7 @@ from companies.services.licences import (
     licence_add_trip_permit,
     licence_cancel_notice,
     licence_due_dates_recompute,
+    licence_record_held,
     licence_statuses_refresh,
     licence_transition,
     trip_record,
@@ -23,7 +24,7 @@ from companies.services.registry import (
     contact_add,
     contact_update,
 )
-from companies.services.subjects import person_add, vehicle_add, vehicle_update, vessel_add
+from companies.services.subjects import person_add, person_update, vehicle_add, vehicle_update, vessel_add
 
 __all__ = [
     "application_file",
@@ -39,6 +40,7 @@ __all__ = [
     "licence_add_trip_permit",
     "licence_cancel_notice",
     "licence_due_dates_recompute",
+    "licence_record_held",
     "licence_plan_sync",
     "obligation_plan_sync",
     "obligation_record",
@@ -46,6 +48,7 @@ __all__ = [
     "licence_statuses_refresh",
     "licence_transition",
     "person_add",
+    "person_update",
     "trip_record",
     "trip_undo",
     "vehicle_add",

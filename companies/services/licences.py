@@ -531,6 +531,71 @@ def licence_cancel_notice(
     return licence
 
 
+@transaction.atomic
+def licence_record_held(
+    *,
+    actor: AbstractBaseUser | None,
+    licence: CompanyLicence,
+    certificate_number: str,
+    expires_on: date,
+    issued_on: date | None = None,
+) -> CompanyLicence:
+    """A certificate the subject already holds, as its holder's records show it (a driver's qualification
+    from the company's sheet): no application, no decision of this window, no trip. Its status follows
+    the calendar (valid, renewal due, or lapsed). The same certificate recorded again changes nothing;
+    a later expiry is the certificate exchanged meanwhile."""
+    licence = (
+        CompanyLicence.objects.select_for_update(of=("self",))
+        .select_related("licence_type")
+        .get(pk=licence.pk)
+    )
+    kind = licence.licence_type
+    certificate_number = certificate_number.strip()
+    if not certificate_number:
+        raise ValidationError({"certificate_number": _("Enter the certificate number.")})
+    if licence.status in PENDING:
+        raise ValidationError(
+            _("An application for it is under way: record its decision on the licence page instead.")
+        )
+    if licence.status == S.NOT_REQUIRED:
+        raise ValidationError(_("This certificate is not needed in this company's business."))
+    if licence.certificate_number == certificate_number and licence.expires_on == expires_on:
+        return licence
+    today = timezone.localdate()
+    if issued_on is None and kind.validity_months:
+        issued_on = expires_on - relativedelta(months=kind.validity_months) + timedelta(days=1)
+        if issued_on > today:
+            raise ValidationError(
+                {
+                    "expires_on": _("A certificate of this kind is valid for %(months)s months at most.")
+                    % {"months": kind.validity_months}
+                }
+            )
+    if issued_on is not None:
+        _not_future(issued_on, "issued_on", today)
+        if expires_on <= issued_on:
+            raise ValidationError({"expires_on": _("The expiry date must come after the issue date.")})
+    licence.certificate_number = certificate_number
+    licence.issued_on = issued_on
+    licence.first_issued_on = licence.first_issued_on or issued_on
+    licence.expires_on = expires_on
+    licence.renew_by = expires_on - timedelta(days=kind.renew_days_before)
+    notice = timedelta(days=getattr(settings, "BUTLER_RENEWAL_NOTICE_DAYS", 30))
+    if expires_on < today:
+        licence.status = S.EXPIRED
+    elif licence.renew_by <= today + notice:
+        licence.status = S.RENEWAL_DUE
+    else:
+        licence.status = S.ISSUED
+    licence.cancel_notice_on = licence.cancel_on = None
+    licence.set_aside_by_plan = False
+    licence.status_before_set_aside = ""
+    licence.full_clean()
+    licence._history_user = actor
+    licence.save()
+    return licence
+
+
 def licence_statuses_refresh(*, today: date | None = None) -> dict[str, int]:
     """Move held licences along with the calendar: into "renewal due" ahead of the last day to apply for
     renewal (``BUTLER_RENEWAL_NOTICE_DAYS`` before it), and past expiry to expired.

@@ -101,6 +101,16 @@ def person_add(
 
 
 @transaction.atomic
+def person_update(*, actor: AbstractBaseUser | None, person: Person, mobile: str = "") -> Person:
+    """A person already on the company's list, as its sheet has them now (name and role are the key); a
+    mobile number not given is kept."""
+    if mobile:
+        person.mobile = normalize_mobile(mobile)
+        _save(person, actor)
+    return person
+
+
+@transaction.atomic
 def vessel_add(
     *,
     actor: AbstractBaseUser | None,

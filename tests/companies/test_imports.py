@@ -323,3 +323,89 @@ def test_bad_dates_in_the_fleet_sheet_are_named_by_line_and_nothing_is_saved(but
         (2, "最近检验日期", "Give the last time, within the last 5 years.")
     ]
     assert not company.vehicles.exists()
+
+
+PEOPLE_HEADER = ["姓名", "岗位", "手机", "从业资格证号", "从业资格证有效期至", "诚信考核日期", "继续教育日期"]
+
+
+def _qualifications(company):
+    return {
+        name: (status, number, issued, expires)
+        for name, status, number, issued, expires in company.licences.filter(
+            licence_type__code="driver_qualification"
+        ).values_list("person__name", "status", "certificate_number", "issued_on", "expires_on")
+    }
+
+
+@pytest.fixture
+def freight_fleet(butler, company, frozen_clock):
+    vehicle_add(actor=butler.user, company=company, plate="浙B30001", vehicle_type="truck", total_mass_kg=18000)
+    return company
+
+
+def test_the_people_sheet_records_qualifications_and_dates_and_can_be_imported_again(butler, freight_fleet):
+    company = freight_fleet  # the clock stands at 2026-11-02
+    sheet = [
+        PEOPLE_HEADER,
+        ["张伟", "驾驶员", "13805741234", "330206198503150018", "2029-06-30", "2026-03-10", "2026/5/20"],
+        ["陈刚", "驾驶员", "", "330206199001010033", "2026-11-20", "", ""],
+        ["刘洋", "司机", "", "330206199201010051", "2026年10月1日", "", ""],
+    ]
+    result = run(butler, company, "people", csv_file(sheet))
+    assert (result.created, result.updated, result.errors) == (3, 0, [])
+    assert _qualifications(company) == {
+        "张伟": ("issued", "330206198503150018", date(2023, 7, 1), date(2029, 6, 30)),
+        # Within 30 days of its exchange (换证) date: to be exchanged now.
+        "陈刚": ("renewal_due", "330206199001010033", date(2020, 11, 21), date(2026, 11, 20)),
+        "刘洋": ("expired", "330206199201010051", date(2020, 10, 2), date(2026, 10, 1)),
+    }
+    assert dict(
+        Obligation.objects.filter(person__name="张伟").values_list("obligation_type__code", "due_on")
+    ) == {"driver_integrity_assessment": date(2027, 3, 10), "continuing_education": date(2027, 5, 20)}
+    # No window decided these: no matter was filed and no visit counted.
+    assert not company.applications.exists()
+
+    # The same sheet again changes nothing; a month later 刘洋's certificate was exchanged elsewhere.
+    licence = company.licences.get(person__name="张伟", licence_type__code="driver_qualification")
+    versions = licence.history.count()
+    assert (run(butler, company, "people", csv_file(sheet)).created, licence.history.count()) == (0, versions)
+    sheet[3] = ["刘洋", "驾驶员", "13805745678", "330206199201010051", "2032-10-20", "", ""]
+    result = run(butler, company, "people", csv_file(sheet))
+    assert (result.created, result.updated, result.errors) == (0, 3, [])
+    assert company.people.count() == 3
+    assert company.people.get(name="刘洋").mobile == "13805745678"
+    assert _qualifications(company)["刘洋"] == (
+        "issued",
+        "330206199201010051",
+        date(2026, 10, 21),
+        date(2032, 10, 20),
+    )
+
+
+def test_bad_qualifications_in_the_people_sheet_are_named_by_line_and_nothing_is_saved(butler, freight_fleet):
+    company = freight_fleet
+    sheet = [
+        PEOPLE_HEADER,
+        ["张伟", "驾驶员", "", "330206198503150018", "", "", ""],
+        ["陈刚", "驾驶员", "", "", "2029-06-30", "", ""],
+        ["刘洋", "驾驶员", "", "330206199201010051", "明年", "", ""],
+    ]
+    result = run(butler, company, "people", csv_file(sheet))
+    assert [(e.line, e.label, e.message) for e in result.errors] == [
+        (2, "从业资格证有效期至", "Give the date the certificate is valid until."),
+        (3, "从业资格证号", "Enter the certificate number."),
+        (4, "从业资格证有效期至", "“明年” is not a date, e.g. 2026-01-05."),
+    ]
+    assert not company.people.exists()
+    # Readable dates that cannot be right: named too, and still nothing is saved.
+    sheet = [
+        PEOPLE_HEADER,
+        ["赵磊", "驾驶员", "", "330206199301010078", "2034-01-01", "", ""],
+        ["孙丽", "驾驶员", "", "", "", "2027-01-01", ""],
+    ]
+    result = run(butler, company, "people", csv_file(sheet))
+    assert [(e.line, e.label, e.message) for e in result.errors] == [
+        (2, "从业资格证有效期至", "A certificate of this kind is valid for 72 months at most."),
+        (3, "诚信考核日期", "The date cannot be in the future."),
+    ]
+    assert not company.people.exists()
