@@ -11,7 +11,7 @@ from butler.service.models import Butler, ServicePeriod
 from butler.service.planning import CompanyPlanner
 from butler.service.rules import Audience, K, Rules, S, audience_for, plan_dates
 from butler.service.window import butler_line, butler_line_of, mobile_of
-from companies.lifecycle import TO_OBTAIN
+from companies.lifecycle import HELD, TO_OBTAIN
 from companies.models import CompanyLicence, Contact, MaterialStage, RenewalKind
 from companies.selectors import commitment_to_verify
 from reminders.registry import Message
@@ -32,6 +32,7 @@ def _licence_dates(licence: CompanyLicence) -> dict:
         K.EXPIRED: unrenewed,
         K.VERIFY_BY: licence.verify_by if commitment_to_verify(licence) else None,
         K.CANCEL_BY: licence.cancel_on if licence.status == S.EXPIRED else None,
+        K.CHANGE_BY: licence.change_by if licence.status in HELD else None,
     }
 
 
@@ -65,6 +66,8 @@ def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
         return _("%(licence)s: the deadline to obtain it passed on %(date)s") % values
     if kind == K.VERIFY_BY:
         return _("%(licence)s: check the signed commitment by %(date)s") % values
+    if kind == K.CHANGE_BY:
+        return _("%(licence)s: apply for the change of the certificate (变更) by %(date)s") % values
     if kind == K.CANCEL_BY:
         return _("%(licence)s: lapsed, to be cancelled on %(date)s unless applied for again") % values
     return _("%(licence)s: expired on %(date)s without renewal") % values

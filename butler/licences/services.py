@@ -16,7 +16,7 @@ from butler.licences.reminding import licence_reminders_plan
 from butler.service.models import ServicePeriod
 from butler.service.planning import company_reminders_plan
 from companies import services as registry
-from companies.models import LicenceStatus
+from companies.models import CompanyLicence, LicenceStatus
 from companies.services import application_file, commitment_verify, licence_transition, trip_record
 from reminders.notices import notice_send
 
@@ -92,6 +92,50 @@ def cancel_notice_record(*, actor: AbstractBaseUser, licence, on: date):
         licence = registry.licence_cancel_notice(actor=actor, licence=licence, on=on)
         licence_reminders_plan(licence=licence)
     return licence
+
+
+def _replan(licence_ids) -> None:
+    for licence in CompanyLicence.objects.select_related("company", "licence_type").filter(
+        pk__in=licence_ids
+    ):
+        licence_reminders_plan(licence=licence)
+
+
+def change_open(*, actor: AbstractBaseUser, licence, **details):
+    """A change of a held licence (变更) to apply for: the company and its butler are reminded by its date."""
+    with transaction.atomic():
+        change = registry.licence_change_open(actor=actor, licence=licence, **details)
+        _replan([change.licence_id])
+    return change
+
+
+def changes_file(*, actor: AbstractBaseUser, changes, **details):
+    """Changes applied for as one matter: their reminders stop, and a visit at the window counts as
+    contact for the butler's tasks."""
+    with transaction.atomic():
+        changes = registry.licence_changes_file(actor=actor, changes=changes, **details)
+        _replan({change.licence_id for change in changes})
+        company_id = changes[0].licence.company_id
+        for active in (
+            ServicePeriod.objects.active()
+            .select_related("company", "butler__user")
+            .filter(company_id=company_id)
+        ):
+            period_reminders_plan(period=active)
+    return changes
+
+
+def change_decide(*, actor: AbstractBaseUser, change, **details):
+    with transaction.atomic():
+        change = registry.licence_change_decide(actor=actor, change=change, **details)
+    return change
+
+
+def change_withdraw(*, actor: AbstractBaseUser, change):
+    with transaction.atomic():
+        change = registry.licence_change_withdraw(actor=actor, change=change)
+        _replan([change.licence_id])
+    return change
 
 
 def _tell_the_company(licence, to: str) -> None:

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/notice/", licences.notice, name="notice"),
     path("<int:pk>/verify/", licences.verify, name="verify"),
     path("<int:pk>/cancel-notice/", licences.cancel_notice, name="cancel_notice"),
+    path("<int:pk>/changes/", licences.change_add, name="change_add"),
+    path("<int:pk>/changes/<int:change>/", licences.change_step, name="change_step"),
 ]

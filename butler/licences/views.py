@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from butler.fields import add_service_error
+from butler.licences.changes import ChangeDecideForm, ChangeFileForm, ChangeForm, change_forms
 from butler.licences.forms import (
     ApplicationForm,
     CancelNoticeForm,
@@ -23,6 +24,10 @@ from butler.licences.forms import (
 from butler.licences.services import (
     application_add,
     cancel_notice_record,
+    change_decide,
+    change_open,
+    change_withdraw,
+    changes_file,
     commitment_check,
     company_subject_add,
     licence_step,
@@ -62,7 +67,7 @@ def checklist(request, pk: int):
 
 
 def _detail_context(
-    request, licence, *, step_form=None, trip_form=None, verify_form=None, cancel_form=None
+    request, licence, *, step_form=None, trip_form=None, verify_form=None, cancel_form=None, change_bound=None
 ) -> dict:
     can_serve = access.can_serve(request.user, licence.company)
     targets = sorted(next_statuses(licence), key=STEP_ORDER.index) if can_serve else []
@@ -91,6 +96,7 @@ def _detail_context(
         "urgency": licence_selectors.urgency(licence, today),
         "unconfirmed_years": licence_selectors.unconfirmed_years_of([licence]),
         "today": today,
+        **(change_forms(licence, change_bound) if can_serve else {"changes": list(licence.changes.all())}),
     }
 
 
@@ -275,3 +281,63 @@ def trip_permit(request, pk: int):
     else:
         messages.error(request, _("Choose a permit."))
     return redirect("licences:checklist", pk=company.pk)
+
+
+def _change_render(request, licence, form):
+    return render(request, "licences/detail.html", _detail_context(request, licence, change_bound=form))
+
+
+@role_required(*STAFF)
+@require_POST
+def change_add(request, pk: int):
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
+    form = ChangeForm(request.POST, licence=licence)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change_open(
+                actor=request.user,
+                licence=licence,
+                item=data["item"],
+                after=data["after"],
+                scopes=data.get("scopes"),
+                on=data["on"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("The change is noted; the company and its butler are reminded to apply.")
+            )
+            return redirect("licences:detail", pk=licence.pk)
+    return _change_render(request, licence, form)
+
+
+@role_required(*STAFF)
+@require_POST
+def change_step(request, pk: int, change: int):
+    licence = access.obtain(request.user, access.CHANGE, LICENCES, pk)
+    change = get_object_or_404(licence.changes.all(), pk=change)
+    change.licence = licence
+    action = request.POST.get("action")
+    try:
+        if action == "withdraw":
+            change_withdraw(actor=request.user, change=change)
+            messages.success(request, _("The change is marked not needed."))
+            return redirect("licences:detail", pk=licence.pk)
+        form_class = ChangeFileForm if action == "file" else ChangeDecideForm
+        form = form_class(request.POST, change=change)
+        if form.is_valid():
+            if action == "file":
+                changes_file(actor=request.user, **form.cleaned_data)
+                messages.success(request, _("The change is applied for."))
+            else:
+                change_decide(actor=request.user, change=change, **form.cleaned_data)
+                messages.success(request, _("The decision is recorded."))
+            return redirect("licences:detail", pk=licence.pk)
+    except ValidationError as error:
+        if action == "withdraw":
+            messages.error(request, " ".join(error.messages))
+            return redirect("licences:detail", pk=licence.pk)
+        add_service_error(form, error)
+    return _change_render(request, licence, form)

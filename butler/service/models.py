@@ -201,6 +201,7 @@ class ReminderRule(models.Model):
         EXPIRED = "expired", _("Expired without renewal (escalation)")
         VERIFY_BY = "verify_by", _("Commitment to be checked (butler task)")
         CANCEL_BY = "cancel_by", _("Lapsed licence to be cancelled after public notice")
+        CHANGE_BY = "change_by", _("Change of a licence (变更) to be applied for")
         OBLIGATION_DUE = "obligation_due", _("A vehicle's or a person's periodic obligation due")
         OBLIGATION_MISSED = "obligation_late", _("A periodic obligation overdue (escalation)")
         NO_CONTACT = "no_contact", _("No contact with a company (butler task)")
@@ -219,6 +220,7 @@ class ReminderRule(models.Model):
         Kind.EXPIRED,
         Kind.VERIFY_BY,
         Kind.CANCEL_BY,
+        Kind.CHANGE_BY,
     )
     DAYS_AFTER = (
         Kind.OBTAIN_MISSED,

@@ -10,6 +10,8 @@ DEFAULTS = [
     ("expired", "1", True, True, True, True, False, True),
     # A lapsed licence noticed for cancellation (注销): the last chance to apply again, for everyone.
     ("cancel_by", "14,7,1", True, True, True, True, True, True),
+    # The company's name, address or legal representative changed: its licences' change (变更) to apply for.
+    ("change_by", "14,7,1", True, True, False, True, False, False),
     # A commitment-based approval (告知承诺制) is checked by the window: a task for the butler.
     ("verify_by", "7,1", False, True, False, True, False, False),
     # The fleet's periodic obligations: inspections, insurance, a driver's assessment (statutory: the company

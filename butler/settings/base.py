@@ -272,6 +272,9 @@ BUTLER_NOTICE_WORKING_DAYS = env.int("BUTLER_NOTICE_WORKING_DAYS", default=5)
 # A lapsed licence is cancelled (注销) this many days after the authority's public notice (公告) — the
 # period is the authority's and is not confirmed in the rules read: a setting, not a constant.
 BUTLER_CANCEL_NOTICE_DAYS = env.int("BUTLER_CANCEL_NOTICE_DAYS", default=30)
+# A company's name, address or legal representative changed: its licences' change (变更) is to be applied for
+# within this many days. The rules read ask for the change, not by when: a setting, not a constant.
+BUTLER_CHANGE_FILE_DAYS = env.int("BUTLER_CHANGE_FILE_DAYS", default=30)
 # Message attachments: kept here, outside every public path, and served only after an access check.
 BUTLER_PRIVATE_FILES = env.path("BUTLER_PRIVATE_FILES", default=str(VAR_DIR / "private"))
 BUTLER_ATTACHMENT_MAX_BYTES = env.int("BUTLER_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -9,6 +9,7 @@ from companies.models.catalogue import (
     MaterialStage,
     RenewalKind,
 )
+from companies.models.changes import ChangeItem, ChangeStatus, LicenceChange
 from companies.models.licences import (
     Application,
     CompanyLicence,
@@ -31,6 +32,9 @@ from companies.models.registry import (
 from companies.models.subjects import Person, PersonRole, Vehicle, VehicleExit, VehicleType, Vessel
 
 __all__ = [
+    "ChangeItem",
+    "ChangeStatus",
+    "LicenceChange",
     "BusinessScope",
     "Cadence",
     "Evidence",

@@ -238,6 +238,12 @@ class CompanyLicence(models.Model):
         blank=True,
         help_text=_("告知承诺制: the commitment the applicant signed, kept on file."),
     )
+    change_by = models.DateField(
+        _("change to be applied for by"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest date by which a change of the certificate (变更) is to be applied for."),
+    )
     verify_by = models.DateField(_("commitment to be verified by"), null=True, blank=True)
     verified_on = models.DateField(_("commitment verified on"), null=True, blank=True)
     verification_note = models.CharField(_("what the verification found"), max_length=300, blank=True)

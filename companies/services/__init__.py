@@ -1,5 +1,12 @@
 """State changes of the registry and the licence domain (one module per concept, re-exported here)."""
 
+from companies.services.changes import (
+    company_changes_open,
+    licence_change_decide,
+    licence_change_open,
+    licence_change_withdraw,
+    licence_changes_file,
+)
 from companies.services.licences import (
     application_file,
     application_open,
@@ -27,6 +34,11 @@ from companies.services.registry import (
 from companies.services.subjects import person_add, person_update, vehicle_add, vehicle_update, vessel_add
 
 __all__ = [
+    "company_changes_open",
+    "licence_change_decide",
+    "licence_change_open",
+    "licence_change_withdraw",
+    "licence_changes_file",
     "application_file",
     "application_open",
     "commitment_verify",

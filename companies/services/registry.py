@@ -14,6 +14,7 @@ from companies.credit_code import normalize_credit_code
 from companies.lifecycle import CLOSED
 from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceStatus, Obligation
 from companies.phones import normalize_mobile
+from companies.services.changes import PARTICULARS, company_changes_open
 from companies.services.plan import licence_plan_sync
 
 
@@ -105,8 +106,11 @@ def company_update(
     legal_representative: str | None = None,
     status: str | None = None,
     business_types: Sequence[BusinessType] | None = None,
+    changed_on: date | None = None,
 ) -> Company:
-    """Change the profile; fields left as None stay as they are."""
+    """Change the profile; fields left as None stay as they are. A new name, address or legal representative
+    (in effect from ``changed_on``, today unless told) asks for the change (变更) of every company licence
+    held."""
     changes = {
         "name": name,
         "registered_on": registered_on,
@@ -115,10 +119,18 @@ def company_update(
         "legal_representative": legal_representative,
         "status": status,
     }
+    particulars = {}
     for field_name, value in changes.items():
         if value is not None:
-            setattr(company, field_name, value.strip() if isinstance(value, str) else value)
+            value = value.strip() if isinstance(value, str) else value
+            if field_name in PARTICULARS and company.pk and value != getattr(company, field_name):
+                particulars[field_name] = (getattr(company, field_name), value)
+            setattr(company, field_name, value)
     _save(company, actor=actor)
+    if particulars:
+        company_changes_open(
+            actor=actor, company=company, changed=particulars, on=changed_on or timezone.localdate()
+        )
     if business_types is not None:
         company._history_user = actor
         company.business_types.set(business_types)

@@ -24,7 +24,7 @@ from butler.health import checks as health
 from butler.messaging.services import thread_start
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
 from butler.service.invitations import invitation_issue
-from companies.models import CompanyLicence, Obligation, Vehicle
+from companies.models import CompanyLicence, LicenceChange, Obligation, Vehicle
 from companies.services import trip_record, vehicle_add
 from reminders.models import Notice
 from tests.conftest import NOW, build_world, built_once_per_module, make_butler
@@ -146,6 +146,8 @@ MATRIX = {
     ("licences:file", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:cancel_notice", "post"): (lambda w: [w.lapsed_a.pk], A_WRITE),
+    ("licences:change_add", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
+    ("licences:change_step", "post"): (lambda w: [w.licence_a.pk, w.change_a.pk], A_WRITE),
     # Taking back a visit: its butler and the manager are sent back to the licence.
     ("licences:trip_delete", "post"): (
         lambda w: [w.licence_a.pk, w.trip_a.pk],
@@ -318,6 +320,14 @@ def build_matrix_world(world):
     # Issued against a signed commitment (告知承诺制), its check still to come.
     CompanyLicence.objects.filter(pk=world.licence_a.pk).update(
         status="issued", issued_on=date(2026, 11, 2), commitment="承诺书 2026-017", verify_by=date(2027, 1, 1)
+    )
+    world.change_a = LicenceChange.objects.create(
+        licence=world.licence_a,
+        item="address",
+        before="宁波市北仑区新碶街道明州路188号",
+        after="宁波市北仑区大碶街道庐山西路36号",
+        noticed_on=date(2026, 11, 1),
+        file_by=date(2026, 12, 1),
     )
     world.missing_a = CompanyLicence.objects.get(
         vehicle=world.vehicle_a, licence_type__code="vehicle_certificate"
