@@ -154,7 +154,7 @@ def subjects() -> dict:
 
     from butler.models import Butler, ServicePeriod
     from butler.security import roles
-    from companies.models import Company, CompanyLicence, Contact
+    from companies.models import Company, CompanyLicence, Contact, Vehicle
 
     butler = (
         Butler.objects.filter(service_periods__status=ServicePeriod.Status.ACTIVE, user__is_active=True)
@@ -179,6 +179,16 @@ def subjects() -> dict:
     )
     count = Company.objects.count()
     middle = Company.objects.order_by("pk")[count // 2] if count else None
+    fleet = (
+        Vehicle.objects.in_fleet().values("company").annotate(n=Count("id")).order_by("-n", "company").first()
+    )
+    fleet_company = Company.objects.get(pk=fleet["company"]) if fleet else None
+    fleet_serving = (
+        ServicePeriod.objects.active().filter(company=fleet_company).select_related("butler__user").first()
+        if fleet_company
+        else None
+    )
+    fleet_contact = contacts.filter(company=fleet_company).order_by("pk").first() if fleet_company else None
     return {
         "butler": butler,
         "portfolio": butler.portfolio if butler else 0,
@@ -189,6 +199,11 @@ def subjects() -> dict:
         "contact": contact,
         "manager": manager,
         "search_company": middle,
+        "fleet_company": fleet_company,
+        "vehicles": fleet["n"] if fleet else 0,
+        "fleet_user": fleet_serving.butler.user if fleet_serving else manager,
+        "fleet_role": "butler" if fleet_serving else "manager",
+        "fleet_contact": fleet_contact,
     }
 
 
@@ -247,6 +262,34 @@ def targets(found: dict) -> tuple[list[Target], list[str]]:
                 what,
             ),
         ]
+    fleet_company = found.get("fleet_company")
+    if fleet_company is None:
+        skipped.append("Fleet calendar: no company has a vehicle.")
+    else:
+        what = f"{found['vehicles']:,} vehicles"
+        pages.append(
+            Target(
+                "fleet",
+                "Fleet calendar (largest fleet)",
+                _reverse("fleet:calendar", fleet_company.pk),
+                found["fleet_user"],
+                found["fleet_role"],
+                BUDGET_MS,
+                f"{what}, opened by its {found['fleet_role']}",
+            )
+        )
+        if found.get("fleet_contact") is not None:
+            pages.append(
+                Target(
+                    "portal_fleet",
+                    "The fleet's month on the portal (largest fleet)",
+                    _reverse("portal:fleet"),
+                    found["fleet_contact"].user,
+                    "company",
+                    BUDGET_MS,
+                    f"{what}, its portal user",
+                )
+            )
     if contact is None:
         skipped.append("Portal home: no portal user.")
     else:

@@ -364,7 +364,8 @@ def _obligations(params: dict) -> tuple[int, int]:
             "last_done_on": "%(today)s::date - 385 + ((cl.id * 31 + o.i * 7919) %% 385)::int",
         },
         "companies_companylicence AS cl "
-        "CROSS JOIN (VALUES (0, %(obligation_0)s), (1, %(obligation_1)s), (2, %(obligation_2)s)) AS o(i, type_id) "
+        "CROSS JOIN (VALUES (0, %(obligation_0)s), (1, %(obligation_1)s), (2, %(obligation_2)s)) "
+        "AS o(i, type_id) "
         "WHERE (cl.id - 1) %% %(per)s BETWEEN %(first_vehicle)s AND %(last_vehicle)s "
         "ORDER BY cl.id, o.i",
         params,

@@ -67,6 +67,11 @@ def test_a_new_address_asks_for_the_change_and_reminds_until_it_is_applied_for(c
         == "道路运输经营许可证（普通货运）：请于 2026-12-02 前申请证件变更"
     )
 
+    # The company sees it on its licences page, by its date.
+    client.force_login(world.contact_a)
+    portal = client.get(reverse("portal:licences"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "apply for the change of this certificate (变更) by 2026-12-02" in portal
+
     # The same address typed again asks for nothing more; a new name is a change of its own.
     company_profile_update(actor=world.butler_a.user, company=world.company_a, address=ADDRESS)
     company_profile_update(
