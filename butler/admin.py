@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from butler.feedback.models import AuditCase, ImprovementAction, Rating, Suggestion
+from butler.feedback.models import AuditCase, Dispute, ImprovementAction, Rating, RatingTag, Suggestion
 from butler.security import roles
 from butler.security.sessions import user_sessions_end
 from butler.service.models import Butler, CardCounter, PortalInvitation, ReminderRule, ServicePeriod
@@ -148,6 +148,22 @@ class AuditCaseAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["company", "concerns"]
     search_fields = ["company__name", "=company__credit_code"]
     date_hierarchy = "opened_at"
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "grounds", "filed_at", "upheld", "decided_at"]
+    list_filter = ["grounds", "upheld"]
+    list_select_related = ["case"]
+
+
+@admin.register(RatingTag)
+class RatingTagAdmin(SimpleHistoryAdmin):
+    """The evaluation tags offered under the levels: catalogue data the window edits."""
+
+    list_display = ["name_zh", "name_en", "polarity", "position", "active"]
+    list_editable = ["position", "active"]
+    list_filter = ["polarity", "active"]
 
 
 @admin.register(ImprovementAction)

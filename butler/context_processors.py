@@ -2,7 +2,7 @@ import functools
 
 from django.conf import settings
 
-from butler.security.roles import BUTLER, COMPANY, MANAGER, roles_of
+from butler.security.roles import BUTLER, COMPANY, MANAGER, REVIEWER, roles_of
 from butler.service.window import service_hours, window_name
 from reminders.selectors import unread_count
 
@@ -13,6 +13,7 @@ def roles(request) -> dict:
         "is_manager": MANAGER in current,
         "is_butler": BUTLER in current,
         "is_company": COMPANY in current,
+        "is_reviewer": REVIEWER in current,
     }
 
 

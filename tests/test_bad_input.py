@@ -107,7 +107,7 @@ COMMON_PARAMS = [
 ]
 # Admin changelists: search, ordering, page, "show all" and the filter parameters found on the page.
 ADMIN_PARAMS = ["q", "o", "p", "all", "e", "_to_field", "_popup"]
-ROLES = ["anonymous", "butler_a", "butler_b", "manager", "company_a", "company_b"]
+ROLES = ["anonymous", "butler_a", "butler_b", "manager", "company_a", "company_b", "reviewer"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ERROR_STATUSES = {200, 400, 422}
 
@@ -198,6 +198,7 @@ def sweep(django_db_setup, django_db_blocker):
             "manager": world.manager,
             "company_a": world.contact_a,
             "company_b": world.contact_b,
+            "reviewer": world.reviewer,
             "superuser": root,
         }
         state = Sweep(world=world, users=users)

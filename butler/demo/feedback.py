@@ -26,7 +26,9 @@ from butler.demo.feedback_data import (
     CLOSE,
     RECTIFY,
     RETURN_VISIT,
+    REVIEW,
     SUGGESTIONS,
+    UPHELD,
     VERIFY,
     CaseStep,
 )
@@ -39,9 +41,11 @@ from butler.feedback.cases import (
     case_rectify,
     case_return_visit,
     case_verify,
+    dispute_decide,
     may_take,
 )
 from butler.feedback.models import AuditCase
+from butler.feedback.ratings import rating_follow_up
 from butler.service.models import ServicePeriod
 from companies.models import Company, CompanyLicence, Contact
 
@@ -166,10 +170,20 @@ class FeedbackStory(RatingStory, SuggestionStory):
                 return case_classify(actor=actor, case=case, finding=step.value, reason=step.text)
             if step.step == RECTIFY:
                 return case_rectify(actor=actor, case=case, rectification=step.text, done_at=moment)
-            if step.step == RETURN_VISIT:
-                return case_return_visit(
-                    actor=actor, case=case, satisfaction=step.value, note=step.text, at=moment
+            if step.step == REVIEW:
+                return dispute_decide(
+                    actor=self.loader.reviewer, case=case, upheld=step.value == UPHELD, reasons=step.text
                 )
+            if step.step == RETURN_VISIT:
+                case = case_return_visit(actor=actor, case=case, note=step.text, at=moment)
+                if step.value and case.rating_id:
+                    rating_follow_up(
+                        actor=case.rating.rated_by,
+                        rating=case.rating,
+                        overall=int(step.value),
+                        comment="",
+                    )
+                return case
             return case_close(actor=actor, case=case, note=step.text)
 
     def handler(self, case: AuditCase, step: str, moment: datetime):

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from butler.feedback.models import AuditCase, Rating, Suggestion
 
-VERIFY, CLASSIFY, RECTIFY, RETURN_VISIT, CLOSE = (
+VERIFY, CLASSIFY, REVIEW, RECTIFY, RETURN_VISIT, CLOSE = (
     AuditCase.Step.VERIFY,
     AuditCase.Step.CLASSIFY,
+    AuditCase.Step.REVIEW,
     AuditCase.Step.RECTIFY,
     AuditCase.Step.RETURN_VISIT,
     AuditCase.Step.CLOSE,
@@ -21,7 +22,8 @@ VALID, EXPLAINED, MISTAKEN, MALICIOUS = (
     AuditCase.Finding.MISTAKEN,
     AuditCase.Finding.MALICIOUS,
 )
-SATISFIED, BASIC = AuditCase.Satisfaction.SATISFIED, AuditCase.Satisfaction.BASIC
+SATISFIED, BASIC = "4", "3"  # the rater's re-rating (追评) after the report back, in stars
+UPHELD = "upheld"  # the reviewer's decision on a dispute
 MATTER, PERIOD, BUTLER = Rating.Kind.MATTER, Rating.Kind.PERIOD, Rating.Kind.BUTLER
 PORTAL, RECORDED = Suggestion.Source.PORTAL, Suggestion.Source.BUTLER
 C = Suggestion.Category
@@ -69,7 +71,7 @@ class CaseStep:
     text: str = (
         ""  # what the call heard, the finding's reason, the rectification, the visit's or closing note
     )
-    value: str = ""  # the finding (classify) or how satisfied the company is (return visit)
+    value: str = ""  # the finding (classify), the reviewer's decision, or the rater's re-rating (report back)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class BadRating:
     comment: str
     dimensions: tuple  # efficiency, service level, attitude; None: not given
     steps: tuple[CaseStep, ...] = ()
+    tags: tuple[str, ...] = ()  # the evaluation tags ticked, by their Chinese names
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class SuggestionPlan:
 
 BAD_RATINGS = [
     # Rated last evening: to verify.
-    BadRating(1, 20 * 60 + 35, 2, (MATTER, BUTLER), "跑了两趟，希望能网上办", (1, 3, 4)),
+    BadRating(1, 20 * 60 + 35, 2, (MATTER, BUTLER), "跑了两趟，希望能网上办", (1, 3, 4), tags=("多次跑动",)),
     # Called back: to classify.
     BadRating(2, 16 * 60 + 50, 2, (BUTLER,), "电话咨询时没说清楚，材料带错又跑了一趟", (2, 2, 3), (
         CaseStep(VERIFY, 1, "企业反映电话咨询时未被告知需带原件；管家称已告知，需调取通话记录核实"),
@@ -120,10 +123,10 @@ BAD_RATINGS = [
         CaseStep(CLASSIFY, 2, value=VALID),
         CaseStep(RECTIFY, 9, "已向企业致歉；修订该事项一次性告知书，组织管家逐项学习材料清单"),
     )),
-    # Mistaken: to close.
-    BadRating(3, 19 * 60 + 40, 1, (BUTLER,), "", (None, None, None), (
+    # Mistaken: disputed, with the reviewer.
+    BadRating(3, 19 * 60 + 40, 1, (BUTLER,), "管家很负责，辛苦了", (None, None, None), (
         CaseStep(VERIFY, 1, "回访企业经办人，对方表示对管家服务很满意，本想点五星，手机上误点成了一星"),
-        CaseStep(CLASSIFY, 2, "企业确认为误操作，按误评处理，不计入差评", MISTAKEN),
+        CaseStep(CLASSIFY, 2, "企业确认为误操作，申请按误评剔除", MISTAKEN),
     )),
     # Malicious: closed.
     BadRating(45, 22 * 60 + 5, 1, (BUTLER,), "管家故意刁难，什么都办不成", (1, 1, 1), (
@@ -135,7 +138,10 @@ BAD_RATINGS = [
             "认定为恶意差评，按规定申请剔除",
             MALICIOUS,
         ),
-        CaseStep(CLOSE, 4, "按恶意差评处理，核查记录存档"),
+        CaseStep(
+            REVIEW, 4, "调阅受理记录和告知书，申请确不符合法定条件，评价内容与事实不符，同意剔除", UPHELD
+        ),
+        CaseStep(CLOSE, 5, "复核认定为恶意差评，核查记录存档"),
     )),
     # Closed: put right, the company satisfied.
     BadRating(70, 15 * 60 + 30, 2, (PERIOD, BUTLER), "窗口等候时间太长，叫号系统经常出问题", (1, 2, 3), (
@@ -143,7 +149,7 @@ BAD_RATINGS = [
         CaseStep(CLASSIFY, 2, value=VALID),
         CaseStep(RECTIFY, 10, "叫号系统已更换，增加故障时人工叫号预案；高峰时段增派一名管家"),
         CaseStep(RETURN_VISIT, 12, "企业表示近期来办事等候明显缩短", SATISFIED),
-        CaseStep(CLOSE, 13, "整改完成，回访满意，结案"),
+        CaseStep(CLOSE, 13, "整改完成，企业追评满意，结案"),
     )),
     # Closed, basically satisfied; called back two days late.
     BadRating(120, 10 * 60 + 15, 2, (MATTER, BUTLER), "材料清单和网上公布的不一致，白准备了", (2, 2, 3), (
@@ -151,7 +157,7 @@ BAD_RATINGS = [
         CaseStep(CLASSIFY, 4, value=VALID),
         CaseStep(RECTIFY, 12, "已更新网上办事指南，建立材料清单变更当日同步核对机制"),
         CaseStep(RETURN_VISIT, 14, "企业表示基本满意，希望指南更新更及时", BASIC),
-        CaseStep(CLOSE, 16, "整改完成，回访基本满意，结案"),
+        CaseStep(CLOSE, 16, "整改完成，企业追评基本满意，结案"),
     )),
     # Closed after an explanation; the return visit two days late.
     BadRating(30, 20 * 60 + 50, 2, (MATTER, BUTLER), "审批太慢了，等了快三个星期", (1, 3, 4), (

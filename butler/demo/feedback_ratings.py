@@ -29,7 +29,7 @@ from butler.demo.feedback_data import (
     BadRating,
 )
 from butler.feedback.matters import ENDED, HELD, RATED_SCOPES
-from butler.feedback.models import Rating
+from butler.feedback.models import Rating, RatingTag
 from butler.feedback.ratings import rating_submit
 from butler.service.models import ServicePeriod
 from companies.models import CompanyLicence, Contact
@@ -92,7 +92,9 @@ class RatingStory:
             each.last = min(each.last, self.today)
         return [each for each in found if each.first <= each.last]
 
-    def rate(self, each: _Rateable, moment: datetime, stars: int, dimensions: tuple, comment: str) -> Rating:
+    def rate(
+        self, each: _Rateable, moment: datetime, stars: int, dimensions: tuple, comment: str, tags=()
+    ) -> Rating:
         efficiency, service_level, attitude = dimensions
         with self.at(moment):
             rating = rating_submit(
@@ -105,6 +107,7 @@ class RatingStory:
                 service_level=service_level,
                 attitude=attitude,
                 comment=comment,
+                tags=list(RatingTag.objects.filter(name_zh__in=tags)),
                 now=moment,
             )
         self.counts["ratings"] += 1
@@ -129,7 +132,7 @@ class RatingStory:
         each = self.rng.choice(fits)
         rateable.remove(each)
         self.used_companies.add(each.contact.company_id)
-        rating = self.rate(each, moment, plan.stars, plan.dimensions, plan.comment)
+        rating = self.rate(each, moment, plan.stars, plan.dimensions, plan.comment, plan.tags)
         self.counts["bad_ratings"] += 1
         self.audit(rating.case, moment, plan.steps)
 

@@ -106,6 +106,14 @@ class Loader(LicenceLoading, ContactLoading):
             email=f"{username}@{STAFF_EMAIL_DOMAIN}",
         )
         roles.add_role(self.manager, roles.MANAGER)
+        # The reviewer of disputed ratings sits outside the window (the government service office).
+        self.reviewer = self.user(
+            "reviewer",
+            "区政务服务办 陈敏",
+            joined=moment_at(self.day(joined_ago), time(9, 0)),
+            email="reviewer@zwfw.beilun.example",
+        )
+        roles.add_role(self.reviewer, roles.REVIEWER)
         # The back office (Django admin) belongs to IT, not to the window's manager.
         self.user(
             "admin",

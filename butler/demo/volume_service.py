@@ -119,7 +119,6 @@ class ServiceWriting:
             "rectified_at": f"CASE WHEN {closed} THEN r.created_at + interval '8 days' END",
             "rectified_by_id": f"CASE WHEN {closed} THEN {manager} END",
             "return_visit_at": f"CASE WHEN {closed} THEN r.created_at + interval '10 days' END",
-            "return_visit_satisfaction": f"CASE WHEN {closed} THEN 'satisfied' ELSE '' END",
             "return_visit_note": f"CASE WHEN {closed} THEN '{CLOSING}' ELSE '' END",
             "closed_at": f"CASE WHEN {closed} THEN r.created_at + interval '11 days' END",
             "closed_by_id": f"CASE WHEN {closed} THEN {manager} END",

@@ -71,15 +71,27 @@ class RectifyForm(forms.Form):
 
 
 class CaseReturnVisitForm(forms.Form):
-    satisfaction = forms.ChoiceField(
-        label=_("Is the company satisfied now?"),
-        choices=AuditCase.Satisfaction.choices,
-        widget=forms.RadioSelect,
+    note = _text(
+        _("What the rater was told"),
+        rows=2,
+        help_text=_("What was found and what was put right. The rater is then invited to rate again (追评)."),
     )
-    note = _text(_("Notes of the return visit"), required=False, rows=2)
 
     def arguments(self) -> dict:
-        return {"satisfaction": self.cleaned_data["satisfaction"], "note": self.cleaned_data["note"]}
+        return {"note": self.cleaned_data["note"]}
+
+
+class DisputeDecisionForm(forms.Form):
+    upheld = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("1", _("Upheld: the rating leaves the figures")),
+            ("0", _("Not upheld: the window rectifies and reports back")),
+        ],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    reasons = _text(_("Reasons"), help_text=_("Kept with the case; the window sees them."))
 
 
 class CloseForm(forms.Form):

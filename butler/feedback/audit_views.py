@@ -51,8 +51,8 @@ def _done_messages() -> dict:
     return {
         Step.VERIFY: _("The call back is recorded; the case is to be classified."),
         Step.CLASSIFY: _("The finding is recorded."),
-        Step.RECTIFY: _("The rectification is recorded; a return visit is due."),
-        Step.RETURN_VISIT: _("The return visit is recorded; the case is ready to close."),
+        Step.RECTIFY: _("The rectification is recorded; report back to the rater within the limit."),
+        Step.RETURN_VISIT: _("The report back is recorded; the rater is invited to rate again."),
         Step.CLOSE: _("The case is closed."),
     }
 

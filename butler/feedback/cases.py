@@ -1,13 +1,18 @@
-"""The audit of a bad rating or a suggestion: verify → classify → rectify → return visit → close.
+"""The audit of a bad rating or a suggestion: verify → classify → rectify → report back → close.
 
 Each step has a deadline in working days and becomes a task (and, when overdue, an escalation) through the
-reminder engine. A named person calls the company back (the call goes into the contact log); the manager
-classifies — valid (rectify by ``BUTLER_AUDIT_RECTIFY_DAYS`` working days from the rating), explained (no
-legal basis), mistaken or malicious (the reason is required and stays in the history) — then a return
-visit asks the company whether it is satisfied, and the manager closes the case.
+reminder engine. A named person calls the company back within a working day (the call goes into the contact
+log); the manager classifies — valid (rectify), explained (no legal basis), mistaken or malicious (the reason
+is required and stays in the history). Rectification **and the report back to the rater** fit inside one
+limit, ``BUTLER_AUDIT_RECTIFY_DAYS`` working days from the rating. After the report back the rater may re-rate
+once (追评), which the figures take as the final word; the manager closes the case.
 
-A butler may call back, record the rectification and the return visit for the companies they serve, but
-never for a case about themselves; classifying and closing are the manager's.
+A rating the window holds mistaken or malicious is disputed (申诉): a reviewer outside the window decides,
+and only an upheld dispute takes the rating out of the figures; a dispute not upheld is rectified like any
+valid case.
+
+A butler may call back, record the rectification and the report back for the companies they serve, but
+never for a case about themselves; classifying and closing are the manager's, the dispute the reviewer's.
 """
 
 from datetime import date, datetime
@@ -21,7 +26,8 @@ from django.utils.translation import gettext as _
 
 from butler.contactlog.models import ContactRecord
 from butler.contactlog.services import contact_record
-from butler.feedback.models import AuditCase, Rating, Suggestion
+from butler.feedback.follow_up import follow_up_invite
+from butler.feedback.models import AuditCase, Dispute, Rating, Suggestion
 from butler.feedback.reminding import case_reminders_plan
 from butler.security import roles
 from butler.service.access import can_serve
@@ -32,12 +38,13 @@ Finding = AuditCase.Finding
 
 # Working days each step may take from the previous one (rectification: the setting, from the rating).
 STEP_DAYS = {Step.VERIFY: 1, Step.CLASSIFY: 2, Step.RETURN_VISIT: 5, Step.CLOSE: 2}
+DISPUTED = (Finding.MISTAKEN, Finding.MALICIOUS)
 BUTLER_STEPS = (Step.VERIFY, Step.RECTIFY, Step.RETURN_VISIT)
 NEXT_AFTER_FINDING = {
     Finding.VALID: Step.RECTIFY,
     Finding.EXPLAINED: Step.RETURN_VISIT,
-    Finding.MISTAKEN: Step.CLOSE,
-    Finding.MALICIOUS: Step.CLOSE,
+    Finding.MISTAKEN: Step.REVIEW,
+    Finding.MALICIOUS: Step.REVIEW,
 }
 
 
@@ -45,6 +52,8 @@ def may_take(user, case: AuditCase, step: str) -> bool:
     """May this user take this step of the case (whatever step the case is at)?"""
     if case.is_closed or not user.is_active:
         return False
+    if step == Step.REVIEW:
+        return roles.is_reviewer(user)  # a body outside the window: never the rated unit itself
     if roles.is_manager(user):
         return True
     if step not in BUTLER_STEPS or not roles.is_butler(user):
@@ -65,6 +74,14 @@ def _local_day(moment: datetime) -> date:
 
 def _due(start: date, step: str) -> date:
     return add_working_days(start, STEP_DAYS[step])
+
+
+def _report_due(case: AuditCase, start: date) -> date:
+    """The report back to the rater: within the case's limit, counted from the rating (never after it)."""
+    due = _due(start, Step.RETURN_VISIT)
+    if case.rectify_due is not None:
+        due = min(due, max(case.rectify_due, start))
+    return due
 
 
 def _plan(case: AuditCase) -> None:
@@ -178,7 +195,8 @@ def case_verify(
 
 @transaction.atomic
 def case_classify(*, actor: AbstractBaseUser, case: AuditCase, finding: str, reason: str = "") -> AuditCase:
-    """The manager classifies the case. Explained, mistaken and malicious need the reason, kept for good."""
+    """The manager classifies the case. Explained, mistaken and malicious need the reason, kept for good. A
+    rating held mistaken or malicious goes to the reviewer as a dispute (申诉), with that reason."""
     case = _lock(case, actor, Step.CLASSIFY)
     if finding not in Finding.values:
         raise ValidationError({"finding": _("Choose what the verification found.")})
@@ -190,8 +208,45 @@ def case_classify(*, actor: AbstractBaseUser, case: AuditCase, finding: str, rea
     now = timezone.now()
     case.finding, case.finding_reason, case.classified_at, case.classified_by = finding, reason, now, actor
     case.step = NEXT_AFTER_FINDING[finding]
-    case.step_due = case.rectify_due if case.step == Step.RECTIFY else _due(_local_day(now), case.step)
+    if case.step == Step.REVIEW and case.rating_id is None:
+        case.step = Step.CLOSE  # a suggestion is not counted anywhere: nothing to dispute
+    if case.step == Step.RECTIFY:
+        case.step_due = case.rectify_due
+    elif case.step == Step.RETURN_VISIT:
+        case.step_due = _report_due(case, _local_day(now))
+    elif case.step == Step.REVIEW:
+        case.step_due = add_working_days(_local_day(now), settings.BUTLER_DISPUTE_REVIEW_DAYS)
+        dispute = Dispute(case=case, grounds=finding, reasons=reason, filed_by=actor, filed_at=now)
+        dispute._history_user = actor
+        dispute.save()
+    else:
+        case.step_due = _due(_local_day(now), case.step)
     return _save(case, actor, ["finding", "finding_reason", "classified_at", "classified_by"])
+
+
+@transaction.atomic
+def dispute_decide(*, actor: AbstractBaseUser, case: AuditCase, upheld: bool, reasons: str) -> AuditCase:
+    """The reviewer decides the dispute, with reasons kept. Upheld: the rating leaves the figures and the
+    manager closes the case. Not upheld: the case is valid and is rectified within its limit."""
+    case = _lock(case, actor, Step.REVIEW)
+    reasons = _required(reasons, "reasons", _("Give the reasons for the decision; they are kept."))
+    dispute = Dispute.objects.select_for_update().get(case=case)
+    now = timezone.now()
+    dispute.upheld, dispute.decision_reasons, dispute.decided_by, dispute.decided_at = (
+        upheld,
+        reasons,
+        actor,
+        now,
+    )
+    dispute._history_user = actor
+    dispute.save()
+    if upheld:
+        case.step, case.step_due = Step.CLOSE, _due(_local_day(now), Step.CLOSE)
+    else:
+        case.finding = Finding.VALID
+        case.step = Step.RECTIFY
+        case.step_due = max(case.rectify_due, _local_day(now)) if case.rectify_due else _local_day(now)
+    return _save(case, actor, ["finding"])
 
 
 @transaction.atomic
@@ -202,7 +257,7 @@ def case_rectify(
     case = _lock(case, actor, Step.RECTIFY)
     case.rectification = _required(rectification, "rectification", _("Say what was put right."))
     case.rectified_at, case.rectified_by = _moment(done_at, "done_at", not_before=case.classified_at), actor
-    case.step, case.step_due = Step.RETURN_VISIT, _due(_local_day(case.rectified_at), Step.RETURN_VISIT)
+    case.step, case.step_due = Step.RETURN_VISIT, _report_due(case, _local_day(case.rectified_at))
     return _save(case, actor, ["rectification", "rectified_at", "rectified_by"])
 
 
@@ -211,29 +266,22 @@ def case_return_visit(
     *,
     actor: AbstractBaseUser,
     case: AuditCase,
-    satisfaction: str,
-    note: str = "",
+    note: str,
     at: datetime | None = None,
 ) -> AuditCase:
-    """The company was asked again whether it is satisfied; the call is logged."""
+    """The rater was told what was found and done (the report back); the call is logged, and the rater is
+    invited to re-rate once (追评) — their own word on whether they are satisfied now."""
     case = _lock(case, actor, Step.RETURN_VISIT)
-    if satisfaction not in AuditCase.Satisfaction.values:
-        raise ValidationError({"satisfaction": _("Choose how satisfied the company is now.")})
+    note = _required(note, "note", _("Say what the rater was told."))
     at = _moment(at, "at", not_before=case.rectified_at or case.classified_at)
-    case.return_visit_satisfaction, case.return_visit_note = satisfaction, (note or "").strip()
-    case.return_visit_at = at
-    summary = _("Return visit on case %(case)s: %(satisfaction)s. %(note)s") % {
-        "case": case.number,
-        "satisfaction": AuditCase.Satisfaction(satisfaction).label,
-        "note": case.return_visit_note,
-    }
-    case.return_visit_call = _call(actor=actor, case=case, summary=summary.strip(), at=at)
+    case.return_visit_note, case.return_visit_at = note, at
+    summary = _("Report back on case %(case)s: %(note)s") % {"case": case.number, "note": note}
+    case.return_visit_call = _call(actor=actor, case=case, summary=summary, at=at)
     case.step, case.step_due = Step.CLOSE, _due(_local_day(at), Step.CLOSE)
-    return _save(
-        case,
-        actor,
-        ["return_visit_satisfaction", "return_visit_note", "return_visit_at", "return_visit_call"],
-    )
+    case = _save(case, actor, ["return_visit_note", "return_visit_at", "return_visit_call"])
+    if case.rating_id is not None and case.rating.follows_id is None:
+        follow_up_invite(case.rating, reported_at=at)
+    return case
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from butler.feedback.models import Stars, Suggestion
+from butler.feedback.models import RatingTag, Stars, Suggestion
 from companies.models import Company, CompanyLicence, Contact, LicenceType
 
 STARS_REQUIRED = _("Choose from one to five stars.")
@@ -45,6 +45,27 @@ class RatingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
         error_messages={"max_length": _("Keep the comment within 1,000 characters.")},
     )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("What went well, or what went wrong?"),
+        queryset=RatingTag.objects.filter(active=True),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Tick only the tags offered."),
+            "invalid_pk_value": _("Tick only the tags offered."),
+        },
+    )
+
+    def tag_groups(self) -> list:
+        """The tags offered, what went well first."""
+        tags = list(self.fields["tags"].queryset)
+        return [
+            (label, [tag for tag in tags if tag.polarity == value])
+            for value, label in RatingTag.Polarity.choices
+            if any(tag.polarity == value for tag in tags)
+        ]
+
+    def chosen_tags(self) -> list[str]:
+        return [str(value) for value in (self["tags"].value() or [])]
 
     def dimensions(self) -> list:
         """The optional dimensions as bound fields, for the fold-out part of the form."""

@@ -13,7 +13,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -31,6 +31,38 @@ class Stars(models.IntegerChoices):
 
 
 BAD_STARS = (1, 2)  # ★1–2 is a bad rating (差评)
+
+
+class RatingTag(models.Model):
+    """An evaluation tag shown under the levels it fits (好差评 评价标签): what went well under ★4–5, what
+    went wrong under ★1–2; ★3 shows both. Catalogue data, edited in the admin."""
+
+    class Polarity(models.TextChoices):
+        GOOD = "good", _("What went well (★3–5)")
+        BAD = "bad", _("What went wrong (★1–3)")
+
+    polarity = models.CharField(_("shown for"), max_length=4, choices=Polarity.choices)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=30)
+    name_en = models.CharField(_("name (English)"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("offered"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["polarity", "position", "id"]
+        verbose_name = _("evaluation tag")
+        verbose_name_plural = _("evaluation tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (translation.get_language() or "").startswith("en") else self.name_zh
+
+    def fits(self, stars: int) -> bool:
+        return stars <= 3 if self.polarity == self.Polarity.BAD else stars >= 3
 
 
 class FeedbackImmutable(Exception):
@@ -117,9 +149,19 @@ class Rating(ImmutableFeedback):
     service_level = _stars(_("service level"))
     attitude = _stars(_("attitude"))
     comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    tags = models.ManyToManyField(RatingTag, blank=True, related_name="ratings", verbose_name=_("tags"))
+    follows = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_up",
+        verbose_name=_("re-rating of"),
+        help_text=_("追评: the rater's one re-rating of the same matter, the final word in the figures."),
+    )
     created_at = models.DateTimeField(_("rated at"), default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[tags])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -230,7 +272,8 @@ class AuditCase(models.Model):
         VERIFY = "verify", _("To verify")
         CLASSIFY = "classify", _("To classify")
         RECTIFY = "rectify", _("To rectify")
-        RETURN_VISIT = "return_visit", _("Return visit due")
+        REVIEW = "review", _("Disputed: with the reviewer")
+        RETURN_VISIT = "return_visit", _("Report back due")
         CLOSE = "close", _("To close")
         CLOSED = "closed", _("Closed")
 
@@ -239,11 +282,6 @@ class AuditCase(models.Model):
         EXPLAINED = "explained", _("Explained: no legal basis")
         MISTAKEN = "mistaken", _("Mistaken")
         MALICIOUS = "malicious", _("Malicious")
-
-    class Satisfaction(models.TextChoices):
-        SATISFIED = "satisfied", _("Satisfied")
-        BASIC = "basic", _("Basically satisfied")
-        DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
     rating = models.OneToOneField(
         Rating,
@@ -306,7 +344,12 @@ class AuditCase(models.Model):
         related_name="+",
         verbose_name=_("classified by"),
     )
-    rectify_due = models.DateField(_("rectify by"), null=True, blank=True)
+    rectify_due = models.DateField(
+        _("rectify and report back by"),
+        null=True,
+        blank=True,
+        help_text=_("The limit counted from the rating: the report back to the rater is inside it."),
+    )
     rectification = models.TextField(_("what was rectified"), blank=True, max_length=4000)
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     rectified_by = models.ForeignKey(
@@ -317,18 +360,15 @@ class AuditCase(models.Model):
         related_name="+",
         verbose_name=_("rectified by"),
     )
-    return_visit_at = models.DateTimeField(_("return visit made at"), null=True, blank=True)
-    return_visit_satisfaction = models.CharField(
-        _("the company's satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True
-    )
-    return_visit_note = models.TextField(_("return visit notes"), blank=True, max_length=4000)
+    return_visit_at = models.DateTimeField(_("reported back at"), null=True, blank=True)
+    return_visit_note = models.TextField(_("what the rater was told"), blank=True, max_length=4000)
     return_visit_call = models.ForeignKey(
         ContactRecord,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("return visit"),
+        verbose_name=_("report back"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -379,6 +419,49 @@ class AuditCase(models.Model):
     @property
     def feedback(self):
         return self.rating or self.suggestion
+
+
+class Dispute(models.Model):
+    """申诉: the window holds a rating mistaken or malicious; a reviewer outside the window (the government
+    service office) decides. Only an upheld dispute takes the rating out of the figures."""
+
+    case = models.OneToOneField(
+        AuditCase, on_delete=models.PROTECT, related_name="dispute", verbose_name=_("audit case")
+    )
+    grounds = models.CharField(
+        _("grounds"),
+        max_length=10,
+        choices=[
+            (AuditCase.Finding.MISTAKEN, AuditCase.Finding.MISTAKEN.label),
+            (AuditCase.Finding.MALICIOUS, AuditCase.Finding.MALICIOUS.label),
+        ],
+    )
+    reasons = models.TextField(_("the window's reasons"), max_length=4000)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    upheld = models.BooleanField(_("upheld"), null=True, blank=True)
+    decision_reasons = models.TextField(_("the reviewer's reasons"), blank=True, max_length=4000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    def __str__(self) -> str:
+        return _("Dispute on case %(number)s") % {"number": self.case.number}
 
 
 class ImprovementAction(models.Model):

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,7 +171,7 @@ def _steps_taken(records: list) -> tuple[dict, dict]:
 
 def case_timeline(case: AuditCase, records: list) -> list[TimelineStep]:
     due, taken_by = _steps_taken(records)
-    Finding, Satisfaction = AuditCase.Finding, AuditCase.Satisfaction
+    Finding = AuditCase.Finding
 
     def who(step, fallback=None) -> str:
         return _name(taken_by.get(step) or fallback)
@@ -201,6 +202,19 @@ def case_timeline(case: AuditCase, records: list) -> list[TimelineStep]:
                 details,
             )
         )
+    dispute = getattr(case, "dispute", None)
+    if dispute is not None and dispute.decided_at:
+        verdict = _("Upheld: out of the figures") if dispute.upheld else _("Not upheld: to be rectified")
+        steps.append(
+            TimelineStep(
+                Step.REVIEW,
+                _("Dispute decided by the reviewer"),
+                _name(dispute.decided_by),
+                dispute.decided_at,
+                due.get(Step.REVIEW),
+                [(_("Decision"), verdict), (_("Reasons"), dispute.decision_reasons)],
+            )
+        )
     if case.rectified_at:
         steps.append(
             TimelineStep(
@@ -213,13 +227,11 @@ def case_timeline(case: AuditCase, records: list) -> list[TimelineStep]:
             )
         )
     if case.return_visit_at:
-        details = [(_("Satisfaction"), Satisfaction(case.return_visit_satisfaction).label)]
-        if case.return_visit_note:
-            details.append((_("Notes"), case.return_visit_note))
+        details = [(_("What the rater was told"), case.return_visit_note)]
         steps.append(
             TimelineStep(
                 Step.RETURN_VISIT,
-                _("Return visit"),
+                _("Reported back to the rater"),
                 who(Step.RETURN_VISIT),
                 case.return_visit_at,
                 due.get(Step.RETURN_VISIT),
@@ -278,6 +290,8 @@ def who_takes_step(user, case: AuditCase) -> str:
         return _("A manager classifies the case.")
     if case.step == Step.CLOSE:
         return _("A manager closes the case.")
+    if case.step == Step.REVIEW:
+        return _("Disputed: the reviewer outside the window decides; the figures wait for the decision.")
     if case.concerns is not None and case.concerns.user_id == user.pk:
         return _(
             "A butler does not handle a case about themselves: the manager or a colleague takes this step."
@@ -326,14 +340,12 @@ def rating_filter(user, data=None) -> RatingFilter:
     return RatingFilter(data or None, queryset=ratings_visible_to(user))
 
 
-SET_ASIDE = (AuditCase.Finding.MISTAKEN, AuditCase.Finding.MALICIOUS)
-
-
 def rating_distribution(queryset) -> tuple[list[Bar], int]:
-    """Ratings by stars, as the rates count them: those set aside as mistaken or malicious left out (as on
-    the dashboard)."""
-    counted = queryset.exclude(case__finding__in=SET_ASIDE)
-    counts = dict(counted.order_by().values_list("overall").annotate(n=Count("pk")))
+    """Ratings by stars, as the rates count them (as on the dashboard): each matter once with its final
+    word (the re-rating where there is one), those the reviewer set aside left out."""
+    counted = queryset.filter(follows__isnull=True).exclude(case__dispute__upheld=True)
+    final = Coalesce("follow_up__overall", "overall")
+    counts = dict(counted.order_by().annotate(final=final).values_list("final").annotate(n=Count("pk")))
     total = sum(counts.values())
     top = max(counts.values(), default=0) or 1
     bars = [

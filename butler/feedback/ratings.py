@@ -3,7 +3,9 @@
 A contact rates a licence when it is issued (a *matter*: a licence the company holds itself or a trip
 permit; the certificates of each vehicle, person or vessel go with the company's matter), the service period
 when it ends (both for ``BUTLER_RATING_WINDOW_DAYS``), and the butler at any time — one rating per matter per
-contact. A bad rating (★1–2) and every suggestion open an audit case at once.
+contact. Evaluation tags under each level say what went well or wrong; a bad rating (★1–2) needs the problem
+(a tag or words) and, like every suggestion, opens an audit case at once. The rater may re-rate once (追评):
+the re-rating is the final word in the figures.
 """
 
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from butler.feedback.cases import case_open
+from butler.feedback.follow_up import follow_up_until  # noqa: F401 - the pages read it from here
 from butler.feedback.matters import (
     ENDED,
     RATED_SCOPES,
@@ -28,7 +31,7 @@ from butler.feedback.matters import (
     rateable_licence_filter,
     window_start,
 )
-from butler.feedback.models import BAD_STARS, Rating, Stars, Suggestion
+from butler.feedback.models import BAD_STARS, Rating, RatingTag, Stars, Suggestion
 from butler.feedback.reminding import invitations_stop
 from butler.service.access import can_serve
 from butler.service.models import Butler, ServicePeriod
@@ -186,6 +189,7 @@ def rating_submit(
     service_level=None,
     attitude=None,
     comment: str = "",
+    tags=(),
     now: datetime | None = None,
 ) -> Rating:
     """A company contact rates a matter, a service period or the butler. Once per matter; never changed.
@@ -208,6 +212,7 @@ def rating_submit(
     comment = (comment or "").strip()
     if len(comment) > 1000:
         errors["comment"] = _("Keep the comment within 1,000 characters.")
+    tags = _tags_valid(stars["overall"], tags, comment, errors)
     butler: Butler | None = None
     if kind == Rating.Kind.MATTER:
         # as it is now, whatever copy the caller holds
@@ -251,6 +256,26 @@ def rating_submit(
         created_at=now,
         **stars,
     )
+    _save_rating(rating, actor, tags)
+    invitations_stop(rating=rating)
+    if rating.overall in BAD_STARS:
+        case_open(rating=rating)
+    return rating
+
+
+def _tags_valid(overall, tags, comment: str, errors: dict) -> list[RatingTag]:
+    """Tags that fit the level; for ★1–2 the problem is required, as a tag or in words."""
+    tags = list(tags or ())
+    if overall is None:
+        return tags
+    if any(not tag.active or not tag.fits(overall) for tag in tags):
+        errors["tags"] = _("Tick only tags that fit the stars you gave.")
+    elif overall in BAD_STARS and not comment and not any(t.polarity == RatingTag.Polarity.BAD for t in tags):
+        errors["tags"] = _("Tell us what went wrong: tick a tag or write a few words.")
+    return tags
+
+
+def _save_rating(rating: Rating, actor, tags: list[RatingTag]) -> None:
     rating.full_clean()
     rating._history_user = actor
     try:
@@ -258,10 +283,65 @@ def rating_submit(
             rating.save()
     except IntegrityError as error:  # the same contact rated it at the same moment in another tab
         raise ValidationError(_("You have already rated this; a rating cannot be changed.")) from error
-    invitations_stop(rating=rating)
-    if rating.overall in BAD_STARS:
-        case_open(rating=rating)
-    return rating
+    if tags:
+        rating._history_user = actor
+        rating.tags.set(tags)
+
+
+def follow_up_open(rating: Rating, contact: Contact, *, today: date | None = None) -> bool:
+    """May this contact re-rate this rating now: their own first rating, not re-rated, within the days."""
+    today = today or timezone.localdate()
+    return (
+        rating.contact_id == contact.pk
+        and rating.follows_id is None
+        and not Rating.objects.filter(follows=rating).exists()
+        and today <= follow_up_until(rating)
+    )
+
+
+@transaction.atomic
+def rating_follow_up(
+    *,
+    actor: AbstractBaseUser,
+    rating: Rating,
+    overall,
+    comment: str = "",
+    tags=(),
+    now: datetime | None = None,
+) -> Rating:
+    """The rater's one re-rating (追评) on the same five levels: the final word in the figures. A bad
+    re-rating opens a case of its own."""
+    now = now or timezone.now()
+    contact = _contact_of(actor)
+    rating = Rating.objects.select_for_update(of=("self",)).select_related("case").get(pk=rating.pk)
+    if not follow_up_open(rating, contact, today=timezone.localtime(now).date()):
+        raise ValidationError(_("This rating cannot be rated again now: once, within the days given."))
+    errors: dict = {}
+    overall = _stars_valid(overall, "overall", required=True, errors=errors)
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        errors["comment"] = _("Keep the comment within 1,000 characters.")
+    tags = _tags_valid(overall, tags, comment, errors)
+    if errors:
+        raise ValidationError(errors)
+    again = Rating(
+        kind=rating.kind,
+        company=rating.company,
+        contact=contact,
+        rated_by=actor,
+        butler=rating.butler,
+        period=rating.period,
+        licence=rating.licence,
+        matter_key=f"{rating.matter_key}:again"[:60],
+        follows=rating,
+        overall=overall,
+        comment=comment,
+        created_at=now,
+    )
+    _save_rating(again, actor, tags)
+    if again.overall in BAD_STARS:
+        case_open(rating=again)
+    return again
 
 
 @transaction.atomic

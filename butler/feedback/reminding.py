@@ -28,7 +28,7 @@ from butler.feedback.matters import (
 from butler.feedback.models import AuditCase, Rating
 from butler.service.models import Butler, ReminderRule, ServicePeriod
 from butler.service.planning import CompanyPlanner
-from butler.service.rules import Audience, Rules, audience_for, managers, plan_dates
+from butler.service.rules import Audience, Rules, audience_for, managers, plan_dates, reviewers
 from butler.service.window import butler_line
 from companies.models import CompanyLicence, Contact, LicenceStatus
 from reminders.registry import Message
@@ -189,6 +189,8 @@ def case_reminders_plan(*, case: AuditCase, rules: Rules | None = None, staff: l
     rules = rules or Rules()
     handler = case.handler if case.handler_id and case.handler.is_active else None
     audience = Audience(butler=handler, managers=managers() if staff is None else staff)
+    if case.step == AuditCase.Step.REVIEW:
+        audience = Audience(butler=None, managers=reviewers())  # the reviewer's task, outside the window
     due_on = None if case.is_closed else case.step_due
     return plan_dates(
         subject=f"case:{case.pk}",
@@ -233,6 +235,8 @@ class CaseHandler:
                 title = _("%(case)s, %(company)s: overdue since %(date)s (%(step)s)") % values
             body = case.feedback.comment if case.rating_id else case.feedback.text
         url = reverse("feedback:case", args=[case.pk])
+        if case.step == AuditCase.Step.REVIEW and hasattr(case, "dispute"):
+            url = reverse("feedback:dispute", args=[case.dispute.pk])  # the reviewer's page
         return Message(title=str(title), body=str(body)[:300], url=url)
 
     def phone(self, user) -> str:

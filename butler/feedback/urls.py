@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from butler.feedback import audit_views, views
+from butler.feedback import audit_views, results_views, review_views, views
 
 app_name = "feedback"
 urlpatterns = [
     path("feedback/", views.portal, name="portal"),
+    path("feedback/rate/again/<int:pk>/", views.rate_again, name="rate_again"),
     path("feedback/rate/<str:kind>/<int:pk>/", views.rate, name="rate"),
     path("feedback/suggest/", views.suggest, name="suggest"),
     path("feedback/companies/<int:pk>/suggestion/", views.record_suggestion, name="record_suggestion"),
@@ -19,4 +20,9 @@ urlpatterns = [
     path("audit/improvements/new/", audit_views.improvement_new, name="improvement_new"),
     path("audit/improvements/<int:pk>/", audit_views.improvement, name="improvement"),
     path("audit/materials/", audit_views.materials, name="materials"),
+    # Published for anyone: the results of the ratings and what was put right.
+    path("results/", results_views.results, name="results"),
+    # The reviewer outside the window: disputed ratings (申诉).
+    path("review/", review_views.disputes, name="disputes"),
+    path("review/<int:pk>/", review_views.dispute, name="dispute"),
 ]

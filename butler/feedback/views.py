@@ -6,18 +6,19 @@ suggestions with where they stand in plain words, never the window's findings.
 """
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from butler.feedback import ratings
 from butler.feedback.forms import DIMENSIONS, RatingForm, RecordedSuggestionForm, SuggestionForm
-from butler.feedback.models import BAD_STARS, AuditCase, Stars
+from butler.feedback.models import BAD_STARS, AuditCase, Rating, Stars
 from butler.feedback.selectors import ratings_visible_to, suggestions_visible_to
 from butler.fields import add_service_error
 from butler.security import roles
@@ -147,12 +148,63 @@ def rate(request, kind: str, pk: int):
             else:
                 messages.success(request, _("Thank you for your rating."))
             return redirect("feedback:portal")
-    context |= {
+    context |= _form_context(form)
+    return render(request, "portal/rate.html", context)
+
+
+def _form_context(form: RatingForm) -> dict:
+    return {
         "form": form,
+        "tag_groups": form.tag_groups(),
+        "chosen_tags": form.chosen_tags(),
         "stars": [(value, label) for value, label in Stars.choices],
         "dimensions": [form[name] for name, _label in DIMENSIONS],
         "dimensions_open": any(form[name].value() or form[name].errors for name, _label in DIMENSIONS),
     }
+
+
+@role_required(roles.COMPANY)
+@require_http_methods(["GET", "POST"])
+def rate_again(request, pk: int):
+    """The rater's one re-rating (追评), on the same five levels: the one that counts."""
+    contact = _contact(request)
+    first = get_object_or_404(
+        Rating.objects.select_related("licence__licence_type", "period__butler", "case"),
+        pk=pk,
+        contact=contact,
+    )
+    target = SimpleNamespace(
+        kind=first.kind, licence=first.licence, period=first.period, rated=None, rateable=True
+    )
+    context = {
+        "contact": contact,
+        "company": contact.company,
+        "target": target,
+        "again": first,
+        "follow_up_days": settings.BUTLER_FOLLOW_UP_DAYS,
+    }
+    if not ratings.follow_up_open(first, contact):
+        context["target"].rateable = False
+        if request.method == "POST":
+            messages.error(request, _("Nothing was saved: this cannot be rated again now."))
+        return render(request, "portal/rate_again_closed.html", context)
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ratings.rating_follow_up(
+                actor=request.user,
+                rating=first,
+                overall=data["overall"],
+                comment=data["comment"],
+                tags=data["tags"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Thank you: your new rating is the one that counts."))
+            return redirect("feedback:portal")
+    context |= _form_context(form) | {"again_until": ratings.follow_up_until(first)}
     return render(request, "portal/rate.html", context)
 
 

@@ -14,14 +14,13 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.utils import formats, timezone
 
-from butler.feedback.models import BAD_STARS, AuditCase, Rating, Suggestion
+from butler.feedback.models import BAD_STARS, AuditCase, Dispute, Rating, Suggestion
 from butler.messaging.models import MessageThread
 from butler.oversight.dashboard_scope import (
     GOOD_STARS,
-    SET_ASIDE,
     Scope,
     _aggregate_together,
     _cases,
@@ -228,7 +227,7 @@ def dashboard_figures(
             ),
             "ratings": (
                 rating_source.rows,
-                _counts(rating_source, average=Avg("overall", filter=rating_source.conditions["ratings"])),
+                _counts(rating_source, average=Avg("final", filter=rating_source.conditions["ratings"])),
             ),
             "cases": (case_source.rows, _counts(case_source)),
             "threads": (
@@ -351,7 +350,9 @@ def butler_workload(scope: Scope) -> list[WorkloadRow]:
             .values_list("tally", "tallied_butler", "n", "average")
         )
 
-    kept = ~Exists(AuditCase.objects.filter(rating_id=OuterRef("pk"), finding__in=SET_ASIDE))
+    kept = Q(follows__isnull=True) & ~Exists(
+        Dispute.objects.filter(case__rating_id=OuterRef("pk"), upheld=True)
+    )
     parts = [
         grouped(
             ServicePeriod.objects.active().filter(scope.of_business_type()), "in_service", F("butler_id")
@@ -361,10 +362,12 @@ def butler_workload(scope: Scope) -> list[WorkloadRow]:
             MessageThread.objects.filter(scope.of_business_type(), awaiting_window=True), "awaiting", serving
         ),
         grouped(
-            Rating.objects.filter(kept, scope.moments("created_at"), scope.of_business_type()),
+            Rating.objects.filter(kept, scope.moments("created_at"), scope.of_business_type()).annotate(
+                final=Coalesce("follow_up__overall", "overall")
+            ),
             "ratings",
             F("butler_id"),
-            Cast(Avg("overall"), output_field=FloatField()),
+            Cast(Avg("final"), output_field=FloatField()),
         ),
     ]
     counts: dict[str, dict[int, tuple[int, float | None]]] = {

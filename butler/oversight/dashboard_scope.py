@@ -24,7 +24,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
 from butler.feedback.models import BAD_STARS, AuditCase, Rating, Suggestion
@@ -36,7 +36,6 @@ from companies.workdays import add_working_days, local_midnight
 from reminders.models import Reminder
 
 RISK_WORKING_DAYS = 2  # an open audit step due within this many working days is at risk
-SET_ASIDE = (AuditCase.Finding.MISTAKEN, AuditCase.Finding.MALICIOUS)
 GOOD_STARS = (3, 4, 5)
 # One working day of the window's office hours, in minutes (8:30–12:00 and 13:30–17:00: 420).
 WORKING_DAY_MINUTES = sum(
@@ -227,22 +226,26 @@ def _licences(scope: Scope) -> _Source:
 
 
 def _ratings(scope: Scope) -> _Source:
-    # A rating's case (one at most) is joined once, so every condition reads its finding from the row.
-    set_aside = Q(case__finding__in=SET_ASIDE)
+    """Each matter once, as first rated in the range, with its final word: the rater's re-rating (追评)
+    where there is one. A rating leaves the figures only when the reviewer upheld the window's dispute."""
+    # A rating's case and its dispute (one at most) are joined once: every condition reads them from the row.
+    set_aside = Q(case__dispute__upheld=True)
     in_range = scope.moments("created_at")
     # Every figure is about ratings in the range: only those rows are read (indexed by time).
-    rows = Rating.objects.filter(in_range, scope.of_business_type())
+    rows = Rating.objects.filter(in_range, scope.of_business_type(), follows__isnull=True).annotate(
+        final=Coalesce("follow_up__overall", "overall")
+    )
     if scope.butler_id:
         rows = rows.filter(butler_id=scope.butler_id)
     kept = in_range & ~set_aside
     conditions = {
         "ratings": kept,
-        "ratings_bad": kept & Q(overall__in=BAD_STARS),
-        "ratings_good": kept & Q(overall__in=GOOD_STARS),
+        "ratings_bad": kept & Q(final__in=BAD_STARS),
+        "ratings_good": kept & Q(final__in=GOOD_STARS),
         "ratings_set_aside": in_range & set_aside,
     }
     for stars in range(1, 6):
-        conditions[f"stars_{stars}"] = kept & Q(overall=stars)
+        conditions[f"stars_{stars}"] = kept & Q(final=stars)
     return _Source(rows, conditions)
 
 
@@ -253,20 +256,23 @@ def _cases(scope: Scope) -> _Source:
     if scope.butler_id:
         rows = rows.filter(Q(rating__butler_id=scope.butler_id) | Q(suggestion__butler_id=scope.butler_id))
     opened = scope.moments("opened_at")
+    # Rates count what is due: a case whose limit (rectify and report back) has passed, or that was done.
+    limit_passed = Q(rectify_due__lt=scope.today) & ~Q(step=AuditCase.Step.REVIEW)
     valid = opened & Q(finding=AuditCase.Finding.VALID)
     rectified = valid & Q(rectified_at__isnull=False)
-    bad = opened & Q(rating__isnull=False) & ~Q(finding__in=SET_ASIDE)
+    bad = opened & Q(rating__isnull=False) & ~Q(dispute__upheld=True)
+    reported = bad & Q(return_visit_at__isnull=False)
     still_open = ~Q(step=AuditCase.Step.CLOSED)
     return _Source(
         rows,
         {
             "cases_opened": opened,
-            "cases_valid": valid,
+            "cases_valid": valid & (Q(rectified_at__isnull=False) | limit_passed),
             "cases_rectified": rectified,
             "cases_rectified_on_time": rectified & Q(rectified_day__lte=F("rectify_due")),
-            "cases_bad": bad,
-            "cases_return_visited": bad & Q(return_visit_at__isnull=False),
-            "cases_return_visit_missing": bad & Q(return_visit_at__isnull=True),
+            "cases_bad": reported | (bad & limit_passed),
+            "cases_return_visited": reported,
+            "cases_return_visit_missing": bad & Q(return_visit_at__isnull=True) & limit_passed,
             "cases_at_risk": still_open & Q(step_due__gte=scope.today, step_due__lte=scope.risk_day),
             "cases_overdue": still_open & Q(step_due__lt=scope.today),
         },

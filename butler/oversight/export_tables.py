@@ -275,9 +275,15 @@ def cases_queryset(filters: ExportFilters) -> QuerySet:
     )
     if filters.butler is not None:
         cases = cases.filter(concerns=filters.butler)
-    return cases.select_related("company", "concerns", "handler__butler", "rating", "suggestion").order_by(
-        "opened_at", "pk"
-    )
+    return cases.select_related(
+        "company", "concerns", "handler__butler", "rating__follow_up", "suggestion"
+    ).order_by("opened_at", "pk")
+
+
+def _follow_up_stars(case: AuditCase):
+    """The rater's re-rating (追评) after the report back, in stars; empty when none was given."""
+    follow_up = getattr(case.rating, "follow_up", None) if case.rating_id else None
+    return follow_up.overall if follow_up is not None else ""
 
 
 def case_kind(case: AuditCase) -> str:
@@ -302,7 +308,7 @@ def case_rows(filters: ExportFilters) -> Iterator[list]:
             case.rectify_due,
             case.rectified_at,
             case.return_visit_at,
-            case.get_return_visit_satisfaction_display() if case.return_visit_satisfaction else "",
+            _follow_up_stars(case),
             case.closed_at,
         ]
 
@@ -384,7 +390,7 @@ TABLES: dict[str, Table] = {
     "cases": Table(
         name="cases",
         title=_("Audit cases"),
-        description=_("Bad ratings and suggestions through verification, rectification and return visit."),
+        description=_("Bad ratings and suggestions through verification, rectification and report back."),
         dates=_("when the case was opened"),
         butler=_("cases about the butler"),
         headers=(
@@ -400,8 +406,8 @@ TABLES: dict[str, Table] = {
             _("Reason"),
             _("Rectify by"),
             _("Rectified at"),
-            _("Return visit made at"),
-            _("The company's satisfaction"),
+            _("Reported back at"),
+            _("Re-rating (追评), stars"),
             _("Closed at"),
         ),
         rows=case_rows,

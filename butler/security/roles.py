@@ -1,11 +1,13 @@
-"""The three roles of the product, held as Django groups, and what a signed-in user is."""
+"""The roles of the product, held as Django groups, and what a signed-in user is: the window's butlers and
+managers, the companies' contacts, and the reviewer outside the window who decides disputed ratings (申诉)."""
 
 from django.contrib.auth.models import AnonymousUser, Group
 
 BUTLER = "Butler"
 MANAGER = "Manager"
 COMPANY = "Company"
-ALL_ROLES = (BUTLER, MANAGER, COMPANY)
+REVIEWER = "Reviewer"
+ALL_ROLES = (BUTLER, MANAGER, COMPANY, REVIEWER)
 
 
 def roles_of(user) -> frozenset[str]:
@@ -29,6 +31,10 @@ def is_butler(user) -> bool:
 
 def is_company(user) -> bool:
     return COMPANY in roles_of(user)
+
+
+def is_reviewer(user) -> bool:
+    return REVIEWER in roles_of(user)
 
 
 def is_staff_role(user) -> bool:

@@ -67,6 +67,11 @@ def managers() -> list:
     return list(get_user_model().objects.filter(groups__name=roles.MANAGER, is_active=True).order_by("pk"))
 
 
+def reviewers() -> list:
+    """Who decides disputed ratings, outside the window."""
+    return list(get_user_model().objects.filter(groups__name=roles.REVIEWER, is_active=True).order_by("pk"))
+
+
 def portal_contacts(company: Company) -> list[Contact]:
     return [contact for contact in company.contacts.all() if contact.user_id and contact.user.is_active]
 

@@ -286,6 +286,11 @@ BUTLER_PUBLIC_URL = env.str("BUTLER_PUBLIC_URL", default="").rstrip("/")
 # that ended can be rated (and is invited to be) for this many days.
 BUTLER_AUDIT_RECTIFY_DAYS = env.int("BUTLER_AUDIT_RECTIFY_DAYS", default=15)
 BUTLER_RATING_WINDOW_DAYS = env.int("BUTLER_RATING_WINDOW_DAYS", default=30)
+# The rater may re-rate once (追评) for this many days after the report back (or after the rating, when
+# no case was opened); a disputed rating is decided by the reviewer within this many working days. Neither
+# period is set by the rules read: settings, not constants.
+BUTLER_FOLLOW_UP_DAYS = env.int("BUTLER_FOLLOW_UP_DAYS", default=15)
+BUTLER_DISPUTE_REVIEW_DAYS = env.int("BUTLER_DISPUTE_REVIEW_DAYS", default=10)
 if not 1 <= BUTLER_AUDIT_RECTIFY_DAYS <= 60 or BUTLER_RATING_WINDOW_DAYS < 1:
     raise ImproperlyConfigured(
         "BUTLER_AUDIT_RECTIFY_DAYS is 1 to 60 working days; BUTLER_RATING_WINDOW_DAYS is positive."

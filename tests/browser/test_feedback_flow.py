@@ -74,13 +74,12 @@ def test_a_bad_rating_is_audited_to_the_end_and_the_dashboard_follows(live_serve
     _step(manager, "定性")
     manager.locator("textarea[name=rectification]").fill("统一材料清单并在窗口公示，对经办人员培训")
     _step(manager, "整改")
-    manager.locator("input[name=satisfaction][value=satisfied]").check()
-    manager.locator("textarea[name=note]").fill("企业表示满意")
-    _step(manager, "回访")
+    manager.locator("textarea[name=note]").fill("已告知企业整改措施")
+    _step(manager, "反馈")
     manager.screenshot(path=str(artifacts / "audit-case-before-close.png"), full_page=True)
     _step(manager, "办结")
     case.refresh_from_db()
-    assert case.is_closed and case.return_visit_satisfaction == "satisfied"
+    assert case.is_closed and case.return_visit_note == "已告知企业整改措施"
     assert case.history.count() == 6
 
     manager.goto(live_server.url + "/manager/dashboard/")

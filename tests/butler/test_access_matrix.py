@@ -4,8 +4,10 @@ LOGIN: redirected to sign in. 403: the role may not use the page. 404: the objec
 scope (we never confirm that it exists). A URL missing from the matrix fails the suite.
 
 Roles around company A: ``butler_a`` serves it now, ``past_butler`` served it before a transfer (read-only),
-``butler_b`` serves company B only, ``inactive_butler`` has been deactivated. POSTs carry no data: an allowed
-user gets the form back with its errors (200) or a redirect, never a change.
+``butler_b`` serves company B only, ``inactive_butler`` has been deactivated. ``reviewer`` decides disputed
+ratings from outside the window and opens nothing else of it: unless a row says otherwise, it is answered as
+the ``outsider`` (signed in, no role of the window). POSTs carry no data: an allowed user gets the form back
+with its errors (200) or a redirect, never a change.
 """
 
 from datetime import date
@@ -18,16 +20,18 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from butler.contactlog.services import contact_record
+from butler.feedback.cases import case_classify, case_verify
 from butler.feedback.improvements import improvement_create
 from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.health import checks as health
 from butler.messaging.services import thread_start
 from butler.models import Attachment, Rating, ServicePeriod, Suggestion
+from butler.security import roles
 from butler.service.invitations import invitation_issue
 from companies.models import CompanyLicence, LicenceChange, Obligation, Vehicle
 from companies.services import trip_record, vehicle_add
 from reminders.models import Notice
-from tests.conftest import NOW, build_world, built_once_per_module, make_butler
+from tests.conftest import NOW, build_world, built_once_per_module, make_butler, make_user
 from tests.factories import ServicePeriodFactory
 
 ROLES = [
@@ -40,11 +44,23 @@ ROLES = [
     "inactive_butler",
     "manager",
     "outsider",
+    "reviewer",
 ]
 LOGIN = "login"
 
 
-def row(anonymous, company_a, company_b, butler_a, butler_b, past_butler, inactive_butler, manager, outsider):
+def row(
+    anonymous,
+    company_a,
+    company_b,
+    butler_a,
+    butler_b,
+    past_butler,
+    inactive_butler,
+    manager,
+    outsider,
+    reviewer=None,
+):
     return dict(
         zip(
             ROLES,
@@ -58,6 +74,7 @@ def row(anonymous, company_a, company_b, butler_a, butler_b, past_butler, inacti
                 inactive_butler,
                 manager,
                 outsider,
+                outsider if reviewer is None else reviewer,
             ],
             strict=True,
         )
@@ -79,7 +96,7 @@ STAFF = row(LOGIN, 403, 403, 200, 200, 200, 200, 200, 403)
 
 # (name, method): (arguments from the world, expected status per role)
 MATRIX = {
-    ("home", "get"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
+    ("home", "get"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403, reviewer=302)),
     ("login", "get"): (lambda w: [], EVERYONE),
     ("login", "post"): (lambda w: [], EVERYONE),
     ("logout", "post"): (lambda w: [], REDIRECTED),
@@ -147,6 +164,15 @@ MATRIX = {
     ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:cancel_notice", "post"): (lambda w: [w.lapsed_a.pk], A_WRITE),
     ("licences:change_add", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
+    # The published results: anyone, signed in or not.
+    ("feedback:results", "get"): (lambda w: [], row(*[200] * 9, reviewer=200)),
+    # Disputed ratings: the reviewer alone, outside the window.
+    ("feedback:disputes", "get"): (lambda w: [], row(LOGIN, *[403] * 8, reviewer=200)),
+    ("feedback:dispute", "get"): (lambda w: [w.dispute_a.pk], row(LOGIN, *[403] * 8, reviewer=200)),
+    ("feedback:dispute", "post"): (lambda w: [w.dispute_a.pk], row(LOGIN, *[403] * 8, reviewer=200)),
+    # A re-rating (追评): the rater's own company only.
+    ("feedback:rate_again", "get"): (lambda w: [w.rating_a.pk], COMPANY_A),
+    ("feedback:rate_again", "post"): (lambda w: [w.rating_a.pk], COMPANY_A),
     ("licences:change_step", "post"): (lambda w: [w.licence_a.pk, w.change_a.pk], A_WRITE),
     # Taking back a visit: its butler and the manager are sent back to the licence.
     ("licences:trip_delete", "post"): (
@@ -179,9 +205,19 @@ MATRIX = {
         row(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403),
     ),
     # Everyone with a role has notifications; a notice is opened by its recipient only.
-    ("notices:index", "get"): (lambda w: [], row(LOGIN, 200, 200, 200, 200, 200, 200, 200, 403)),
-    ("notices:open", "get"): (lambda w: [w.notice_a.pk], row(LOGIN, 302, 404, 404, 404, 404, 404, 404, 403)),
-    ("notices:read_all", "post"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403)),
+    # The reviewer is told of disputes to decide by notices of its own.
+    ("notices:index", "get"): (
+        lambda w: [],
+        row(LOGIN, 200, 200, 200, 200, 200, 200, 200, 403, reviewer=200),
+    ),
+    ("notices:open", "get"): (
+        lambda w: [w.notice_a.pk],
+        row(LOGIN, 302, 404, 404, 404, 404, 404, 404, 403, reviewer=404),
+    ),
+    ("notices:read_all", "post"): (
+        lambda w: [],
+        row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403, reviewer=302),
+    ),
     # Contact log
     ("contactlog:add", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("contactlog:quick", "get"): (lambda w: [w.company_a.pk], A_WRITE),
@@ -349,7 +385,16 @@ def build_matrix_world(world):
     )
     world.attachment_a = Attachment.objects.get(message__thread=world.thread_a)
     world.case_a = suggestion_submit(actor=world.contact_a, category="waiting", text="排队时间太长").case
-    rating_submit(actor=world.contact_a, kind="butler", overall=2, comment="回复太慢")
+    world.rating_a = rating_submit(actor=world.contact_a, kind="butler", overall=2, comment="回复太慢")
+    # Held malicious by the window, with the reviewer outside it.
+    world.reviewer = make_user("reviewer", roles.REVIEWER)
+    disputed = rating_submit(
+        actor=world.contact_a, kind="matter", licence=world.licence_a, overall=1, comment="乱评"
+    )
+    disputed_case = case_verify(actor=world.manager, case=disputed.case, note="核实")
+    world.dispute_a = case_classify(
+        actor=world.manager, case=disputed_case, finding="malicious", reason="与事实不符"
+    ).dispute
     world.improvement = improvement_create(
         actor=world.manager,
         title="高峰时段增开窗口",
@@ -374,6 +419,7 @@ def _user(world, role):
         "inactive_butler": world.inactive_butler.user,
         "manager": world.manager,
         "outsider": world.outsider,
+        "reviewer": world.reviewer,
     }[role]
 
 

@@ -339,7 +339,9 @@ def _qualifications(company):
 
 @pytest.fixture
 def freight_fleet(butler, company, frozen_clock):
-    vehicle_add(actor=butler.user, company=company, plate="浙B30001", vehicle_type="truck", total_mass_kg=18000)
+    vehicle_add(
+        actor=butler.user, company=company, plate="浙B30001", vehicle_type="truck", total_mass_kg=18000
+    )
     return company
 
 

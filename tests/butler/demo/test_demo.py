@@ -354,7 +354,8 @@ def test_demo_bad_ratings_have_their_case_at_every_step(demo):
     for case in cases:
         if case.finding and case.finding != Finding.VALID:
             assert case.finding_reason and case.classified_by.username == "manager"
-    assert {c.return_visit_satisfaction for c in closed} >= {"satisfied", "basic"}
+    # After the report back the raters re-rated (追评): satisfied and basically satisfied.
+    assert {c.rating.follow_up.overall for c in closed if hasattr(c.rating, "follow_up")} >= {4, 3}
     assert any(c.finding == Finding.MALICIOUS for c in closed)
     # One rectification is overdue: the deadline the manager's dashboard shows at risk.
     overdue = cases.filter(step=Step.RECTIFY, step_due__lt=TODAY)

@@ -93,7 +93,7 @@ def at_step(world, case: AuditCase, step: str) -> AuditCase:
         elif current == Step.RECTIFY:
             case_services.case_rectify(actor=manager, case=case, rectification="已统一窗口口径")
         elif current == Step.RETURN_VISIT:
-            case_services.case_return_visit(actor=manager, case=case, satisfaction="satisfied")
+            case_services.case_return_visit(actor=manager, case=case, note="已告知企业整改情况")
     case = AuditCase.objects.get(pk=case.pk)
     assert case.step == step
     return case
@@ -238,15 +238,18 @@ def test_a_bad_rating_goes_through_its_whole_audit_on_the_pages(client, world):
     assert (taken.step, taken.finding, taken.step_due) == (Step.RECTIFY, "valid", taken.rectify_due)
     taken = take("rectify", {"rectification": "统一一次性告知清单，窗口人员培训"})
     assert taken.step == Step.RETURN_VISIT
-    taken = take("return_visit", {"satisfaction": "satisfied", "note": "企业表示满意"})
-    assert (taken.step, taken.return_visit_satisfaction) == (Step.CLOSE, "satisfied")
+    taken = take("return_visit", {"note": "已告知企业整改措施"})
+    assert (taken.step, taken.return_visit_note) == (Step.CLOSE, "已告知企业整改措施")
+    # The rater is invited to re-rate once (追评).
+    invitation = world.contact_a.notices.get(key=f"follow-up:{taken.rating_id}")
+    assert invitation.url == reverse("feedback:rate_again", args=[taken.rating_id])
     taken = take("close", {"note": "整改完成"})
     assert taken.is_closed and taken.closed_by == world.manager and taken.step_due is None
 
     calls = ContactRecord.objects.filter(company=world.company_a, important=True).order_by("occurred_at")
     assert [record.pk for record in calls] == [taken.verification_call_id, taken.return_visit_call_id]
     assert "企业反映窗口两次告知材料不一致" in calls[0].summary
-    assert "企业表示满意" in calls[1].summary
+    assert "已告知企业整改措施" in calls[1].summary
 
     page = client.get(url)
     assert page.context["step_form"] is None
@@ -263,7 +266,7 @@ def test_a_bad_rating_goes_through_its_whole_audit_on_the_pages(client, world):
     assert len(history) == 6  # opened, then one change per step
     assert history[0].who == "manager" and history[-1].action
     html = page.content.decode()
-    for text in ("统一一次性告知清单，窗口人员培训", "企业表示满意", "整改完成"):
+    for text in ("统一一次性告知清单，窗口人员培训", "已告知企业整改措施", "整改完成"):
         assert text in html
 
 

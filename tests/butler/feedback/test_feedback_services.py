@@ -20,10 +20,13 @@ from butler.feedback.improvements import (
 from butler.feedback.ratings import rateable_for, rating_submit, suggestion_submit
 from butler.licences.services import licence_step
 from butler.models import AuditCase, ContactRecord, FeedbackImmutable, Rating, ReminderRule, Suggestion
+from butler.oversight.dashboard import dashboard_figures
+from butler.security import roles
 from butler.service.planning import reminders_reconcile
 from companies.models import CompanyLicence, LicenceMaterial, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_send_due
+from tests.conftest import make_user
 
 S = LicenceStatus
 K = ReminderRule.Kind
@@ -89,7 +92,7 @@ def test_a_good_rating_is_kept_with_its_dimensions_and_opens_no_case(world, issu
 def test_one_rating_per_matter_per_contact(world, issued):
     rating_submit(actor=world.contact_a, kind="matter", licence=issued, overall=4)
     with pytest.raises(ValidationError, match="already rated"):
-        rating_submit(actor=world.contact_a, kind="matter", licence=issued, overall=1)
+        rating_submit(actor=world.contact_a, kind="matter", licence=issued, overall=1, comment="跑了三趟")
     assert Rating.objects.count() == 1
     assert not AuditCase.objects.exists()
 
@@ -120,7 +123,9 @@ def test_a_licence_issued_longer_ago_than_the_window_can_no_longer_be_rated(worl
 
 
 def test_nobody_can_change_or_delete_a_rating_or_a_suggestion(world, issued):
-    rating = rating_submit(actor=world.contact_a, kind="matter", licence=issued, overall=1)
+    rating = rating_submit(
+        actor=world.contact_a, kind="matter", licence=issued, overall=1, comment="跑了三趟"
+    )
     suggestion = suggestion_submit(actor=world.contact_a, category="materials", text="复印件太多")
     for record in (rating, suggestion):
         with pytest.raises(FeedbackImmutable):
@@ -208,7 +213,7 @@ def test_the_whole_audit_life_cycle_with_its_deadlines(world, bad):
         case = cases.case_rectify(actor=manager, case=case, rectification="统一材料清单并公示")
     assert (case.step, case.step_due) == (Step.RETURN_VISIT, date(2026, 11, 20))
     with time_machine.travel(_at(date(2026, 11, 16)), tick=False):
-        case = cases.case_return_visit(actor=manager, case=case, satisfaction="satisfied", note="企业认可")
+        case = cases.case_return_visit(actor=manager, case=case, note="已告知企业整改情况")
     assert (case.step, case.step_due) == (Step.CLOSE, date(2026, 11, 18))
     with time_machine.travel(_at(date(2026, 11, 17)), tick=False):
         case = cases.case_close(actor=manager, case=case, note="已整改")
@@ -243,8 +248,45 @@ def test_mistaken_or_malicious_needs_the_reason_and_keeps_it(world, bad):
         cases.case_classify(actor=world.manager, case=case, finding="mistaken", reason=" ")
     assert "reason" in error.value.message_dict
     case = cases.case_classify(actor=world.manager, case=case, finding="mistaken", reason="企业确认误操作")
-    assert case.step == Step.CLOSE
     assert case.history.filter(finding="mistaken", finding_reason="企业确认误操作").exists()
+    # A dispute (申诉) goes to the reviewer outside the window; the rating still counts meanwhile.
+    assert (case.step, case.dispute.grounds, case.dispute.reasons, case.dispute.upheld) == (
+        Step.REVIEW,
+        "mistaken",
+        "企业确认误操作",
+        None,
+    )
+    assert case.step_due == date(2026, 11, 16)  # 10 working days
+    assert _counted() == 1
+
+
+def _counted() -> int:
+    return dashboard_figures(since=date(2026, 11, 1), until=date(2026, 11, 30)).ratings
+
+
+def test_only_the_reviewer_decides_a_dispute_and_only_an_upheld_one_leaves_the_figures(world, bad):
+    case = cases.case_verify(actor=world.manager, case=bad, note="企业误点")
+    case = cases.case_classify(actor=world.manager, case=case, finding="malicious", reason="评价与事实不符")
+    for someone in (world.manager, world.butler_b.user):
+        with pytest.raises(PermissionDenied):
+            cases.dispute_decide(actor=someone, case=case, upheld=True, reasons="同意")
+    reviewer = make_user("reviewer", roles.REVIEWER)
+    with pytest.raises(ValidationError) as error:
+        cases.dispute_decide(actor=reviewer, case=case, upheld=True, reasons=" ")
+    assert "reasons" in error.value.message_dict
+    assert _counted() == 1
+    case = cases.dispute_decide(actor=reviewer, case=case, upheld=True, reasons="调阅记录，评价与事实不符")
+    assert (case.step, case.dispute.upheld, case.dispute.decided_by) == (Step.CLOSE, True, reviewer)
+    assert _counted() == 0
+
+
+def test_a_dispute_not_upheld_is_rectified_within_the_limit_of_the_rating(world, bad):
+    case = cases.case_verify(actor=world.manager, case=bad, note="企业误点")
+    case = cases.case_classify(actor=world.manager, case=case, finding="mistaken", reason="企业误操作")
+    reviewer = make_user("reviewer", roles.REVIEWER)
+    case = cases.dispute_decide(actor=reviewer, case=case, upheld=False, reasons="企业否认误操作，应予整改")
+    assert (case.step, case.finding, case.step_due) == (Step.RECTIFY, "valid", date(2026, 11, 23))
+    assert _counted() == 1
 
 
 def test_a_butler_cannot_take_a_step_of_a_case_about_themselves(world, bad):
@@ -253,7 +295,7 @@ def test_a_butler_cannot_take_a_step_of_a_case_about_themselves(world, bad):
         cases.case_verify(actor=world.butler_a.user, case=bad, note="是我")
     case = cases.case_verify(actor=world.manager, case=bad, note="核实")
     case = cases.case_classify(actor=world.manager, case=case, finding="explained", reason="依法需要")
-    case = cases.case_return_visit(actor=world.manager, case=case, satisfaction="basic")
+    case = cases.case_return_visit(actor=world.manager, case=case, note="已告知企业核查结果")
     with pytest.raises(PermissionDenied):
         cases.case_close(actor=world.butler_a.user, case=case)
     assert AuditCase.objects.get(pk=case.pk).step == Step.CLOSE

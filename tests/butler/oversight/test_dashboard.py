@@ -17,7 +17,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from butler.feedback.cases import case_classify, case_close, case_rectify, case_return_visit, case_verify
+from butler.feedback.cases import (
+    case_classify,
+    case_close,
+    case_rectify,
+    case_return_visit,
+    case_verify,
+    dispute_decide,
+)
 from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.firstvisit.services import first_visit_register
 from butler.licences.services import licence_step, trip_add
@@ -27,12 +34,13 @@ from butler.oversight.dashboard import dashboard_figures, workload_first
 from butler.oversight.dashboard_drills import drill_rows
 from butler.oversight.dashboard_scope import WORKING_DAY_MINUTES
 from butler.oversight.days import HISTORY_DAYS, RECOMPUTE_DAYS, dashboard_days_compute, dashboard_days_refresh
+from butler.security import roles
 from butler.service.services import service_period_transfer
 from butler.tasks import refresh_dashboard_days
 from companies.models import BusinessType, Company, CompanyLicence, Contact, LicenceType
 from companies.services import application_file, vehicle_add
 from reminders.models import Reminder
-from tests.conftest import give_portal_account, registration
+from tests.conftest import give_portal_account, make_user, registration
 from tests.factories import ButlerFactory, CompanyFactory, ServicePeriodFactory, credit_code, mobile
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -65,7 +73,8 @@ def scene(world):
     (expired 11-08); B's licence due 11-05, issued 11-12 (late) with no trip; C's licence (no deadline)
     issued 11-06 with 1 trip.
     Ratings: r1 A ★5 (11-06, butler A), r2 A licence ★4 (11-07, A), r3 B ★1 (11-08, B), r4 B licence ★2
-    (11-13, A), r5 C ★3 (11-09, B), r6 C licence ★1 (11-10, B; found mistaken), r7 A ★2 (11-14, A), and
+    (11-13, A), r5 C ★3 (11-09, B), r6 C licence ★1 (11-10, B; found mistaken,
+    the dispute upheld by the reviewer), r7 A ★2 (11-14, A), and
     one ★5 of B on 10-25 (out of range).
     Cases: r3 valid, rectified on time, visited again, closed; r4 valid, not rectified; r6 mistaken (close
     due 11-24: at risk); r7 valid, rectified late; suggestions s1 (A, 11-04) and s2 (A, 11-15) not verified
@@ -120,7 +129,7 @@ def scene(world):
         )
 
         # Company B before its transfer: a bad rating of butler B, an answered thread, October's too.
-        r3 = rating_submit(actor=w.contact_b, kind="butler", overall=1, now=at(11, 8))
+        r3 = rating_submit(actor=w.contact_b, kind="butler", overall=1, comment="办得太慢", now=at(11, 8))
         rating_submit(actor=contact_b2, kind="butler", overall=5, now=at(10, 25))
         t2 = thread_start(actor=w.contact_b, company=w.company_b, subject="问", body="?", now=at(11, 4, 9))
         message_send(actor=b_staff, thread=t2, body="答", now=at(11, 5, 9))
@@ -140,10 +149,14 @@ def scene(world):
         # Ratings of A and C.
         rating_submit(actor=w.contact_a, kind="butler", overall=5, now=at(11, 6))
         rating_submit(actor=w.contact_a, kind="matter", licence=la1, overall=4, now=at(11, 7))
-        r4 = rating_submit(actor=w.contact_b, kind="matter", licence=lb1, overall=2, now=at(11, 13))
+        r4 = rating_submit(
+            actor=w.contact_b, kind="matter", licence=lb1, overall=2, comment="办得太慢", now=at(11, 13)
+        )
         rating_submit(actor=contact_c, kind="butler", overall=3, now=at(11, 9))
-        r6 = rating_submit(actor=contact_c, kind="matter", licence=lc1, overall=1, now=at(11, 10))
-        r7 = rating_submit(actor=contact_a2, kind="butler", overall=2, now=at(11, 14))
+        r6 = rating_submit(
+            actor=contact_c, kind="matter", licence=lc1, overall=1, comment="办得太慢", now=at(11, 10)
+        )
+        r7 = rating_submit(actor=contact_a2, kind="butler", overall=2, comment="办得太慢", now=at(11, 14))
 
         # Suggestions.
         s1 = suggestion_submit(actor=w.contact_a, category="materials", text="材料太多", now=at(11, 4))
@@ -169,10 +182,13 @@ def scene(world):
         with time_machine.travel(at(11, 11)):  # classified before it was put right
             case_classify(actor=manager, case=case["r3"], finding="valid")
         case_rectify(actor=manager, case=case["r3"], rectification="已整改", done_at=at(11, 12))
-        case_return_visit(actor=manager, case=case["r3"], satisfaction="satisfied", at=at(11, 13))
+        case_return_visit(actor=manager, case=case["r3"], note="已告知企业整改情况", at=at(11, 13))
         case_close(actor=manager, case=case["r3"])
         case_classify(actor=manager, case=case["r4"], finding="valid")
         case_classify(actor=manager, case=case["r6"], finding="mistaken", reason="评错了事项")
+        # Out of the figures only by the reviewer's decision (申诉).
+        reviewer = make_user("reviewer", roles.REVIEWER)
+        dispute_decide(actor=reviewer, case=case["r6"], upheld=True, reasons="企业确认评错了事项")
         with time_machine.travel(at(11, 17)):
             case_classify(actor=manager, case=case["r7"], finding="valid")
         AuditCase.objects.filter(pk=case["r7"].pk).update(rectify_due=date(2026, 11, 16))
@@ -244,12 +260,14 @@ def test_every_figure_for_everyone(scene):
     assert d.bad_rate == pytest.approx(0.5)
     assert d.rating_average == pytest.approx(17 / 6)
     assert d.cases_opened == 7
-    assert (d.cases_valid, d.cases_rectified, d.cases_rectified_on_time) == (3, 2, 1)
-    assert d.rectification_rate == pytest.approx(2 / 3)
+    # Rates count what is due on 11-20: r4's limit (12-03) has not passed, so it is in neither rate yet;
+    # r7's (set to 11-16) has: rectified late, not reported back.
+    assert (d.cases_valid, d.cases_rectified, d.cases_rectified_on_time) == (2, 2, 1)
+    assert d.rectification_rate == pytest.approx(1)
     assert d.on_time_rectification_rate == pytest.approx(0.5)
-    assert (d.cases_bad, d.cases_return_visited) == (3, 1)
-    assert d.return_visit_rate == pytest.approx(1 / 3)
-    assert (d.cases_at_risk, d.cases_overdue) == (1, 3)
+    assert (d.cases_bad, d.cases_return_visited) == (2, 1)
+    assert d.return_visit_rate == pytest.approx(0.5)
+    assert (d.cases_at_risk, d.cases_overdue) == (1, 4)  # r7's report back was due with its limit
     assert {row.category: row.count for row in d.suggestions if row.count} == {"materials": 2, "waiting": 1}
     assert d.suggestions_total == 3
     assert (d.threads_answered, d.threads_within_day, d.threads_awaiting) == (3, 2, 2)
@@ -282,8 +300,8 @@ def test_every_figure_for_one_butler(scene):
     assert (a.reminders_sent, a.reminders_late, a.reminders_failed) == (2, 1, 1)
     assert (a.ratings, a.ratings_set_aside, a.stars) == (4, 0, {5: 1, 4: 1, 3: 0, 2: 2, 1: 0})
     assert a.satisfaction_rate == pytest.approx(0.5)
-    assert (a.cases_opened, a.cases_valid, a.cases_rectified, a.cases_rectified_on_time) == (4, 2, 1, 0)
-    assert (a.cases_bad, a.cases_return_visited, a.cases_at_risk, a.cases_overdue) == (2, 0, 0, 2)
+    assert (a.cases_opened, a.cases_valid, a.cases_rectified, a.cases_rectified_on_time) == (4, 1, 1, 0)
+    assert (a.cases_bad, a.cases_return_visited, a.cases_at_risk, a.cases_overdue) == (1, 0, 0, 3)
     assert a.return_visit_rate == 0
     assert {row.category: row.count for row in a.suggestions if row.count} == {"materials": 1, "waiting": 1}
     assert (a.threads_answered, a.response_median, a.threads_within_day, a.threads_awaiting) == (1, 60, 1, 1)
@@ -340,7 +358,7 @@ def test_the_page_shows_the_numbers_definitions_and_charts_with_their_numbers(sc
     assert page.status_code == 200
     figures_shown = {f.key: f.display for group in page.context["groups"].values() for f in group.figures}
     assert figures_shown["satisfaction_rate"] == "50.0%"
-    assert figures_shown["return_visit_rate"] == "33.3%"
+    assert figures_shown["return_visit_rate"] == "50.0%"
     assert figures_shown["response_median"] == "420"
     assert "Ratings of ★3–5 ÷ all ratings." in html  # every figure says how it is counted
     assert html.count("<svg") == 3 and "<script>" not in html.split("</main>")[0]
@@ -412,7 +430,9 @@ def test_the_lists_behind_the_figures_show_their_rows(scene, client):
     assert [(row[1], row[4]) for row in set_aside] == [(scene.company_c.name, "★☆☆☆☆")]
     assert set_aside[0][5] == scene.cases["r6"].number
     overdue = drill(client, "cases_overdue")
-    assert sorted(row[0] for row in overdue) == sorted(scene.cases[n].number for n in ("s1", "s2", "s4"))
+    assert sorted(row[0] for row in overdue) == sorted(
+        scene.cases[n].number for n in ("r7", "s1", "s2", "s4")
+    )
     assert [row[0] for row in drill(client, "cases_at_risk")] == [scene.cases["r6"].number]
     materials = drill(client, "suggestions", "&category=materials")
     assert sorted(row[1] for row in materials) == sorted([w.company_a.name, scene.company_c.name])
@@ -476,7 +496,7 @@ def test_the_figures_export_as_csv_and_xlsx(scene, client):
     assert values["Date range"] == "2026-11-01 – 2026-11-30"
     assert values["Butler service · Companies in service"] == "3"
     assert values["Ratings · Satisfaction rate (%)"] == "50.0"
-    assert values["Audit of feedback · Return-visit rate (%)"] == "33.3"
+    assert values["Audit of feedback · Return-visit rate (%)"] == "50.0"
     assert values["Ratings · ★1"] == "1"
     assert values["Suggestions · Materials"] == "2"
     blank = rows.index([])

@@ -89,7 +89,7 @@ def october(world):
     with on(at(10, 20, 16)):
         case = case_rectify(actor=world.butler_a.user, case=case, rectification="增开一个窗口")
     with on(at(10, 22, 10)):
-        case = case_return_visit(actor=world.butler_a.user, case=case, satisfaction="satisfied")
+        case = case_return_visit(actor=world.butler_a.user, case=case, note="已告知企业整改情况")
     with on(at(10, 23, 17)):
         case_close(actor=world.manager, case=case)
     with on(at(10, 19, 9)):
@@ -171,7 +171,7 @@ def test_a_closed_case_has_each_step_kept_and_is_rectified_and_closed(october):
     assert set(steps) == {
         f"{closed.number} · To verify",
         f"{closed.number} · To classify",
-        f"{closed.number} · Return visit due",
+        f"{closed.number} · Report back due",
         f"{closed.number} · To close",
     }  # the rectification was due on 11-02, after October
     assert all(item.is_done for item in steps.values())
