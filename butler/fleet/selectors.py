@@ -131,6 +131,37 @@ def fleet_calendar(company: Company, *, today: date, within_days: int | None = N
     return sorted(items, key=lambda item: (item.due_on is None, item.due_on or date.max, item.subject))
 
 
+def fleet_table(company: Company, *, today: date) -> tuple[list[str], list[list]]:
+    """The whole calendar as a table for the company's own records: headers and rows, soonest first."""
+    kinds = {"vehicle": _("Vehicle"), "person": _("Person"), "vessel": _("Vessel")}
+    headers = [
+        _("Plate or name"),
+        _("Kind"),
+        _("What"),
+        _("Next date"),
+        _("Days left"),
+        _("Last done"),
+        _("Certificate or policy number"),
+        _("If it lapses"),
+    ]
+    rows = []
+    for item in fleet_calendar(company, today=today):
+        obligation, licence = item.obligation, item.licence
+        rows.append(
+            [
+                item.subject,
+                str(kinds.get(item.subject_kind, item.subject_kind)),
+                item.what,
+                item.due_on,
+                item.days,
+                obligation.last_done_on if obligation else (licence.issued_on if licence else None),
+                obligation.reference if obligation else (licence.certificate_number if licence else ""),
+                item.consequence,
+            ]
+        )
+    return [str(header) for header in headers], rows
+
+
 def fleet_month(company: Company, *, today: date) -> tuple[list[SubjectMonth], int]:
     """The company's month on a phone: for each plate or person with something due within a month (or
     overdue), what and by when, the most urgent subject first; and how many items have no date yet."""

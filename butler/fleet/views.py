@@ -10,11 +10,12 @@ from django.views.decorators.http import require_http_methods
 
 from butler.fields import add_service_error
 from butler.fleet.forms import ObligationForm, RetireForm
-from butler.fleet.selectors import MONTH_DAYS, fleet_calendar, fleet_counts
+from butler.fleet.selectors import MONTH_DAYS, fleet_calendar, fleet_counts, fleet_table
 from butler.fleet.services import obligation_met, vehicle_leaves
 from butler.security import roles
 from butler.service import access
 from butler.service.decorators import role_required
+from butler.tables import FORMATS, table_response
 from companies.models import Company, Obligation, Vehicle
 
 STAFF = (roles.BUTLER, roles.MANAGER)
@@ -38,6 +39,27 @@ def calendar(request, pk: int):
         "today": today,
     }
     return render(request, "fleet/calendar.html", context)
+
+
+@role_required(*STAFF)
+def export(request, pk: int):
+    """The fleet's whole calendar as a spreadsheet (xlsx, or csv)."""
+    company = access.obtain(request.user, access.VIEW, Company.objects.all(), pk)
+    return fleet_download(request, company)
+
+
+def fleet_download(request, company: Company):
+    """The company's fleet calendar to keep: for its butler, the manager or the company itself."""
+    fmt = request.GET.get("format") if request.GET.get("format") in FORMATS else "xlsx"
+    today = timezone.localdate()
+    headers, rows = fleet_table(company, today=today)
+    return table_response(
+        headers=headers,
+        rows=rows,
+        fmt=fmt,
+        filename=f"fleet-{company.credit_code}-{today:%Y%m%d}",
+        title=_("Fleet calendar"),
+    )
 
 
 @role_required(*STAFF)

@@ -14,9 +14,9 @@ from butler.oversight.dashboard_display import Figure, export_rows, figure_group
 from butler.oversight.dashboard_drills import DRILLS, REMINDER_DRILLS, drill_rows, drill_table
 from butler.oversight.dashboard_forms import DashboardFilterForm
 from butler.oversight.dashboard_scope import default_range
-from butler.oversight.exports import FORMATS, table_response
 from butler.security import roles
 from butler.service.decorators import role_required
+from butler.tables import FORMATS, table_response
 
 PAGE_SIZE = 50
 WORKLOAD_ROWS = 20  # the butlers shown on the page; the export has them all

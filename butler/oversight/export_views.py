@@ -6,10 +6,10 @@ from django.utils import timezone, translation
 
 from butler.oversight.export_forms import ExportFilterForm, LookBackForm, last_month
 from butler.oversight.export_tables import TABLES
-from butler.oversight.exports import FORMATS, table_response
 from butler.oversight.lookback import lookback as lookback_report
 from butler.security import roles
 from butler.service.decorators import role_required
+from butler.tables import FORMATS, table_response
 
 
 def _index(request, form, *, status: int = 200):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from butler.feedback.ratings import rateable_for
 from butler.fields import add_service_error
 from butler.fleet.selectors import fleet_month
+from butler.fleet.views import fleet_download
 from butler.messaging.selectors import COMPANY, unread_count
 from butler.portal.forms import InvitationAcceptForm, ReminderChoiceForm
 from butler.portal.selectors import portal_home
@@ -94,6 +95,15 @@ def fleet(request):
         "portal/fleet.html",
         {"contact": contact, "company": contact.company, "subjects": subjects, "undated": undated},
     )
+
+
+@role_required(roles.COMPANY)
+def fleet_export(request):
+    """The company's own fleet calendar, every date, as a spreadsheet to keep."""
+    contact = getattr(request.user, "contact", None)
+    if contact is None:
+        raise PermissionDenied
+    return fleet_download(request, contact.company)
 
 
 @role_required(roles.COMPANY)

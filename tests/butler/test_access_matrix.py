@@ -159,6 +159,8 @@ MATRIX = {
     ("fleet:retire", "get"): (lambda w: [w.vehicle_a.pk], A_WRITE),
     ("fleet:retire", "post"): (lambda w: [w.vehicle_a.pk], A_WRITE),
     ("portal:fleet", "get"): (lambda w: [], COMPANIES),
+    ("portal:fleet_export", "get"): (lambda w: [], COMPANIES),
+    ("fleet:export", "get"): (lambda w: [w.company_a.pk], A_READ),
     ("licences:file", "get"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:file", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),

@@ -5,9 +5,11 @@ month on a phone).
 The clock reads 2026-11-02 09:30 Beijing (a Monday).
 """
 
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -248,6 +250,42 @@ def test_the_company_sees_its_month_on_a_phone(client, world):
     body = page.content.decode()
     assert "2026-11-09" in body and "浙B81002" not in body
     assert page.context["undated"] == 7  # the rest have no date yet: the butler will ask
+
+
+def test_the_company_and_its_butler_download_the_whole_calendar(client, world):
+    _two_policies(world)
+    client.force_login(world.contact_a)
+    response = client.get(reverse("portal:fleet_export"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Disposition"].startswith('attachment; filename="fleet-')
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == [
+        "Plate or name",
+        "Kind",
+        "What",
+        "Next date",
+        "Days left",
+        "Last done",
+        "Certificate or policy number",
+        "If it lapses",
+    ]
+    assert rows[1][:7] == [
+        "浙B81001",
+        "Vehicle",
+        "Compulsory traffic accident insurance",
+        datetime(2026, 11, 9),
+        7,
+        datetime(2025, 11, 10),
+        "P1",
+    ]
+    assert [rows[2][0], rows[2][6]] == ["浙B81002", "P2"]  # every date, not only this month's
+    assert len(rows) == 1 + 2 + 7  # the two policies, then the seven items without a date yet
+    client.force_login(world.butler_a.user)
+    staff = client.get(reverse("fleet:export", args=[world.company_a.pk]), {"format": "csv"})
+    text = b"".join(staff.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("浙B81001,")
+    client.force_login(world.butler_b.user)
+    assert client.get(reverse("fleet:export", args=[world.company_a.pk])).status_code == 404
 
 
 def test_the_calendar_of_a_large_fleet_makes_a_fixed_number_of_queries(client, world):

@@ -1,6 +1,6 @@
-"""Tables leave the product as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese
-correctly) or XLSX (openpyxl, written row by row). Rows are streamed: an export of every licence in a city
-does not sit in memory."""
+"""Tables leave the product (the manager's exports, a fleet's calendar) as CSV (UTF-8 with a byte-order
+mark, so spreadsheet programs read Chinese correctly) or XLSX (openpyxl, written row by row). Rows are
+streamed: an export of every licence in a city does not sit in memory."""
 
 import csv
 from collections.abc import Iterable, Sequence
