@@ -177,12 +177,16 @@ class FeedbackStory(RatingStory, SuggestionStory):
             if step.step == RETURN_VISIT:
                 case = case_return_visit(actor=actor, case=case, note=step.text, at=moment)
                 if step.value and case.rating_id:
-                    rating_follow_up(
-                        actor=case.rating.rated_by,
-                        rating=case.rating,
-                        overall=int(step.value),
-                        comment="",
-                    )
+                    # The rater re-rates (追评) that evening, on the portal.
+                    later = max(moment.replace(hour=20, minute=10), moment + timedelta(minutes=1))
+                    with self.at(min(later, self.latest)):
+                        rating_follow_up(
+                            actor=case.rating.rated_by,
+                            rating=case.rating,
+                            overall=int(step.value),
+                            comment="",
+                        )
+                    self.counts["ratings"] += 1
                 return case
             return case_close(actor=actor, case=case, note=step.text)
 

@@ -159,13 +159,19 @@ BAD_RATINGS = [
         CaseStep(RETURN_VISIT, 14, "企业表示基本满意，希望指南更新更及时", BASIC),
         CaseStep(CLOSE, 16, "整改完成，企业追评基本满意，结案"),
     )),
-    # Closed after an explanation; the return visit two days late.
+    # Closed after an explanation; reported back two days late.
     BadRating(30, 20 * 60 + 50, 2, (MATTER, BUTLER), "审批太慢了，等了快三个星期", (1, 3, 4), (
         CaseStep(VERIFY, 1, "企业认为办理时间过长；经查该许可在法定时限内办结"),
         CaseStep(CLASSIFY, 2, "在法定时限内办结，企业对承诺时限理解有误；已作说明，不属服务过错", EXPLAINED),
-        CaseStep(RETURN_VISIT, 9, "企业表示理解，希望进一步压缩办理时限", BASIC),
-        CaseStep(CLOSE, 10, "已解释并回访，结案"),
+        CaseStep(RETURN_VISIT, 9, "已向企业说明法定时限和承诺时限，企业表示理解", BASIC),
+        CaseStep(CLOSE, 10, "已解释并反馈，结案"),
     )),
+    # Explained and reported back yesterday, re-rated: for the manager to close.
+    BadRating(5, 10 * 60 + 20, 2, (MATTER, BUTLER), "网上申报上传材料总是失败", (2, 3, 3), (
+        CaseStep(VERIFY, 1, "企业反映网上申报上传附件失败；经查系省级平台故障，当日已修复"),
+        CaseStep(CLASSIFY, 2, "省级平台故障，已协调修复，不属窗口服务过错", EXPLAINED),
+        CaseStep(RETURN_VISIT, 4, "已告知企业平台已修复及附件格式要求", SATISFIED),
+    ), tags=("网上办理不顺畅",)),
 ]  # fmt: skip
 
 SUGGESTIONS = [

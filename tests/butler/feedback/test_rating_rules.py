@@ -14,6 +14,7 @@ from django.utils import translation
 from butler.feedback import cases
 from butler.feedback.models import AuditCase, Rating, RatingTag
 from butler.feedback.ratings import rating_follow_up, rating_submit
+from butler.feedback.tag_seed import seed_rating_tags
 from butler.licences.services import licence_step
 from butler.oversight.dashboard import dashboard_figures
 from butler.security import roles
@@ -27,6 +28,11 @@ Step = AuditCase.Step
 def in_english():
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def tags(db):
+    seed_rating_tags(RatingTag)  # a transactional test elsewhere may have flushed the migration's rows
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
