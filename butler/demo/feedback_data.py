@@ -1,4 +1,4 @@
-"""The demo's feedback as tables: the shares and words of the good ratings, the ten bad ratings with how far
+"""The demo's feedback as tables: the shares and words of the good ratings, the eleven bad ratings with how far
 each one's audit case has come, the suggestions with their cases and the improvement actions they feed,
 and the catalogue material the window trimmed. Plain data (and the record types it is written in);
 ``butler.demo.feedback`` tells it through the feedback services.
@@ -28,7 +28,7 @@ MATTER, PERIOD, BUTLER = Rating.Kind.MATTER, Rating.Kind.PERIOD, Rating.Kind.BUT
 PORTAL, RECORDED = Suggestion.Source.PORTAL, Suggestion.Source.BUTLER
 C = Suggestion.Category
 
-# Good ratings of each kind (of those rateable); their stars in these shares, so that with the ten bad ones
+# Good ratings of each kind (of those rateable); their stars in these shares, so that with the eleven bad ones
 # about 75 % are ★5, 11 % ★4 and 4 % ★3.
 GOOD_RATINGS = {MATTER: 38, PERIOD: 21, BUTLER: 26}
 GOOD_STARS = ((4, 0.12), (3, 0.05))

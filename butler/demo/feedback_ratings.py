@@ -1,5 +1,5 @@
 """The demo's ratings: what each company's portal contact could rate and when (a matter after its licence
-was issued, a service period after it ended, the butler during the period), the ten bad ratings of the
+was issued, a service period after it ended, the butler during the period), the eleven bad ratings of the
 feedback tables with their audit cases, and a weighted sample of good ones whose stars are dealt from a
 deck in the usual shares.
 
