@@ -1,5 +1,5 @@
-"""The demo's feedback as tables: the shares and words of the good ratings, the eleven bad ratings with how far
-each one's audit case has come, the suggestions with their cases and the improvement actions they feed,
+"""The demo's feedback as tables: the shares and words of the good ratings, the eleven bad ratings with how
+far each one's audit case has come, the suggestions with their cases and the improvement actions they feed,
 and the catalogue material the window trimmed. Plain data (and the record types it is written in);
 ``butler.demo.feedback`` tells it through the feedback services.
 """
