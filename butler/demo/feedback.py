@@ -24,6 +24,9 @@ from butler.demo.feedback_data import (
     BAD_RATINGS,
     CLASSIFY,
     CLOSE,
+    ON_SITE_COMMENTS,
+    ON_SITE_DAYS,
+    ON_SITE_RATINGS,
     RECTIFY,
     RETURN_VISIT,
     REVIEW,
@@ -45,9 +48,10 @@ from butler.feedback.cases import (
     may_take,
 )
 from butler.feedback.models import AuditCase
+from butler.feedback.on_site import rating_on_site
 from butler.feedback.ratings import rating_follow_up
 from butler.service.models import ServicePeriod
-from companies.models import Company, CompanyLicence, Contact
+from companies.models import Company, CompanyLicence, Contact, Trip, TripEvent
 
 
 class FeedbackStory(RatingStory, SuggestionStory):
@@ -142,6 +146,7 @@ class FeedbackStory(RatingStory, SuggestionStory):
             for plan in BAD_RATINGS:
                 self.bad_rating(plan, rateable)
             self.good_ratings(rateable)
+            self.on_site_ratings()
             trimmed = self.trimmed_material()
             for plan in SUGGESTIONS:
                 self.suggestion(plan, trimmed)
@@ -149,6 +154,25 @@ class FeedbackStory(RatingStory, SuggestionStory):
         cases = AuditCase.objects.filter(pk__in=self.cases)
         self.counts["cases_open"] = cases.open().count()
         self.counts["cases_closed"] = cases.filter(step=AuditCase.Step.CLOSED).count()
+
+    def on_site_ratings(self) -> None:
+        """Some visits to the window of the last three months rated on the spot, at the counter, within
+        minutes of the visit: mostly five stars, a few four."""
+        rng = self.rng
+        since = self.today - timedelta(days=ON_SITE_DAYS)
+        trips = list(
+            Trip.objects.filter(
+                date__gte=since, date__lt=self.today, event__in=(TripEvent.ACCEPTED, TripEvent.COLLECTED)
+            )
+            .select_related("licence__company")
+            .order_by("date", "pk")
+        )
+        for trip in rng.sample(trips, min(ON_SITE_RATINGS, len(trips))):
+            moment = self.office(trip.date, after=at_minute(trip.date, 9 * 60))
+            stars = 5 if rng.random() < 0.8 else 4
+            with self.at(min(moment, self.latest)):
+                rating_on_site(trip=trip, overall=stars, comment=rng.choice(ON_SITE_COMMENTS[stars]))
+            self.counts["ratings"] += 1
 
     # audit cases
 

@@ -52,6 +52,9 @@ COMMENTS = {
     ],
     3: ["等待时间偏长", "材料准备花了不少时间", "基本满意，流程还可以再简化"],
 }
+# Visits to the window rated on the spot (a QR code at the counter), in the last three months.
+ON_SITE_DAYS, ON_SITE_RATINGS = 90, 8
+ON_SITE_COMMENTS = {5: ["", "窗口一次办好", "材料审核很快", ""], 4: ["", "等候稍久"]}
 PERIOD_COMMENTS = ["半年来证件一个都没耽误，谢谢管家", "服务期内提醒很及时", "有问题随时能找到人，很放心"]
 BUTLER_COMMENTS = ["管家很负责，有问题随时能找到人", "管家解答很专业", "管家主动上门指导，很贴心"]
 SLOW_COMMENTS = ["跑了两趟，希望能网上办", "比承诺的时间晚了几天", "材料来回改了两次"]

@@ -105,16 +105,28 @@ class Rating(ImmutableFeedback):
         MATTER = "matter", _("A licence issued")
         PERIOD = "period", _("The butler service period")
         BUTLER = "butler", _("The butler")
+        VISIT = "visit", _("A visit to the window, on the spot")
 
     kind = models.CharField(_("what is rated"), max_length=8, choices=Kind.choices)
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("company")
     )
     contact = models.ForeignKey(
-        Contact, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("contact")
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ratings",
+        verbose_name=_("contact"),
+        help_text=_("Empty for a rating given on the spot at the counter, without signing in."),
     )
     rated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("rated by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rated by"),
     )
     butler = models.ForeignKey(
         Butler,
@@ -170,6 +182,10 @@ class Rating(ImmutableFeedback):
         constraints = [
             models.UniqueConstraint(
                 fields=["contact", "matter_key"], name="one_rating_per_matter_and_contact"
+            ),
+            # On the spot, one rating per visit, whoever gives it.
+            models.UniqueConstraint(
+                fields=["matter_key"], condition=Q(kind="visit"), name="one_rating_per_visit"
             ),
             models.CheckConstraint(condition=Q(overall__gte=1, overall__lte=5), name="rating_overall_1_to_5"),
             *(

@@ -304,6 +304,8 @@ def who_takes_step(user, case: AuditCase) -> str:
 def what_was_rated(rating: Rating) -> str:
     if rating.kind == Rating.Kind.MATTER and rating.licence_id:
         return str(rating.licence.licence_type)
+    if rating.kind == Rating.Kind.VISIT and rating.licence_id:
+        return _("A visit for %(licence)s, on the spot") % {"licence": rating.licence.licence_type}
     if rating.kind == Rating.Kind.PERIOD and rating.period_id:
         return _("Service period %(card)s") % {"card": rating.period.card_number}
     if rating.butler_id:

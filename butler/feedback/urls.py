@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from butler.feedback import audit_views, results_views, review_views, views
+from butler.feedback import audit_views, on_site_views, results_views, review_views, views
 
 app_name = "feedback"
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
     path("audit/improvements/new/", audit_views.improvement_new, name="improvement_new"),
     path("audit/improvements/<int:pk>/", audit_views.improvement, name="improvement"),
     path("audit/materials/", audit_views.materials, name="materials"),
+    # A visit rated on the spot: the butler's code, the page whoever came rates it on.
+    path("feedback/visit/<int:pk>/code/", on_site_views.visit_qr, name="visit_qr"),
+    path("rate/visit/<str:token>/", on_site_views.rate_visit, name="rate_visit"),
     # Published for anyone: the results of the ratings and what was put right.
     path("results/", results_views.results, name="results"),
     # The reviewer outside the window: disputed ratings (申诉).

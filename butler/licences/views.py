@@ -1,5 +1,7 @@
 """The company's licences: the checklist, each licence's steps and trips, subjects, the one-time notice."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -96,6 +98,7 @@ def _detail_context(
         "urgency": licence_selectors.urgency(licence, today),
         "unconfirmed_years": licence_selectors.unconfirmed_years_of([licence]),
         "today": today,
+        "on_site_since": today - timedelta(days=1),  # a visit is rated on the spot, that day or the next
         **(change_forms(licence, change_bound) if can_serve else {"changes": list(licence.changes.all())}),
     }
 

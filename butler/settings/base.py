@@ -291,6 +291,8 @@ BUTLER_RATING_WINDOW_DAYS = env.int("BUTLER_RATING_WINDOW_DAYS", default=30)
 # period is set by the rules read: settings, not constants.
 BUTLER_FOLLOW_UP_DAYS = env.int("BUTLER_FOLLOW_UP_DAYS", default=15)
 BUTLER_DISPUTE_REVIEW_DAYS = env.int("BUTLER_DISPUTE_REVIEW_DAYS", default=10)
+# A visit to the window is rated on the spot (a QR code at the counter) within this many hours of the code.
+BUTLER_ON_SITE_RATING_HOURS = env.int("BUTLER_ON_SITE_RATING_HOURS", default=12)
 if not 1 <= BUTLER_AUDIT_RECTIFY_DAYS <= 60 or BUTLER_RATING_WINDOW_DAYS < 1:
     raise ImproperlyConfigured(
         "BUTLER_AUDIT_RECTIFY_DAYS is 1 to 60 working days; BUTLER_RATING_WINDOW_DAYS is positive."

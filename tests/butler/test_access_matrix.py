@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from butler.contactlog.services import contact_record
 from butler.feedback.cases import case_classify, case_verify
 from butler.feedback.improvements import improvement_create
+from butler.feedback.on_site import visit_token
 from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.health import checks as health
 from butler.messaging.services import thread_start
@@ -166,6 +167,10 @@ MATRIX = {
     ("licences:verify", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
     ("licences:cancel_notice", "post"): (lambda w: [w.lapsed_a.pk], A_WRITE),
     ("licences:change_add", "post"): (lambda w: [w.licence_a.pk], A_WRITE),
+    # A visit rated on the spot: the code is the serving butler's or the manager's; the page is anyone's.
+    ("feedback:visit_qr", "get"): (lambda w: [w.trip_a.pk], A_WRITE),
+    ("feedback:rate_visit", "get"): (lambda w: [visit_token(w.trip_a)], EVERYONE),
+    ("feedback:rate_visit", "post"): (lambda w: [visit_token(w.trip_a)], EVERYONE),
     # The published results: anyone, signed in or not.
     ("feedback:results", "get"): (lambda w: [], row(*[200] * 9, reviewer=200)),
     # Disputed ratings: the reviewer alone, outside the window.

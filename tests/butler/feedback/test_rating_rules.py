@@ -13,12 +13,14 @@ from django.utils import translation
 
 from butler.feedback import cases
 from butler.feedback.models import AuditCase, Rating, RatingTag
+from butler.feedback.on_site import visit_token
 from butler.feedback.ratings import rating_follow_up, rating_submit
 from butler.feedback.tag_seed import seed_rating_tags
 from butler.licences.services import licence_step
 from butler.oversight.dashboard import dashboard_figures
 from butler.security import roles
 from companies.models import CompanyLicence, LicenceStatus
+from companies.services import trip_record
 from tests.conftest import make_user
 
 Step = AuditCase.Step
@@ -211,3 +213,41 @@ def test_the_results_are_published_without_signing_in_and_name_no_one(
     assert "67%" in body  # two of three satisfied
     for private in (world.company_a.name, world.company_b.name, "跑了三趟", world.butler_a.display_name):
         assert private not in body
+
+
+def test_a_visit_is_rated_on_the_spot_once_without_signing_in(client, world, issued):
+    visit = trip_record(actor=world.butler_a.user, licence=issued, on=date(2026, 11, 2), purpose="领取许可证")
+    client.force_login(world.butler_a.user)
+    code = client.get(reverse("feedback:visit_qr", args=[visit.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert code.status_code == 200 and "<svg" in code.content.decode()
+    url = code.context["url"]
+    client.logout()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Rate your visit" in page.content.decode()
+    refused = client.post(url, {"overall": "2"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Tell us what went wrong: tick a tag or write a few words." in refused.content.decode()
+    assert not Rating.objects.exists()
+    done = client.post(url, {"overall": "2", "tags": [_tag("等候时间长").pk]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Thank you for your rating." in done.content.decode()
+    rating = Rating.objects.get()
+    assert (rating.kind, rating.company, rating.contact, rating.butler) == (
+        "visit",
+        world.company_a,
+        None,
+        world.butler_a,
+    )
+    assert rating.case.step == Step.VERIFY  # the company is called back like for any bad rating
+    again = client.post(url, {"overall": "5"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "one rating per visit" in again.content.decode()
+    assert Rating.objects.count() == 1
+
+
+def test_an_altered_or_old_code_rates_nothing(client, world, issued):
+    visit = trip_record(actor=world.butler_a.user, licence=issued, on=date(2026, 11, 2), purpose="领取许可证")
+    token = visit_token(visit)
+    altered = client.get(reverse("feedback:rate_visit", args=[token[:-2] + "xx"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert altered.status_code == 404 and "This code does not work" in altered.content.decode()
+    with time_machine.travel(_at(date(2026, 11, 3), 23), tick=False):  # 12 hours is the limit
+        old = client.post(reverse("feedback:rate_visit", args=[token]), {"overall": "5"})
+    assert old.status_code == 404
+    assert not Rating.objects.exists()
