@@ -15,7 +15,7 @@ from reminders.notices import notice_send
 def follow_up_until(rating: Rating, *, reported_at: datetime | None = None) -> date:
     """The last day the rater may re-rate."""
     if reported_at is None:
-        case = getattr(rating, "case", None) if rating.overall <= 2 else None
+        case = getattr(rating, "case", None)  # a bad rating's: the days run from its report back
         reported_at = case.return_visit_at if case is not None else None
     start = reported_at or rating.created_at
     return timezone.localtime(start).date() + timedelta(days=settings.BUTLER_FOLLOW_UP_DAYS)

@@ -13,13 +13,14 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from butler.contactlog.models import ContactRecord
 from butler.service.models import Butler, ServicePeriod
 from companies.models import Company, CompanyLicence, Contact, LicenceType
+from companies.models.language import BilingualName
 
 
 class Stars(models.IntegerChoices):
@@ -33,7 +34,7 @@ class Stars(models.IntegerChoices):
 BAD_STARS = (1, 2)  # ★1–2 is a bad rating (差评)
 
 
-class RatingTag(models.Model):
+class RatingTag(BilingualName, models.Model):
     """An evaluation tag shown under the levels it fits (好差评 评价标签): what went well under ★4–5, what
     went wrong under ★1–2; ★3 shows both. Catalogue data, edited in the admin."""
 
@@ -56,10 +57,6 @@ class RatingTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (translation.get_language() or "").startswith("en") else self.name_zh
 
     def fits(self, stars: int) -> bool:
         return stars <= 3 if self.polarity == self.Polarity.BAD else stars >= 3

@@ -6,14 +6,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from butler.feedback.cases import case_open
 from butler.feedback.models import BAD_STARS, Rating
-from butler.feedback.ratings import _stars_valid, _tags_valid
+from butler.feedback.ratings import rating_save, stars_checked
 from butler.service.models import ServicePeriod
 from companies.models import Trip
 
@@ -44,14 +43,7 @@ def visit_rated(trip: Trip) -> bool:
 def rating_on_site(*, trip: Trip, overall, tags=(), comment: str = "", now: datetime | None = None) -> Rating:
     """The visit rated by whoever came, once; a bad rating (the problem required) is audited like any other,
     the company called back."""
-    errors: dict = {}
-    overall = _stars_valid(overall, "overall", required=True, errors=errors)
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        errors["comment"] = _("Keep the comment within 1,000 characters.")
-    tags = _tags_valid(overall, tags, comment, errors)
-    if errors:
-        raise ValidationError(errors)
+    overall, comment, tags = stars_checked(overall, comment, tags)
     company = trip.licence.company
     serving = ServicePeriod.objects.active().filter(company=company).select_related("butler").first()
     rating = Rating(
@@ -65,14 +57,7 @@ def rating_on_site(*, trip: Trip, overall, tags=(), comment: str = "", now: date
         comment=comment,
         created_at=now or timezone.now(),
     )
-    rating.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            rating.save()
-    except IntegrityError as error:
-        raise ValidationError(_("This visit has been rated already: one rating per visit.")) from error
-    if tags:
-        rating.tags.set(tags)
+    rating_save(rating, None, tags, already=_("This visit has been rated already: one rating per visit."))
     if rating.overall in BAD_STARS:
         case_open(rating=rating)
     return rating

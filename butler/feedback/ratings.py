@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from butler.feedback.cases import case_open
-from butler.feedback.follow_up import follow_up_until  # noqa: F401 - the pages read it from here
+from butler.feedback.follow_up import follow_up_until
 from butler.feedback.matters import (
     ENDED,
     RATED_SCOPES,
@@ -256,7 +256,7 @@ def rating_submit(
         created_at=now,
         **stars,
     )
-    _save_rating(rating, actor, tags)
+    rating_save(rating, actor, tags)
     invitations_stop(rating=rating)
     if rating.overall in BAD_STARS:
         case_open(rating=rating)
@@ -275,14 +275,31 @@ def _tags_valid(overall, tags, comment: str, errors: dict) -> list[RatingTag]:
     return tags
 
 
-def _save_rating(rating: Rating, actor, tags: list[RatingTag]) -> None:
-    rating.full_clean()
+def stars_checked(overall, comment: str, tags) -> tuple[int, str, list[RatingTag]]:
+    """A rating on the five levels alone (a re-rating, a visit rated on the spot): the stars, the words within
+    their length, tags that fit — the problem of a ★1–2 required. Raises ``ValidationError`` by field."""
+    errors: dict = {}
+    overall = _stars_valid(overall, "overall", required=True, errors=errors)
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        errors["comment"] = _("Keep the comment within 1,000 characters.")
+    tags = _tags_valid(overall, tags, comment, errors)
+    if errors:
+        raise ValidationError(errors)
+    return overall, comment, tags
+
+
+def rating_save(rating: Rating, actor, tags: list[RatingTag], *, already: str = "") -> None:
+    """Write a new rating once (the database refuses a second of the same matter) with its tags."""
+    rating.full_clean(validate_constraints=False)  # a second rating is refused by the database, below
     rating._history_user = actor
     try:
         with transaction.atomic():
             rating.save()
-    except IntegrityError as error:  # the same contact rated it at the same moment in another tab
-        raise ValidationError(_("You have already rated this; a rating cannot be changed.")) from error
+    except IntegrityError as error:  # the same matter rated at the same moment elsewhere
+        raise ValidationError(
+            already or _("You have already rated this; a rating cannot be changed.")
+        ) from error
     if tags:
         rating._history_user = actor
         rating.tags.set(tags)
@@ -316,14 +333,7 @@ def rating_follow_up(
     rating = Rating.objects.select_for_update(of=("self",)).select_related("case").get(pk=rating.pk)
     if not follow_up_open(rating, contact, today=timezone.localtime(now).date()):
         raise ValidationError(_("This rating cannot be rated again now: once, within the days given."))
-    errors: dict = {}
-    overall = _stars_valid(overall, "overall", required=True, errors=errors)
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        errors["comment"] = _("Keep the comment within 1,000 characters.")
-    tags = _tags_valid(overall, tags, comment, errors)
-    if errors:
-        raise ValidationError(errors)
+    overall, comment, tags = stars_checked(overall, comment, tags)
     again = Rating(
         kind=rating.kind,
         company=rating.company,
@@ -338,7 +348,7 @@ def rating_follow_up(
         comment=comment,
         created_at=now,
     )
-    _save_rating(again, actor, tags)
+    rating_save(again, actor, tags)
     if again.overall in BAD_STARS:
         case_open(rating=again)
     return again
