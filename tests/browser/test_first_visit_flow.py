@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from butler.models import ServicePeriod
@@ -30,7 +31,7 @@ def test_butler_registers_a_company_and_prints_its_card(live_server, page, artif
     page.get_by_role("link", name="登记该企业").click()
 
     # The code carried over; a wrong mobile is refused and nothing typed is lost.
-    assert page.get_by_label("统一社会信用代码").input_value() == code
+    expect(page.get_by_label("统一社会信用代码")).to_have_value(code)
     page.get_by_label("企业名称").fill("宁波北仑顺捷物流有限公司")
     page.get_by_label("道路普通货物运输").check()
     page.get_by_label("住所").fill("宁波市北仑区新碶街道明州路188号")
@@ -38,8 +39,8 @@ def test_butler_registers_a_company_and_prints_its_card(live_server, page, artif
     page.get_by_label("联系人姓名").fill("陈小红")
     page.get_by_label("联系人手机").fill("1380574")
     page.get_by_role("button", name="登记并成为其管家").click()
-    assert page.get_by_text("11 位").first.is_visible()
-    assert page.get_by_label("企业名称").input_value() == "宁波北仑顺捷物流有限公司"
+    expect(page.get_by_text("11 位").first).to_be_visible()
+    expect(page.get_by_label("企业名称")).to_have_value("宁波北仑顺捷物流有限公司")
     page.get_by_label("联系人手机").fill("13805741234")
     page.get_by_role("button", name="登记并成为其管家").click()
 

@@ -5,6 +5,7 @@ import struct
 import zlib
 
 import pytest
+from playwright.sync_api import expect
 
 from butler.models import Attachment, MessageThread
 from tests.conftest import PASSWORD
@@ -47,7 +48,7 @@ def test_a_contact_writes_with_a_photo_and_reads_the_butlers_answer(
     _sign_in(phone, live_server.url, world.contact_a.username)
     phone.get_by_test_id("message-butler").click()
     assert world.butler_a.display_name in phone.get_by_test_id("butler-name").inner_text()
-    assert phone.locator("a.call-button[href^='tel:']").first.is_visible()
+    expect(phone.locator("a.call-button[href^='tel:']").first).to_be_visible()
     phone.get_by_test_id("new-thread").click()
     phone.locator("#id_subject").fill("营业执照照片")
     phone.locator("#id_body").fill("管家您好，营业执照照片这样拍可以吗？")

@@ -44,8 +44,8 @@ def test_butler_marks_materials_missing_and_the_company_sees_the_notice(
     form.get_by_label("补正期限").fill("2026-11-09")
     form.locator("button[type=submit]").click()
     butler.get_by_role("link", name=re.compile("一次性告知书")).click()
-    assert butler.get_by_text(first.name_zh).is_visible()
-    assert butler.get_by_text("未加盖公章").is_visible()
+    expect(butler.get_by_text(first.name_zh)).to_be_visible()
+    expect(butler.get_by_text("未加盖公章")).to_be_visible()
     butler.screenshot(path=str(artifacts / "missing-materials-notice.png"), full_page=True)
 
     phone = browser.new_context(
@@ -55,7 +55,7 @@ def test_butler_marks_materials_missing_and_the_company_sees_the_notice(
     phone.get_by_role("link", name=re.compile("我的证照")).click()
     notice = phone.locator(".notice").first
     assert first.name_zh in notice.inner_text() and second.name_zh in notice.inner_text()
-    assert phone.locator(".licence-missing").first.is_visible()
+    expect(phone.locator(".licence-missing").first).to_be_visible()
     phone.screenshot(path=str(artifacts / "portal-licences-phone.png"), full_page=True)
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.MATERIALS_MISSING

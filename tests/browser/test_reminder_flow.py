@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from butler.licences.services import licence_step
 from butler.models import ReminderRule
@@ -62,9 +63,9 @@ def test_a_renewal_reminder_reaches_the_phone_and_the_manager_retries_a_failure(
     desk.get_by_role("button", name=re.compile("筛选")).click()
     desk.get_by_role("link", name=re.compile("发送失败")).click()
     row = desk.locator("tr", has_text="gateway timeout")
-    assert row.count() == 1
+    expect(row).to_have_count(1)
     desk.screenshot(path=str(artifacts / "reminder-delivery.png"), full_page=True)
     row.get_by_role("button", name=re.compile("重新发送")).click()
-    assert desk.get_by_text(re.compile("1 条提醒将在一分钟内重新发送")).is_visible()
+    expect(desk.get_by_text(re.compile("1 条提醒将在一分钟内重新发送"))).to_be_visible()
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == ("pending", 0)
