@@ -10,7 +10,7 @@ import io
 import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
@@ -252,10 +252,17 @@ def _table(data: bytes) -> list[list[str]]:
     return _csv_rows(data)
 
 
-def _rows(table: list[list[str]], kind: str) -> tuple[list[_Row], dict[str, str]]:
+def sheet_rows(uploaded, columns: tuple[Column, ...]) -> tuple[list[_Row], dict[str, str]]:
+    """Read an uploaded CSV or XLSX file under the size and row limits: its data rows keyed by column field
+    (each with its spreadsheet line), and each field's header as written in the file. ``ValidationError``
+    for a file that cannot be read as a table or lacks a required column. Other imports read through here."""
+    data = _read_limited(uploaded, getattr(settings, "BUTLER_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return _rows(_table(data), columns)
+
+
+def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> tuple[list[_Row], dict[str, str]]:
     """The data rows keyed by model field, and each field's header as written in the file."""
     max_rows = getattr(settings, "BUTLER_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
-    columns = COLUMNS[kind]
     header_index = next((i for i, row in enumerate(table) if any(row)), None)
     if header_index is None:
         raise ValidationError(_("The file is empty."), code="empty")
@@ -322,7 +329,20 @@ def _choice_names(choices) -> str:
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
 
 
-def _date(text: str) -> date:
+_TIME = re.compile(r"^(.*?)[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_moment(text: str) -> datetime:
+    """A date with an optional time of day (2026-03-05 09:12, 2026/3/5 9:12:30, a workbook's date-time
+    cell), naive: the caller reads it on the window's clock. ``ValueError`` for anything else."""
+    match = _TIME.match(text.strip())
+    if match is None:
+        return datetime.combine(parse_date(text), time())
+    day, hour, minute, second = match.groups()
+    return datetime.combine(parse_date(day), time(int(hour), int(minute), int(second or 0)))
+
+
+def parse_date(text: str) -> date:
     """2026-01-05, 2026/1/5, 2026.01.05, 2026年1月5日, 20260105, or a workbook's date cell."""
     text = text.strip()
     if re.fullmatch(r"\d{8}", text):
@@ -447,7 +467,7 @@ class _Checker:
             if not text:
                 continue
             try:
-                dates[name] = _date(text)
+                dates[name] = parse_date(text)
             except ValueError:
                 self.error(row.line, name, _("“%(value)s” is not a date, e.g. 2026-01-05.") % {"value": text})
         return dates
@@ -521,8 +541,7 @@ def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: s
     """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
-    data = _read_limited(uploaded, getattr(settings, "BUTLER_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-    rows, labels = _rows(_table(data), kind)
+    rows, labels = sheet_rows(uploaded, COLUMNS[kind])
 
     checker = _Checker(kind, company, labels)
     if kind == "vehicles":

@@ -53,3 +53,39 @@ class ReturnVisitForm(forms.Form):
     outcome = forms.CharField(
         label=_("What came of the return visit"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class EnquiryForm(forms.Form):
+    """A consultation from someone whose company may not be registered yet."""
+
+    enquirer_name = forms.CharField(label=_("Enquirer's name"), max_length=60, required=False)
+    enquirer_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    enquirer_company = forms.CharField(
+        label=_("Company (if any)"), max_length=120, required=False, help_text=_("As the enquirer names it.")
+    )
+    enquirer_credit_code = forms.CharField(
+        label=_("Credit code (if known)"),
+        max_length=18,
+        required=False,
+        help_text=_("The consultation joins the company's contact log when it registers."),
+    )
+    channel = forms.ChoiceField(label=_("How"), choices=ContactRecord.Channel.choices)
+    summary = forms.CharField(
+        label=_("What it was about"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    important = forms.BooleanField(label=_("Important"), required=False)
+    return_visit_in = forms.IntegerField(
+        label=_("Return visit in (working days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_RETURN_VISIT_DAYS,
+        help_text=_("Important matters get a return visit (重要事情再回访)."),
+    )
+
+
+class HotlineImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Work orders exported by the 12345 hotline"),
+        help_text=_("An Excel workbook (.xlsx) or CSV file."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )

@@ -1,4 +1,5 @@
-"""A contact with a company, as the butler records it."""
+"""A contact with a company, or a consultation from someone whose company is not registered yet, as the
+window records it; a 12345 hotline work order is one too, its reply deadline the return visit's."""
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from butler.service.models import ServicePeriod
+from companies.credit_code import validate_credit_code
 from companies.models import Company
 
 
@@ -23,8 +25,26 @@ class ContactRecord(models.Model):
         PORTAL = "portal", _("Portal message")
         ON_SITE = "on_site", _("Visit to the company")
 
+    class Source(models.TextChoices):
+        WINDOW = "window", _("Recorded by the window")
+        HOTLINE = "hotline", _("12345 hotline work order")
+
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, related_name="contact_records", verbose_name=_("company")
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_records",
+        verbose_name=_("company"),
+        help_text=_("Empty for someone whose company is not registered yet; linked when it registers."),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.WINDOW)
+    work_order = models.CharField(_("work order number"), max_length=40, blank=True)
+    enquirer_name = models.CharField(_("enquirer"), max_length=60, blank=True)
+    enquirer_phone = models.CharField(_("enquirer's phone"), max_length=20, blank=True)
+    enquirer_company = models.CharField(_("company named by the enquirer"), max_length=120, blank=True)
+    enquirer_credit_code = models.CharField(
+        _("credit code named by the enquirer"), max_length=18, blank=True, validators=[validate_credit_code]
     )
     period = models.ForeignKey(
         ServicePeriod,
@@ -62,8 +82,23 @@ class ContactRecord(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("contact record")
         verbose_name_plural = _("contact records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order"], condition=~Q(work_order=""), name="contact_work_order_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(company__isnull=False) | ~Q(enquirer_name="") | ~Q(enquirer_phone=""),
+                name="contact_has_someone",
+            ),
+        ]
         indexes = [
             models.Index(fields=["company", "occurred_at"], name="contact_company_when"),
+            models.Index(fields=["occurred_at"], name="contact_when"),
+            models.Index(
+                fields=["enquirer_credit_code"],
+                condition=Q(company__isnull=True),
+                name="contact_enquiry_unlinked",
+            ),
             models.Index(
                 fields=["return_visit_due"],
                 condition=Q(return_visit_due__isnull=False, return_visit_done_at__isnull=True),
@@ -72,7 +107,14 @@ class ContactRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.company} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+        return f"{self.who} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def who(self) -> str:
+        """The company, or for a consultation without one the enquirer and the company they named."""
+        if self.company_id:
+            return str(self.company)
+        return " · ".join(filter(None, [self.enquirer_name, self.enquirer_company])) or self.enquirer_phone
 
     @property
     def return_visit_open(self) -> bool:

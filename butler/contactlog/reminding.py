@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 from butler.contactlog.models import ContactRecord
 from butler.service.models import Butler, ServicePeriod
 from butler.service.planning import CompanyPlanner
-from butler.service.rules import Audience, K, Rules, audience_for, plan_dates
+from butler.service.rules import Audience, K, Rules, audience_for, managers, plan_dates
 from companies.models import Trip
 from reminders.registry import Message
 from reminders.services import Planned
@@ -105,9 +105,11 @@ def contact_reminders_plan(
 ) -> Planned:
     """Plan (or cancel) the return visit of a contact: a task for the butler, an escalation when overdue.
 
-    The task goes to the company's butler in service, else to whoever recorded the contact."""
+    The task goes to the company's butler in service, else to whoever recorded the contact (always, for a
+    consultation whose company is not registered yet)."""
     rules = rules or Rules()
-    audience = audience or audience_for(record.company)
+    if audience is None:
+        audience = audience_for(record.company) if record.company_id else Audience(managers=managers())
     due_on = record.return_visit_due if record.return_visit_open else None
     if audience.butler is None:
         audience = Audience(contacts=audience.contacts, butler=record.recorded_by, managers=audience.managers)
@@ -116,8 +118,8 @@ def contact_reminders_plan(
         dates=dict.fromkeys(CONTACT_KINDS, due_on),
         rule_for=rules.get,
         audience=audience,
-        scope=f"company:{record.company_id}",
-        label=f"{record.company.name} · {record.get_channel_display()} {record.occurred_at:%Y-%m-%d}",
+        scope=f"company:{record.company_id}" if record.company_id else f"enquiry:{record.pk}",
+        label=f"{record.who} · {record.get_channel_display()} {record.occurred_at:%Y-%m-%d}",
     )
 
 
@@ -141,9 +143,13 @@ class ContactHandler:
 
     def message(self, reminder) -> Message:
         record = self._record(reminder)
-        values = {"company": record.company.name, "date": reminder.due_on.isoformat()}
+        values = {"company": record.who, "date": reminder.due_on.isoformat()}
         with translation.override(settings.LANGUAGE_CODE):
-            if reminder.kind == K.RETURN_VISIT:
+            if record.source == ContactRecord.Source.HOTLINE and reminder.kind == K.RETURN_VISIT:
+                title = _("%(company)s: 12345 work order to be answered by %(date)s") % values
+            elif record.source == ContactRecord.Source.HOTLINE:
+                title = _("%(company)s: the 12345 work order due on %(date)s is unanswered") % values
+            elif reminder.kind == K.RETURN_VISIT:
                 title = _("%(company)s: return visit due on %(date)s") % values
             else:
                 title = _("%(company)s: the return visit due on %(date)s is overdue") % values
@@ -151,7 +157,11 @@ class ContactHandler:
                 "when": timezone.localtime(record.occurred_at).strftime("%Y-%m-%d"),
                 "summary": record.summary[:200],
             }
-        url = reverse("company:detail", args=[record.company_id])
+        url = (
+            reverse("company:detail", args=[record.company_id])
+            if record.company_id
+            else reverse("contactlog:return_visit", args=[record.pk])
+        )
         return Message(title=str(title), body=str(body), url=url)
 
     def phone(self, user) -> str:

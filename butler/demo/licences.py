@@ -141,6 +141,16 @@ class LicenceLoading:
         chain.licence = licence_step(
             actor=self.butler_at(chain.story.plan, moment), licence=chain.licence, to=to, **details
         )
+        # A step recorded for a past day keeps no time of day; the demo's steps happen at their moment.
+        stamps = {}
+        if chain.licence.accepted_on == moment.date() and chain.licence.accepted_at is None:
+            stamps["accepted_at"] = moment
+        if to in (LicenceStatus.ISSUED, LicenceStatus.REFUSED):
+            stamps["decided_at"] = moment
+        if stamps:
+            CompanyLicence.objects.filter(pk=chain.licence.pk).update(**stamps)
+            for name, value in stamps.items():
+                setattr(chain.licence, name, value)
         if to in FILING and "application" not in details and chain.licence.application_id:
             key = (chain.licence.company_id, kind.pk, details["on"], details.get("channel", ""), to)
             self.matters[key] = chain.licence.application

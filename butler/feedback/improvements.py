@@ -7,7 +7,7 @@ plus those removed since — so materials seeded before history was kept count a
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +46,7 @@ class ReductionRow:
     licence_type: LicenceType
     before: int
     after: int
+    shared: int = 0  # of ``after``, those the window obtains by data sharing
 
     @property
     def change(self) -> int:
@@ -60,6 +61,13 @@ class Reduction:
     before: int
     after: int
     rows: list[ReductionRow] = field(default_factory=list)
+    shared: int = 0  # of ``after``, those the window obtains by data sharing: still in the catalogue,
+    # no longer handed in by the applicant — counted apart, not as a reduction
+    until: date | None = None  # None: now
+
+    @property
+    def handed_in(self) -> int:
+        return self.after - self.shared
 
     @property
     def reduction(self) -> float | None:
@@ -67,15 +75,38 @@ class Reduction:
         return None if not self.before else 1 - self.after / self.before
 
 
-def material_reduction(*, since: date) -> Reduction:
-    before, after = material_counts_at(local_midnight(since)), material_counts_at()
-    changed = {pk for pk in before.keys() | after.keys() if before[pk] != after[pk]}
+def material_reduction(*, since: date, until: date | None = None) -> Reduction:
+    """The catalogue's materials at the start of ``since`` and at the end of ``until`` (now when None or
+    today or later), with the entries that changed; those obtained by data sharing (as the catalogue marks
+    them now) counted apart."""
+    end = local_midnight(until + timedelta(days=1)) if until and until < timezone.localdate() else None
+    before, after = material_counts_at(local_midnight(since)), material_counts_at(end)
+    shared = Counter(
+        dict(
+            LicenceMaterial.objects.filter(by_data_sharing=True)
+            .values_list("licence_type_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    )
+    changed = {pk for pk in before.keys() | after.keys() if before[pk] != after[pk] or shared[pk]}
     types = LicenceType.objects.in_bulk(changed)
     rows = sorted(
-        (ReductionRow(types[pk], before[pk], after[pk]) for pk in changed if pk in types),
+        (
+            ReductionRow(types[pk], before[pk], after[pk], min(shared[pk], after[pk]))
+            for pk in changed
+            if pk in types
+        ),
         key=lambda row: (row.change, row.licence_type.position),
     )
-    return Reduction(since=since, before=sum(before.values()), after=sum(after.values()), rows=rows)
+    return Reduction(
+        since=since,
+        until=until if end else None,
+        before=sum(before.values()),
+        after=sum(after.values()),
+        shared=sum(row.shared for row in rows),
+        rows=rows,
+    )
 
 
 def licence_type_counts(action: ImprovementAction) -> tuple[int, int] | None:

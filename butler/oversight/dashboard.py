@@ -35,15 +35,9 @@ from butler.oversight.dashboard_scope import (
 )
 from butler.oversight.models import FIGURES as DAY_FIGURES
 from butler.oversight.models import DashboardDay
+from butler.oversight.reform import Reform, ratio, reform_figures, reform_parts
 from butler.service.models import Butler, ServicePeriod
 from reminders.models import Reminder
-
-
-def ratio(part: int | float | None, whole: int | float | None) -> float | None:
-    """``part / whole``, or None when there is nothing to divide by (shown as "—")."""
-    if not whole or part is None:
-        return None
-    return part / whole
 
 
 @dataclass
@@ -109,6 +103,7 @@ class Dashboard:
     workload: list[WorkloadRow]
     series: list[SeriesPoint]
     series_unit: str  # "month" or "week"
+    reform: Reform
 
     @property
     def on_time_rate(self) -> float | None:
@@ -246,6 +241,7 @@ def dashboard_figures(
                     for category in Suggestion.Category.values
                 },
             ),
+            **reform_parts(scope),
         }
     )
     periods = counted["in_service"] | counted["cards"]
@@ -302,6 +298,7 @@ def dashboard_figures(
         workload=butler_workload(scope),
         series=series,
         series_unit=unit,
+        reform=reform_figures(scope, counted, until=scope.until),
     )
 
 

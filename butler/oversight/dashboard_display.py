@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from butler.oversight.dashboard import Dashboard
 from butler.oversight.dashboard_scope import RISK_WORKING_DAYS, WORKING_DAY_MINUTES
+from butler.oversight.reform import Reform
 from butler.templatetags.butler_tags import percent
 
 
@@ -28,6 +29,7 @@ class Figure:
     tone: str = ""  # "danger", "warning", "success" or ""
     target: str | Promise = ""
 
+    link: str = ""  # the page behind it when it is not a drill-down list (a URL name)
     url: str = ""  # the list behind it (set by the view)
 
     @property
@@ -71,6 +73,7 @@ def figure_groups(board: Dashboard) -> list[FigureGroup]:
     """The dashboard's figures in the order the page shows them, each with its definition."""
     d = board
     return [
+        reform_group(board.reform),
         FigureGroup(
             "service",
             _("Butler service"),
@@ -364,6 +367,105 @@ def figure_groups(board: Dashboard) -> list[FigureGroup]:
             ],
         ),
     ]
+
+
+def reform_group(r: Reform) -> FigureGroup:
+    """The reform's own figures (最多跑一次), as the seed article reports them."""
+    materials = r.materials
+    return FigureGroup(
+        "reform",
+        _("The reform's figures"),
+        "bi-graph-up-arrow",
+        [
+            Figure(
+                "registered",
+                _("New companies in the district"),
+                r.registered,
+                _("Transport companies of the district registered in the range (registration date)."),
+                drill="reform_registered",
+            ),
+            Figure(
+                "reached_share",
+                _("Reached by a butler"),
+                r.reached_share,
+                _("Of the new companies, those that have had a butler (a service period)."),
+                kind="rate",
+                drill="reform_reached",
+                tone="warning" if r.registered and r.reached < r.registered else "",
+            ),
+            Figure(
+                "online_share",
+                _("Filed online"),
+                r.online_share,
+                _("Matters filed online or by mobile ÷ matters filed in the range."),
+                kind="rate",
+                drill="reform_online",
+            ),
+            Figure(
+                "on_the_spot_share",
+                _("Decided on the spot"),
+                r.on_the_spot_share,
+                _("Decisions made the day the application was accepted ÷ decisions in the range."),
+                kind="rate",
+                drill="reform_on_the_spot",
+            ),
+            Figure(
+                "on_the_spot_minutes",
+                _("Median on-the-spot time"),
+                r.on_the_spot_minutes,
+                _("The middle time from acceptance to decision of the on-the-spot decisions."),
+                kind="minutes",
+                unit=_("min"),
+                drill="reform_on_the_spot",
+            ),
+            Figure(
+                "compression",
+                _("Committed-limit compression"),
+                r.compression,
+                _(
+                    "1 − committed ÷ statutory working days, over the catalogue's items with both "
+                    "(%(a)s → %(b)s)."
+                )
+                % {"a": r.statutory_days, "b": r.committed_days},
+                kind="rate",
+                link="oversight:limits",
+            ),
+            Figure(
+                "material_reduction",
+                _("Material reduction"),
+                materials.reduction,
+                _(
+                    "Materials in the catalogue on %(day)s → at the end of the range: %(before)s → "
+                    "%(after)s, of which %(shared)s obtained by data sharing."
+                )
+                % {
+                    "day": materials.since.isoformat(),
+                    "before": materials.before,
+                    "after": materials.after,
+                    "shared": materials.shared,
+                },
+                kind="rate",
+                link="feedback:materials",
+            ),
+            Figure(
+                "consultations",
+                _("Consultations"),
+                r.consultations,
+                _("Consultations recorded in the range, %(n)s of them without a registered company.")
+                % {"n": r.without_company},
+                drill="reform_consultations",
+            ),
+            Figure(
+                "revisited_share",
+                _("Important ones revisited"),
+                r.revisited_share,
+                _("Important consultations revisited ÷ those whose return visit is due by today."),
+                kind="rate",
+                drill="reform_important_due",
+                tone="warning" if r.revisited < r.important_due else "",
+            ),
+        ],
+    )
 
 
 # --- export ----------------------------------------------------------------------------------------------

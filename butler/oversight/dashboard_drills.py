@@ -27,6 +27,8 @@ from butler.oversight.dashboard_scope import (
     _suggestions,
     _threads,
 )
+from butler.oversight.reform import SOURCES
+from butler.oversight.reform import TITLES as REFORM_TITLES
 
 
 class UnknownFigure(LookupError):
@@ -38,7 +40,7 @@ class Drill:
     source: Callable[[Scope], _Source]
     condition: str
     title: str | Promise
-    kind: str  # periods, licences, ratings, cases, suggestions, threads
+    kind: str  # periods, licences, ratings, cases, suggestions, threads, or a reform source
 
 
 DRILLS: dict[str, Drill] = {
@@ -77,6 +79,16 @@ DRILLS: dict[str, Drill] = {
     "suggestions": Drill(_suggestions, "suggestions", _("Suggestions"), "suggestions"),
     "threads_answered": Drill(_threads, "threads_answered", _("Threads answered"), "threads"),
     "threads_awaiting": Drill(_threads, "threads_awaiting", _("Threads awaiting an answer"), "threads"),
+    **{
+        f"reform_{condition}": Drill(SOURCES[source], condition, REFORM_TITLES[condition], source)
+        for source, conditions in {
+            "registered": ("registered", "reached", "not_reached"),
+            "applications": ("applications", "online"),
+            "decisions": ("decisions", "on_the_spot"),
+            "consultations": ("consultations", "without_company", "hotline", "important_due", "revisited"),
+        }.items()
+        for condition in conditions
+    },
 }
 # Reminders have their own page (the manager's delivery page), where failed ones can be sent again.
 REMINDER_DRILLS = {"reminders_sent": "sent", "reminders_late": "late", "reminders_failed": "failed"}
@@ -91,6 +103,10 @@ _RELATED = {
     "cases": (("company", "concerns", "rating", "suggestion"), ("step_due", "-opened_at", "-pk")),
     "suggestions": (("company", "butler", "case"), ("-created_at", "-pk")),
     "threads": (("company",), ("last_message_at", "pk")),
+    "registered": ((), ("-registered_on", "-pk")),
+    "applications": (("company",), ("-filed_on", "-pk")),
+    "decisions": (("company", "licence_type", "vehicle", "person", "vessel"), ("took", "pk")),
+    "consultations": (("company", "recorded_by"), ("-occurred_at", "-pk")),
 }
 
 
@@ -226,6 +242,46 @@ DRILL_COLUMNS: dict[str, list[tuple[Promise, Callable]]] = {
             _("First response (working min)"),
             lambda r: r.first_response_minutes if r.first_response_minutes is not None else "—",
         ),
+    ],
+}
+
+
+def _minutes(duration) -> str:
+    return formats.number_format(round(duration.total_seconds() / 60), 0, force_grouping=True)
+
+
+DRILL_COLUMNS |= {
+    "registered": [
+        (_("Company"), lambda r: Cell(r.name, _url("company:detail", r.pk), wrap=True)),
+        (_("Credit code"), lambda r: r.credit_code),
+        (_("Registration date"), lambda r: _day(r.registered_on)),
+        (_("Reached by a butler"), lambda r: _("yes") if r.reached else _("no")),
+    ],
+    "applications": [
+        (_("Filed on"), lambda r: _day(r.filed_on)),
+        (_("Company"), _company),
+        (_("Channel"), lambda r: r.get_channel_display()),
+        (_("Filed by the butler"), lambda r: _("yes") if r.by_proxy else _("no")),
+    ],
+    "decisions": [
+        (_("Licence"), lambda r: Cell(str(r), _url("licences:detail", r.pk), wrap=True)),
+        (_("Company"), _company),
+        (_("Accepted"), lambda r: _moment(r.accepted_at)),
+        (_("Decided"), lambda r: _moment(r.decided_at)),
+        (_("Minutes"), lambda r: _minutes(r.took)),
+        (_("Status"), lambda r: r.get_status_display()),
+    ],
+    "consultations": [
+        (_("When"), lambda r: _moment(r.occurred_at)),
+        (
+            _("Who"),
+            lambda r: Cell(r.who, _url("company:detail", r.company_id) if r.company_id else "", wrap=True),
+        ),
+        (_("How"), lambda r: r.get_channel_display()),
+        (_("Work order"), lambda r: r.work_order or "—"),
+        (_("What it was about"), lambda r: Cell(r.summary[:120], wrap=True)),
+        (_("Return visit due"), lambda r: _day(r.return_visit_due)),
+        (_("Return visit made"), lambda r: _moment(r.return_visit_done_at)),
     ],
 }
 

@@ -1,6 +1,7 @@
 """The manager's dashboard: figures first, then charts and the workload table; the list behind each figure;
 the figures as a spreadsheet. Every number comes from ``butler.oversight.dashboard``."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
@@ -25,6 +26,7 @@ HEADLINE = ("in_service", "cards", "on_time_rate", "satisfaction_rate", "return_
 # The groups of figures below the headline, in this order, and how wide each is on a wide screen.
 # The service figures are all in the headline; suggestions are shown as a chart.
 GROUP_WIDTH = {
+    "reform": "col-12",
     "licences": "col-12",
     "ratings": "col-12",
     "audit": "col-12",
@@ -59,6 +61,10 @@ def _figure_url(figure: Figure, filters: dict, query: str) -> str:
             }
         )
         return f"{reverse('oversight:deliveries')}?{reminders.urlencode()}"
+    if figure.link == "feedback:materials":
+        return f"{reverse(figure.link)}?since={settings.BUTLER_REFORM_BASELINE:%Y-%m-%d}"
+    if figure.link:
+        return reverse(figure.link)
     return _drill_url(figure.drill, query) if figure.drill else ""
 
 

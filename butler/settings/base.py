@@ -7,7 +7,7 @@ e-mail settings. A ``.env`` file beside ``manage.py`` is read when present.
 """
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import environ
@@ -293,6 +293,16 @@ BUTLER_FOLLOW_UP_DAYS = env.int("BUTLER_FOLLOW_UP_DAYS", default=15)
 BUTLER_DISPUTE_REVIEW_DAYS = env.int("BUTLER_DISPUTE_REVIEW_DAYS", default=10)
 # A visit to the window is rated on the spot (a QR code at the counter) within this many hours of the code.
 BUTLER_ON_SITE_RATING_HOURS = env.int("BUTLER_ON_SITE_RATING_HOURS", default=12)
+# The reform's figures: the district whose newly registered transport companies the window should reach
+# (its administrative region code), and the day the catalogue's materials are counted from (the catalogue as
+# it stood that day is the "before").
+BUTLER_DISTRICT = env.str("BUTLER_DISTRICT", default="330206")
+try:
+    BUTLER_REFORM_BASELINE = date.fromisoformat(env.str("BUTLER_REFORM_BASELINE", default="2017-01-01"))
+except ValueError as error:
+    raise ImproperlyConfigured("BUTLER_REFORM_BASELINE is a date such as 2017-01-01.") from error
+# A 12345 hotline work order is answered within this many working days when its sheet gives no deadline.
+BUTLER_HOTLINE_REPLY_DAYS = env.int("BUTLER_HOTLINE_REPLY_DAYS", default=5)
 if not 1 <= BUTLER_AUDIT_RECTIFY_DAYS <= 60 or BUTLER_RATING_WINDOW_DAYS < 1:
     raise ImproperlyConfigured(
         "BUTLER_AUDIT_RECTIFY_DAYS is 1 to 60 working days; BUTLER_RATING_WINDOW_DAYS is positive."

@@ -177,6 +177,13 @@ class LicenceMaterial(BilingualName, models.Model):
     )
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=160)
+    by_data_sharing = models.BooleanField(
+        _("obtained by data sharing"),
+        default=False,
+        help_text=_(
+            "The window fetches it from another department's data: the applicant hands in no paper for it."
+        ),
+    )
 
     history = HistoricalRecords()
 
