@@ -264,6 +264,8 @@ COUNT_KEYS = (
     "cases_open",
     "cases_closed",
     "improvements",
+    "consultations",
+    "materials_shared",
     "reminders_sent",
     "reminders_failed",
 )

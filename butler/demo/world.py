@@ -8,7 +8,9 @@ missing (with the company's in-app notice), renewed, renewal due, one or two lap
 cancelled when the company closed, and the trips the company made for them. Then the feedback of the
 past months: ratings (mostly good; the bad ones with their audit cases at every stage), suggestions from
 the portal and recorded by butlers, and two improvement actions, one of which took a material out of
-the licence catalogue. Everything goes through the real services, so card numbers, invitations,
+the licence catalogue; and the reform around it at the seed article's orders of magnitude — the catalogue
+before the reform, the materials now obtained by data sharing, a year of consultations and 12345 work
+orders. Everything goes through the real services, so card numbers, invitations,
 licence plans, due dates, audit deadlines and the change history are what the product itself would have
 written; the history is dated on the simulated day at a plausible hour. Last, the reminder engine's
 sweeps of every past morning are replayed.
@@ -37,6 +39,7 @@ from butler.demo.data import COUNT_KEYS, DEMO_PASSWORD, SEED
 from butler.demo.feedback import FeedbackStory
 from butler.demo.loader import Loader
 from butler.demo.plan import build_plan
+from butler.demo.reform import ReformYear
 
 
 def load_demo(*, today: date | None = None, stdout=None) -> dict[str, int]:
@@ -63,6 +66,7 @@ def load_demo(*, today: date | None = None, stdout=None) -> dict[str, int]:
             if loader.counts["companies"]:
                 loader.load_contacts()
                 FeedbackStory(loader).tell()
+                ReformYear(loader).tell()
                 loader.load_reminders()
     finally:
         celery_app.conf.task_always_eager = was_eager

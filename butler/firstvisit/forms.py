@@ -12,3 +12,11 @@ class CompanySearchForm(forms.Form):
             attrs={"autofocus": True, "placeholder": _("e.g. 91330206MA2H7K3P2Y or 顺达物流")}
         ),
     )
+
+
+class RegistrationsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Newly registered companies, as the market regulator lists them"),
+        help_text=_("An Excel workbook (.xlsx) or CSV file."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )

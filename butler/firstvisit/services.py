@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from butler.contactlog.services import enquiries_link
 from butler.service.invitations import invitation_issue
 from butler.service.models import Butler, ServicePeriod
 from butler.service.planning import company_reminders_plan
@@ -81,6 +82,8 @@ def first_visit_register(
     """Register a new company at the window and accept its first matter in one step."""
     _acting_butler(actor)
     result = company_register(actor=actor, registration=registration)
+    if result.created:
+        enquiries_link(actor=actor, company=result.company)  # its consultations before it registered
     visit = first_visit_accept(actor=actor, company_id=result.company.pk, today=today)
     return FirstVisit(
         period=visit.period,

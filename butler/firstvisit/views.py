@@ -4,13 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from butler.company.forms import CompanyRegistrationForm
 from butler.fields import add_service_error
-from butler.firstvisit.forms import CompanySearchForm
+from butler.firstvisit.forms import CompanySearchForm, RegistrationsImportForm
+from butler.firstvisit.registrations import COLUMNS as REGISTRATION_COLUMNS
+from butler.firstvisit.registrations import registrations_import
 from butler.firstvisit.selectors import first_visit_lookup
 from butler.firstvisit.services import FirstVisit, first_visit_accept, first_visit_register
 from butler.security import roles
@@ -109,3 +112,31 @@ def _after_accept(request, visit: FirstVisit):
     if period.butler.user_id == request.user.pk:
         return redirect("company:detail", pk=period.company_id)
     return redirect("firstvisit:accept", company_pk=period.company_id)
+
+
+@role_required(roles.MANAGER)
+@require_http_methods(["GET", "POST"])
+def registrations(request):
+    """The manager imports the market regulator's list of newly registered companies: the companies a
+    butler should reach, counted by the reform's figures."""
+    form = RegistrationsImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = registrations_import(actor=request.user, uploaded=form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            errors = result.errors
+            if not errors:
+                messages.success(
+                    request,
+                    _(
+                        "%(created)s companies registered; %(already)s were registered before and are left "
+                        "as they are; %(linked)s earlier consultations joined their contact logs."
+                    )
+                    % {"created": result.created, "already": result.already, "linked": result.linked},
+                )
+                return redirect(f"{reverse('oversight:companies')}?without_butler=on")
+    context = {"form": form, "errors": errors, "columns": REGISTRATION_COLUMNS}
+    return render(request, "firstvisit/registrations.html", context)

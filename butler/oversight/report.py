@@ -71,7 +71,9 @@ def year_report(year: int, *, today: date | None = None) -> YearReport:
     lines = [
         ReportLine(_("New transport companies registered in the district"), r.registered),
         ReportLine(
-            _("Reached by a butler"), r.reached, note=percent(r.reached_share) if r.registered else ""
+            _("New companies reached by a butler"),
+            r.reached,
+            note=percent(r.reached_share) if r.registered else "",
         ),
         ReportLine(_("Butler service cards issued"), board.cards_issued),
         ReportLine(
