@@ -27,6 +27,9 @@ from bench.environment import ROOT
 SCALES = ("district", "city", "province")
 RUNS = 20
 BUDGET_QUERIES = 15
+# The dashboard reads eight kinds of record side by side in one query, then the medians, the workload, the
+# series and the catalogue's limits and materials behind the reform's figures.
+BUDGET_QUERIES_DASHBOARD = 20
 BUDGET_MS = 150.0
 BUDGET_MS_DASHBOARD = 300.0
 BUDGET_MS_SEARCH = 100.0
@@ -594,7 +597,9 @@ def figure(target: Target, scale: str, samples: Samples) -> dict:
         "details": target.details,
         "slowest": [{"ms": q["ms"], "sql": _short(q["sql"])} for q in samples.slowest],
         "budget": verdict(round(p95, 2), target.budget_ms, "ms"),
-        "queries_budget": verdict(queries, BUDGET_QUERIES, "queries"),
+        "queries_budget": verdict(
+            queries, BUDGET_QUERIES_DASHBOARD if target.key == "dashboard" else BUDGET_QUERIES, "queries"
+        ),
     }
 
 
@@ -717,6 +722,7 @@ def run(
         "figures": figures,
         "budgets": {
             "queries": BUDGET_QUERIES,
+            "dashboard queries": BUDGET_QUERIES_DASHBOARD,
             "ms": BUDGET_MS,
             "dashboard ms": BUDGET_MS_DASHBOARD,
             "search ms": BUDGET_MS_SEARCH,
@@ -735,7 +741,8 @@ def run(
             "A page over its time budget whose slowest statements PostgreSQL compiles with JIT (estimated "
             "cost ≥ `jit_above_cost`) is measured again with `SET jit = off` for the session (what if); "
             f"its statements slower than {PLAN_ABOVE_MS:.0f} ms are shown with EXPLAIN ANALYZE.",
-            f"Budgets: ≤ {BUDGET_QUERIES} queries per page; p95 ≤ {BUDGET_MS:.0f} ms "
+            f"Budgets: ≤ {BUDGET_QUERIES} queries per page (dashboard ≤ {BUDGET_QUERIES_DASHBOARD}); "
+            f"p95 ≤ {BUDGET_MS:.0f} ms "
             f"(dashboard ≤ {BUDGET_MS_DASHBOARD:.0f} ms, search ≤ {BUDGET_MS_SEARCH:.0f} ms). They are "
             "for province scale; the other scales show the way there.",
         ],

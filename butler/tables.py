@@ -5,6 +5,7 @@ streamed: an export of every licence in a city does not sit in memory."""
 import csv
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from tempfile import SpooledTemporaryFile
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -32,7 +33,7 @@ def _plain(value):
     loses the control characters a worksheet cannot hold (pasted text may carry them)."""
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if value is None or isinstance(value, (int, float, date)):
+    if value is None or isinstance(value, (int, float, Decimal, date)):
         return value
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 

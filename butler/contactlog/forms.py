@@ -10,11 +10,33 @@ from companies.models import CompanyLicence
 from companies.models import LicenceStatus as S
 
 
-class ContactRecordForm(forms.Form):
+class _ConsultationForm(forms.Form):
+    """What every consultation records: how, what about, and whether it matters enough to revisit."""
+
     channel = forms.ChoiceField(label=_("How"), choices=ContactRecord.Channel.choices)
     summary = forms.CharField(
         label=_("What it was about"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    important = forms.BooleanField(label=_("Important"), required=False)
+    return_visit_in = forms.IntegerField(
+        label=_("Return visit in (working days)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_RETURN_VISIT_DAYS,
+        help_text=_("Important matters get a return visit (重要事情再回访)."),
+    )
+
+
+class ContactRecordForm(_ConsultationForm):
+    field_order = [
+        "channel",
+        "summary",
+        "occurred_at",
+        "participants",
+        "licence",
+        "important",
+        "return_visit_in",
+    ]
     occurred_at = forms.DateTimeField(
         label=_("When"),
         required=False,
@@ -24,14 +46,6 @@ class ContactRecordForm(forms.Form):
     participants = forms.CharField(label=_("Who took part"), max_length=200, required=False)
     licence = forms.ModelChoiceField(
         label=_("Licence it concerns"), queryset=CompanyLicence.objects.none(), required=False
-    )
-    important = forms.BooleanField(label=_("Important"), required=False)
-    return_visit_in = forms.IntegerField(
-        label=_("Return visit in (working days)"),
-        required=False,
-        min_value=1,
-        max_value=MAX_RETURN_VISIT_DAYS,
-        help_text=_("Important matters get a return visit (重要事情再回访)."),
     )
 
     def __init__(self, *args, company=None, **kwargs):
@@ -55,9 +69,10 @@ class ReturnVisitForm(forms.Form):
     )
 
 
-class EnquiryForm(forms.Form):
+class EnquiryForm(_ConsultationForm):
     """A consultation from someone whose company may not be registered yet."""
 
+    field_order = ["enquirer_name", "enquirer_phone", "enquirer_company", "enquirer_credit_code"]
     enquirer_name = forms.CharField(label=_("Enquirer's name"), max_length=60, required=False)
     enquirer_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     enquirer_company = forms.CharField(
@@ -68,18 +83,6 @@ class EnquiryForm(forms.Form):
         max_length=18,
         required=False,
         help_text=_("The consultation joins the company's contact log when it registers."),
-    )
-    channel = forms.ChoiceField(label=_("How"), choices=ContactRecord.Channel.choices)
-    summary = forms.CharField(
-        label=_("What it was about"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    important = forms.BooleanField(label=_("Important"), required=False)
-    return_visit_in = forms.IntegerField(
-        label=_("Return visit in (working days)"),
-        required=False,
-        min_value=1,
-        max_value=MAX_RETURN_VISIT_DAYS,
-        help_text=_("Important matters get a return visit (重要事情再回访)."),
     )
 
 

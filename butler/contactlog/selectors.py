@@ -21,14 +21,18 @@ def contact_log(company: Company, *, limit: int = 10) -> list:
 
 
 def enquiries_visible_to(user) -> QuerySet:
-    """Consultations without a registered company and 12345 work orders: a manager sees all of them, a
-    butler those they recorded (or were given), nobody else any."""
-    rows = ContactRecord.objects.filter(Q(company__isnull=True) | Q(source=ContactRecord.Source.HOTLINE))
+    """Consultations without a registered company and 12345 work orders: a manager sees all of them; a
+    butler those without a company that they recorded, and the work orders of the companies they serve
+    (whose answer is theirs); nobody else any."""
     if is_manager(user):
-        return rows
+        return ContactRecord.objects.filter(Q(company__isnull=True) | Q(source=ContactRecord.Source.HOTLINE))
     if is_butler(user):
-        return rows.filter(recorded_by=user)
-    return rows.none()
+        served = access.restrict(user, access.CHANGE, Company.objects.all()).values("pk")
+        return ContactRecord.objects.filter(
+            Q(company__isnull=True, recorded_by=user)
+            | Q(source=ContactRecord.Source.HOTLINE, company__in=served)
+        )
+    return ContactRecord.objects.none()
 
 
 def enquiry_desk(user, *, limit: int = 50) -> tuple[list, list]:

@@ -35,11 +35,13 @@ def contact_record(
 ) -> ContactRecord:
     """Record a contact with a company. A return visit is due ``return_visit_in`` working days after it; it
     becomes a task for the butler and, once overdue, an escalation to the manager."""
+    errors = {}
     if licence is not None and licence.company_id != company.pk:
-        raise ValidationError({"licence": _("This licence belongs to another company.")})
+        errors["licence"] = _("This licence belongs to another company.")
     return _save(
         actor,
         ContactRecord(company=company, channel=channel, participants=participants.strip(), licence=licence),
+        errors=errors,
         summary=summary,
         occurred_at=occurred_at,
         important=important,
@@ -78,8 +80,6 @@ def enquiry_record(
             validate_phone(phone)
         except ValidationError as error:
             errors["enquirer_phone"] = error.messages
-    if errors:
-        raise ValidationError(errors)
     record = ContactRecord(
         company=Company.objects.filter(credit_code=code).first() if code else None,
         source=source,
@@ -93,6 +93,7 @@ def enquiry_record(
     return _save(
         actor,
         record,
+        errors=errors,
         summary=summary,
         occurred_at=occurred_at,
         important=important,
@@ -105,15 +106,17 @@ def _save(
     actor,
     record: ContactRecord,
     *,
+    errors: dict,
     summary: str,
     occurred_at: datetime | None,
     important: bool,
     return_visit_in: int | None,
     reply_by: date | None = None,
 ) -> ContactRecord:
+    """Check what every consultation needs (with the caller's ``errors`` so far: all come back at once),
+    then save it and plan its answer."""
     now = timezone.now()
     occurred_at = occurred_at or now
-    errors = {}
     if not (summary or "").strip():
         errors["summary"] = _("Say in a sentence what the contact was about.")
     if occurred_at > now:

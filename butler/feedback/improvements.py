@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,21 +24,38 @@ from companies.workdays import local_midnight
 Status = ImprovementAction.Status
 
 
+def _now_counts() -> tuple[Counter, Counter]:
+    """Materials per licence type id now, and of them those obtained by data sharing (one query)."""
+    rows = (
+        LicenceMaterial.objects.values_list("licence_type_id")
+        .annotate(n=Count("pk"), shared=Count("pk", filter=Q(by_data_sharing=True)))
+        .order_by()
+    )
+    counts, shared = Counter(), Counter()
+    for licence_type_id, n, n_shared in rows:
+        counts[licence_type_id], shared[licence_type_id] = n, n_shared
+    return counts, shared
+
+
+def _counts_at(now: Counter, moment: datetime | None) -> Counter:
+    """Materials per licence type id at a moment, from those of now less what was added since plus what
+    was removed since (one query; none for now)."""
+    counts = Counter(now)
+    if moment is not None:
+        changes = (
+            LicenceMaterial.history.filter(history_date__gt=moment, history_type__in=["+", "-"])
+            .values_list("licence_type_id", "history_type")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for licence_type_id, history_type, n in changes:
+            counts[licence_type_id] += -n if history_type == "+" else n
+    return +counts  # drop types that had none
+
+
 def material_counts_at(moment: datetime | None = None) -> Counter:
     """Materials per licence type id at a moment (now when None)."""
-    counts = Counter(
-        dict(LicenceMaterial.objects.values_list("licence_type_id").annotate(n=Count("pk")).order_by())
-    )
-    if moment is None:
-        return counts
-    since = LicenceMaterial.history.filter(history_date__gt=moment)
-    for sign, history_type in ((-1, "+"), (1, "-")):
-        changes = (
-            since.filter(history_type=history_type).values_list("licence_type_id").annotate(n=Count("pk"))
-        )
-        for licence_type_id, n in changes.order_by():
-            counts[licence_type_id] += sign * n
-    return +counts  # drop types that had none
+    return _counts_at(_now_counts()[0], moment)
 
 
 @dataclass
@@ -80,15 +97,8 @@ def material_reduction(*, since: date, until: date | None = None) -> Reduction:
     today or later), with the entries that changed; those obtained by data sharing (as the catalogue marks
     them now) counted apart."""
     end = local_midnight(until + timedelta(days=1)) if until and until < timezone.localdate() else None
-    before, after = material_counts_at(local_midnight(since)), material_counts_at(end)
-    shared = Counter(
-        dict(
-            LicenceMaterial.objects.filter(by_data_sharing=True)
-            .values_list("licence_type_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    )
+    now, shared = _now_counts()
+    before, after = _counts_at(now, local_midnight(since)), _counts_at(now, end)
     changed = {pk for pk in before.keys() | after.keys() if before[pk] != after[pk] or shared[pk]}
     types = LicenceType.objects.in_bulk(changed)
     rows = sorted(

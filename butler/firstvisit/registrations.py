@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from butler.contactlog.services import enquiries_link
@@ -34,7 +34,7 @@ COLUMNS = (
     Column("district", ("所属区县", "district", "区县", "登记机关区划"), required=False),
     Column("business_types", ("业务类型", "business types", "经营类别"), required=False),
 )
-_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+_SEPARATORS = re.compile(r"[、,，;；/\n]+")
 
 
 @dataclass
@@ -47,6 +47,11 @@ class RegistrationsImport:
 
 class _Refused(Exception):
     pass
+
+
+def _labels(choices, language: str) -> list[tuple[str, str]]:
+    with translation.override(language):
+        return [(value, str(label)) for value, label in choices.choices]
 
 
 def _lookup(pairs) -> dict[str, object]:
@@ -62,7 +67,16 @@ def registrations_import(*, actor: AbstractBaseUser, uploaded) -> RegistrationsI
     def error(line: int, name: str, message) -> None:
         errors.append(RowError(line, name, str(message), labels.get(name, "")))
 
-    districts = _lookup([*((v, v) for v in District.values), *((label, v) for v, label in District.choices)])
+    districts = _lookup(
+        [
+            *((value, value) for value in District.values),
+            *(
+                (label, value)
+                for language in ("zh-hans", "en")
+                for value, label in _labels(District, language)
+            ),
+        ]
+    )
     types = _lookup(
         pair for t in BusinessType.objects.all() for pair in ((t.code, t), (t.name_zh, t), (t.name_en, t))
     )
@@ -101,7 +115,9 @@ def registrations_import(*, actor: AbstractBaseUser, uploaded) -> RegistrationsI
         if district is None:
             error(line, "district", _("Unknown district: %(name)s.") % {"name": values["district"]})
         chosen = []
-        for name in filter(None, _SEPARATORS.split(values.get("business_types") or "")):
+        for name in filter(
+            None, (part.strip() for part in _SEPARATORS.split(values.get("business_types") or ""))
+        ):
             if name.lower() not in types:
                 error(line, "business_types", _("Unknown business type: %(name)s.") % {"name": name})
             else:

@@ -23,7 +23,7 @@ class Figure:
     label: str | Promise
     value: int | float | None
     definition: str | Promise
-    kind: str = "count"  # count, rate (0–1), decimal, minutes
+    kind: str = "count"  # count, rate (0–1), decimal, minutes, text
     drill: str = ""
     unit: str | Promise = ""
     tone: str = ""  # "danger", "warning", "success" or ""
@@ -43,6 +43,8 @@ class Figure:
             return formats.number_format(self.value, 2)
         if self.kind == "minutes":
             return formats.number_format(round(self.value), 0, force_grouping=True)
+        if self.kind == "text":
+            return str(self.value)
         return formats.number_format(self.value, 0, force_grouping=True)
 
     @property

@@ -48,7 +48,7 @@ def year_export(request, fmt: str):
     report = year_report(chosen)
     return table_response(
         headers=[_("Figure"), _("Value"), _("Note")],
-        rows=[[line.export_label, line.export_value, str(line.note)] for line in report.lines],
+        rows=[[line.export_label, line.export_value, str(line.definition)] for line in report.lines],
         fmt=fmt,
         filename=f"year-report-{chosen}",
         title=_("Year report %(year)s") % {"year": chosen},

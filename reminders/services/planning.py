@@ -76,9 +76,9 @@ def reminder_plan(
         }
     # One read of every row of this subject and kind (a handful: its offsets, channels and recipients).
     rows = Reminder.objects.select_for_update().filter(subject=subject, kind=kind)
-    stale, revived, known = [], [], set()
-    for pk, status, row_due_on, *key in rows.values_list(
-        "pk", "status", "due_on", "offset_days", "channel", "recipient_id"
+    stale, revived, moved, known = [], [], [], set()
+    for pk, status, row_due_on, row_scope, row_label, *key in rows.values_list(
+        "pk", "status", "due_on", "scope", "label", "offset_days", "channel", "recipient_id"
     ):
         true = row_due_on == due_on and tuple(key) in wanted
         if row_due_on == due_on:
@@ -87,6 +87,8 @@ def reminder_plan(
             stale.append(pk)
         elif status == S.CANCELLED and true:
             revived.append(pk)
+        elif status == S.PENDING and (row_scope, row_label) != (scope, label[:200]):
+            moved.append(pk)  # the subject now belongs elsewhere (e.g. a consultation linked to its company)
     if stale:
         Reminder.objects.filter(pk__in=stale).update(
             status=S.CANCELLED,
@@ -97,7 +99,11 @@ def reminder_plan(
     if due_on is None:
         return Planned(0, len(stale))
     if revived:
-        Reminder.objects.filter(pk__in=revived).update(status=S.PENDING, reason="", message=None)
+        Reminder.objects.filter(pk__in=revived).update(
+            status=S.PENDING, reason="", message=None, scope=scope, label=label[:200]
+        )
+    if moved:
+        Reminder.objects.filter(pk__in=moved).update(scope=scope, label=label[:200])
     new = [
         Reminder(
             subject=subject,

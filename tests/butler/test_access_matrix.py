@@ -118,6 +118,9 @@ MATRIX = {
     ("firstvisit:register", "get"): (lambda w: [], BUTLERS),
     ("firstvisit:register", "post"): (lambda w: [], BUTLERS),
     ("firstvisit:accept", "get"): (lambda w: [w.company_a.pk], BUTLERS),
+    # The market regulator's list of new registrations: the manager imports it.
+    ("firstvisit:registrations", "get"): (lambda w: [], MANAGER),
+    ("firstvisit:registrations", "post"): (lambda w: [], MANAGER),
     # Company A has a butler: everyone allowed is sent on (to the company, or told who its butler is).
     ("firstvisit:accept", "post"): (
         lambda w: [w.company_a.pk],
@@ -231,6 +234,11 @@ MATRIX = {
     ("contactlog:quick", "post"): (lambda w: [w.company_a.pk], A_WRITE),
     ("contactlog:return_visit", "get"): (lambda w: [w.return_visit.pk], A_WRITE),
     ("contactlog:return_visit", "post"): (lambda w: [w.return_visit.pk], A_WRITE),
+    # The consultation desk and its 12345 upload: window staff (a butler sees the consultations they
+    # recorded, an inactive one an empty desk); an empty form comes back with its errors.
+    ("contactlog:enquiries", "get"): (lambda w: [], STAFF),
+    ("contactlog:enquiries", "post"): (lambda w: [], STAFF),
+    ("contactlog:hotline", "post"): (lambda w: [], STAFF),
     # Messages: a company's own contacts, its butler in service and the manager; the past butler reads none.
     ("messaging:portal_list", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
     ("messaging:portal_new", "get"): (lambda w: [], row(LOGIN, 200, 200, 403, 403, 403, 403, 403, 403)),
@@ -284,6 +292,9 @@ MATRIX = {
     ("oversight:dashboard", "get"): (lambda w: [], MANAGER),
     ("oversight:drill", "get"): (lambda w: ["ratings"], MANAGER),
     ("oversight:dashboard_export", "get"): (lambda w: ["csv"], MANAGER),
+    ("oversight:limits", "get"): (lambda w: [], MANAGER),
+    ("oversight:year_report", "get"): (lambda w: [], MANAGER),
+    ("oversight:year_report_export", "get"): (lambda w: ["csv"], MANAGER),
     ("oversight:exports", "get"): (lambda w: [], MANAGER),
     ("oversight:export", "get"): (lambda w: ["companies", "csv"], MANAGER),
     ("oversight:lookback", "get"): (lambda w: [], MANAGER),

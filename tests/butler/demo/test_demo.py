@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from butler.demo.data import DEMO_PASSWORD
 from butler.demo.world import load_demo, summary
-from butler.oversight.report import year_report
 from butler.feedback.improvements import licence_type_counts
 from butler.models import BAD_STARS, AuditCase, ImprovementAction, Rating, ServicePeriod, Suggestion
+from butler.oversight.report import year_report
 from companies.credit_code import validate_credit_code
 from companies.models import (
     Application,
@@ -470,7 +470,8 @@ def test_demo_case_reminders_went_out_after_the_case_opened(demo):
 @pytest.mark.django_db
 def test_demo_year_reproduces_the_reform_article_orders_of_magnitude(demo):
     """The seed article: materials 887 → 431 (51.4 % fewer; the oversize permit 12 → 5), 62.9 % online, an
-    on-the-spot item decided within 30 minutes, 10,000+ consultations each recorded, 121 new companies a year."""
+    on-the-spot item decided within 30 minutes, 10,000+ consultations each recorded, 121 new companies a
+    year."""
     report = year_report(2025, today=TODAY)
     reform, materials = report.board.reform, report.board.reform.materials
     # The catalogue: about half the materials gone since the baseline, some now obtained by data sharing.
