@@ -3,6 +3,8 @@ mark, so spreadsheet programs read Chinese correctly) or XLSX (openpyxl, written
 streamed: an export of every licence in a city does not sit in memory."""
 
 import csv
+import itertools
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,6 +68,28 @@ def _xlsx_cell(sheet, value):
     return value
 
 
+WIDTH_SAMPLE = 200  # rows read ahead to size the columns (a write-only sheet is sized before its rows)
+MAX_WIDTH = 60
+
+
+def _text_width(value) -> int:
+    """Characters a cell needs: a Chinese character takes two; dates and times their printed length."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _widths(headers: Sequence, sample: list) -> list[float]:
+    widths = []
+    for index, header in enumerate(headers):
+        needed = [_text_width(header)] + [_text_width(row[index]) for row in sample if index < len(row)]
+        widths.append(min(max(needed) + 2, MAX_WIDTH))
+    return widths
+
+
 def table_response(
     *, headers: Sequence[str], rows: Iterable[Sequence], fmt: str, filename: str, title: str = ""
 ) -> HttpResponse:
@@ -75,14 +100,23 @@ def table_response(
         return response
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=(title or filename)[:31])
+    rows = iter(rows)
+    sample = list(itertools.islice(rows, WIDTH_SAMPLE))
+    for index, width in enumerate(_widths(headers, sample), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"  # the header stays in view
     bold = []
     for header in headers:
         cell = WriteOnlyCell(sheet, value=str(header))
         cell.font = Font(bold=True)
         bold.append(cell)
     sheet.append(bold)
-    for row in rows:
+    count = 0
+    for row in itertools.chain(sample, rows):
         sheet.append([_xlsx_cell(sheet, value) for value in row])
+        count += 1
+    if headers:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     spool = SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
     workbook.save(spool)
     spool.seek(0)

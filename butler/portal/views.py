@@ -16,7 +16,7 @@ from butler.fleet.selectors import fleet_month
 from butler.fleet.views import fleet_download
 from butler.messaging.selectors import COMPANY, unread_count
 from butler.portal.forms import InvitationAcceptForm, ReminderChoiceForm
-from butler.portal.selectors import portal_home
+from butler.portal.selectors import next_steps, portal_home, portal_licences
 from butler.portal.services import reminder_choice_set
 from butler.security import limits, roles
 from butler.service.decorators import role_required
@@ -34,6 +34,9 @@ def home(request):
     context = {"contact": contact, **portal_home(contact)}
     context["unread_messages"] = unread_count(contact.company, side=COMPANY)
     context["to_rate"] = rateable_for(contact, periods=context["periods"]).count
+    context["next_steps"] = next_steps(
+        contact.company, today=timezone.localdate(), to_rate=context["to_rate"]
+    )
     if context["period"] is not None:
         butler = context["period"].butler
         context["office_tel"] = tel_uri(butler.office_phone)
@@ -63,6 +66,10 @@ def invitation(request, token: str):
                 add_service_error(form, error)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _("Your account is ready. From now on, sign in with your mobile number and password."),
+                )
                 return redirect("portal:home")
     context = {"form": form, "invitation": found, "invitation_days": settings.BUTLER_INVITATION_DAYS}
     return limits.refused(render(request, "portal/invitation.html", context), refusal)
@@ -74,10 +81,12 @@ def licences(request):
     contact = getattr(request.user, "contact", None)
     if contact is None:
         raise PermissionDenied
+    attention, groups = portal_licences(contact.company, today=timezone.localdate())
     context = {
         "contact": contact,
         "company": contact.company,
-        "groups": licence_selectors.checklist(contact.company),
+        "attention": attention,
+        "groups": groups,
         "notices": notices_for(request.user).filter(read_at__isnull=True)[:5],
     }
     return render(request, "portal/licences.html", context)

@@ -177,6 +177,24 @@ def test_licences_xlsx_has_dates_as_dates_trips_and_missing_materials(client, ex
     )
 
 
+def test_the_xlsx_opens_readable_header_frozen_filter_on_columns_wide_enough(client, exported):
+    """In Excel: the header stays in view, every column can be filtered, and a date is never "#####"."""
+    client.force_login(exported.manager)
+    response = client.get(url("licences", "xlsx"), **EN)
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.freeze_panes == "A2"
+    headers = [cell.value for cell in sheet[1]]
+    last = openpyxl.utils.get_column_letter(len(headers))
+    assert sheet.auto_filter.ref == f"A1:{last}3"  # the header and the two licences
+    width = {
+        header: sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width
+        for i, header in enumerate(headers, 1)
+    }
+    assert width["Issued on"] >= 10 and width["Expires on"] >= 10  # 2026-10-30: ten characters
+    # a company's Chinese name counts two per character: 宁波北仑顺达1物流有限公司
+    assert width["Company"] >= 2 * 12 + 1
+
+
 def test_licences_filters_by_status_butler_and_dates(client, exported):
     client.force_login(exported.manager)
 
