@@ -18,15 +18,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Local settings for the embedded defaults: debug on, a random secret kept on this machine.
+# Local settings for the embedded defaults: the product as it runs in production (DEBUG off: its own error
+# pages, static files through WhiteNoise), served over plain HTTP on this machine, with a random secret.
 .env:
-	@printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
-	@echo "Wrote .env (local development settings)."
+	@printf 'DEBUG=0\nSECRET_KEY=%s\nALLOWED_HOSTS=*\nSECURE_SSL_REDIRECT=0\nSECURE_HSTS_SECONDS=0\nSESSION_COOKIE_SECURE=0\nCSRF_COOKIE_SECURE=0\nLOG_FORMAT=text\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "Wrote .env (local settings: DEBUG off, plain HTTP on this machine)."
 
 messages: install
 	$(BIN)/python manage.py compile_translations --settings=butler.settings.test
 
 run: install .env messages
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@$(BIN)/python manage.py demo_logins --port $(PORT)

@@ -45,11 +45,10 @@ def validate_credit_code(value: str) -> None:
     if code[17] != expected:
         raise ValidationError(
             _(
-                "The check character does not match: a code starting %(start)s must end in %(expected)s. "
-                "Please check each character again."
+                "The check character does not match: at least one of the 18 characters is mistyped — any of "
+                "them, not only the last. Compare the code with the business licence character by character."
             ),
             code="checksum",
-            params={"start": code[:17], "expected": expected},
         )
 
 

@@ -132,6 +132,15 @@ def delivery_counts(*, since: datetime, until: datetime) -> DeliveryCounts:
     return DeliveryCounts(**counts)
 
 
+FIRST_TABS = ("failed", "late", "pending", "sent")
+
+
+def first_tab(counts: DeliveryCounts) -> str:
+    """The outcome a delivery page opens on: what needs a look first — the failed, else the late, else the
+    waiting, else what was sent — never an empty list when there is something to see."""
+    return next((name for name in FIRST_TABS if getattr(counts, name)), "failed")
+
+
 class _Row(Func):
     function = ""
     template = "(%(expressions)s)"

@@ -183,12 +183,14 @@ def deliveries(request):
     data = form.cleaned_data
     since = local_midnight(data["since"] if valid else today - timedelta(days=30))
     until = local_midnight((data["until"] if valid else today) + timedelta(days=1))
+    counts = reminder_selectors.delivery_counts(since=since, until=until)
     status = data.get("status") if data.get("status") in reminder_selectors.FILTERS else "failed"
+    if not request.GET.get("status"):
+        status = reminder_selectors.first_tab(counts)
     after = _after(request, _aware)
     rows = reminder_selectors.deliveries(
         status=status, since=since, until=until, after=after, limit=PAGE_SIZE + 1
     )
-    counts = reminder_selectors.delivery_counts(since=since, until=until)
     query = request.GET.copy()
     query.pop("status", None)
     query.pop("page", None)

@@ -17,9 +17,12 @@ def _message(code: str) -> str:
     return caught.value.messages[0]
 
 
-def test_wrong_check_character_names_the_expected_one():
+def test_a_wrong_check_character_sends_the_reader_over_every_character_not_only_the_last():
+    """A mistyped middle character changes the check character too: the message must not suggest changing
+    the last one (…2X → …2Y would "fix" a code whose real error is elsewhere)."""
     message = _message("91330206MA2H7K3P2X")
-    assert "91330206MA2H7K3P2" in message and "Y" in message
+    assert message == "校验位不符：18 位中至少有一位输错，不一定是末位。请对照营业执照逐位核对。"
+    assert "Y" not in message
 
 
 @pytest.mark.parametrize("letter", ["I", "O", "Z", "S", "V"])

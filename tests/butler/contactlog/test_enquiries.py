@@ -85,7 +85,7 @@ def test_a_wrong_phone_or_a_credit_code_with_a_wrong_check_character_is_refused(
         enquiry(world.butler_a.user, enquirer_credit_code=wrong_check_character(NEW_CODE))
     assert set(refused.value.message_dict) == {"enquirer_credit_code"}
     assert refused.value.message_dict["enquirer_credit_code"] == [
-        "校验位不符：以 91330206MA0000007 开头的代码，末位应为 X。请逐位核对。"
+        "校验位不符：18 位中至少有一位输错，不一定是末位。请对照营业执照逐位核对。"
     ]
     assert not ContactRecord.objects.exists()
 
@@ -260,7 +260,7 @@ def test_a_wrong_phone_or_credit_code_is_shown_on_its_field(client, world):
         {"enquirer_name": "陈先生", "enquirer_credit_code": wrong, "channel": "phone", "summary": "咨询"},
     )
     assert set(response.context["form"].errors) == {"enquirer_credit_code"}
-    assert f"校验位不符：以 {wrong[:17]} 开头的代码" in response.content.decode()
+    assert "校验位不符：18 位中至少有一位输错，不一定是末位。" in response.content.decode()
     assert not ContactRecord.objects.exists()
 
 

@@ -274,3 +274,30 @@ def test_period_search_finds_companies_by_name_and_code_prefix(client, world, fl
 
     assert found("顺达物流") == {fleet["x"].pk}
     assert found("91330212") == {fleet["x"].pk, fleet["y"].pk}
+
+
+def test_the_delivery_page_opens_on_what_there_is_to_see(client, world):
+    """Nothing failed this month: the page opens on the late ones, not on an empty "failed" tab; once one
+    fails, on the failed."""
+    at = datetime(2026, 10, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def reminder(n: int, **fields):
+        return Reminder.objects.create(
+            subject=f"licence:{n}",
+            kind="renewal",
+            due_on=date(2026, 11, 20),
+            offset_days=n,
+            channel="sms",
+            recipient=world.butler_a.user,
+            scheduled_at=at,
+            **fields,
+        )
+
+    reminder(1, status="sent", late=True)
+    reminder(2, status="sent")
+    client.force_login(world.manager)
+    url = reverse("oversight:deliveries")
+    assert client.get(url).context["status"] == "late"
+    assert client.get(url, {"status": "failed"}).context["status"] == "failed"  # a tab chosen stays chosen
+    reminder(3, status="failed")
+    assert client.get(url).context["status"] == "failed"
