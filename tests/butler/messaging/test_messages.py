@@ -252,7 +252,10 @@ def test_a_contact_starts_a_thread_with_a_photo_and_a_pdf_from_the_portal(client
         ("application/pdf", "licence.pdf"),
     ]
     page = client.get(response["Location"])
-    assert reverse("messaging:attachment", args=[attachments[0].pk]) in page.content.decode()
+    photo, paper = (reverse("messaging:attachment", args=[a.pk]) for a in attachments)
+    # The photo shows as a thumbnail (through the same access rule as the file); the PDF as a link only.
+    assert f'src="{photo}"' in page.content.decode() and f'src="{paper}"' not in page.content.decode()
+    assert f'href="{paper}"' in page.content.decode()
     assert world.butler_a.display_name in page.content.decode()
     assert "tel:" in page.content.decode()
 

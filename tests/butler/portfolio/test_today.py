@@ -31,7 +31,7 @@ def test_today_lists_what_is_due_with_its_action(client, world):
         summary="核实车辆挂靠问题",
         return_visit_in=1,
     )
-    MessageThread.objects.create(
+    thread = MessageThread.objects.create(
         company=company, subject="道路运输证年审", started_by=world.contact_a, awaiting_window=True
     )
     with time_machine.travel(datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI), tick=False):
@@ -47,6 +47,8 @@ def test_today_lists_what_is_due_with_its_action(client, world):
     page = response.content.decode()
     assert reverse("contactlog:return_visit", args=[visit.pk]) in page
     assert reverse("licences:checklist", args=[company.pk]) in page
+    # "Answer" opens the thread at its answer form, not the top of a long company page.
+    assert reverse("messaging:thread", args=[thread.pk]) + "#reply" in page
     # Company B is another butler's: nothing of it here.
     assert world.company_b.name not in page
 
