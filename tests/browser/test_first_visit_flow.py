@@ -62,3 +62,17 @@ def test_butler_registers_a_company_and_prints_its_card(live_server, page, artif
     height_mm = float(pdf.pages[0].mediabox.height) / 72 * 25.4
     assert (round(width_mm), round(height_mm)) == (90, 54)
     assert period.card_number in pdf.pages[0].extract_text()
+    # Every line of text lies inside the card's edge, and the card starts at the top of the page (not pushed
+    # down by the screen's spacing): its first line within 8 mm of the top edge.
+    placed = []
+
+    def where(text, cm, tm, _font, _size):
+        if text.strip():  # the text matrix's origin, through the current transformation, in millimetres
+            x = float(tm[4]) * float(cm[0]) + float(tm[5]) * float(cm[2]) + float(cm[4])
+            y = float(tm[4]) * float(cm[1]) + float(tm[5]) * float(cm[3]) + float(cm[5])
+            placed.append((text.strip(), x / 72 * 25.4, y / 72 * 25.4))
+
+    pdf.pages[0].extract_text(visitor_text=where)
+    assert placed
+    assert all(0 <= x < width_mm and 0 < y < height_mm for _text, x, y in placed), placed
+    assert height_mm - max(y for _text, _x, y in placed) < 8, placed
