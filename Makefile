@@ -42,6 +42,7 @@ system-deps:
 	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || fonts="fonts-noto-cjk"; \
 	if [ -n "$$missing$$fonts" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -49,6 +50,10 @@ system-deps:
 	elif [ -n "$$missing" ]; then \
 	  echo "Please install:$$missing (e.g. sudo apt-get install$$missing fonts-noto-cjk)"; exit 1; \
 	fi
+
+# The tools the browser tests run in the page (axe-core, for the accessibility walk), from package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund --loglevel=error
 
 # The production settings pass Django's deploy checks: a throw-away production environment (random secret,
 # DEBUG off, behind the TLS proxy) on the base settings; no database or Redis is reached.
@@ -61,7 +66,7 @@ deploy-check: install
 # The suite runs on PYTEST_WORKERS processes, each test file whole on one of them (--dist loadfile), so that a
 # world a module builds once (the access matrix, the bad-input sweep, the demo) is built once in all.
 # BUTLER_TEST_NOW=2027-10-01T21:30 runs it at another moment (tests/clock.py).
-test: install messages system-deps deploy-check
+test: install messages system-deps node_modules/.package-lock.json deploy-check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=butler.settings.test

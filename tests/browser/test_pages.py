@@ -4,7 +4,9 @@ refused by the Content Security Policy.
 The screenshots are kept in test-artifacts/pages/ for people to look at.
 """
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -18,6 +20,28 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
+# axe-core, installed by `make test` from package-lock.json (npm ci).
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def _axe(page) -> list[dict]:
+    """The page's serious and critical accessibility violations, as axe-core finds them."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    found = page.evaluate("() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+            "count": len(v["nodes"]),
+        }
+        for v in found
+        if v["impact"] in SERIOUS
+    ]
+
+
 LICENCE_ZH, LICENCE_EN = (
     "道路运输经营许可证（普通货运）",
     "Road transport business licence (ordinary freight)",
@@ -87,6 +111,16 @@ PAGES = {
                 True),
     "record-suggestion": ("butler_a", lambda w: reverse("feedback:record_suggestion", args=[w.company_a.pk]),
                           "记录意见建议", "Record a suggestion", False),
+    "consultations": ("butler_a", lambda w: reverse("contactlog:enquiries"), "登记咨询", "Record a consultation",
+                      False),
+    "year-report": ("manager", lambda w: reverse("oversight:year_report") + "?year=2026", "改革成效一览",
+                    "The reform in figures", False),
+    "limits": ("manager", lambda w: reverse("oversight:limits"), "承诺时限", "Committed limits", False),
+    "reform-list": ("manager", lambda w: reverse("oversight:drill", args=["reform_registered"]),
+                    "辖区新设运输企业", "Companies newly registered in the district", False),
+    "registrations": ("manager", lambda w: reverse("firstvisit:registrations"), "导入新设企业",
+                      "Import new registrations", False),
+    "results": (None, lambda w: reverse("feedback:results"), "评价结果公开", "Published ratings", False),
 }  # fmt: skip
 
 
@@ -119,6 +153,7 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
         cases=[world.case],
     )
     contexts = {}  # one browser context a person and screen, signed in once
+    violations = {}  # page name: its serious and critical accessibility violations
 
     def context_for(username, phone):
         if (username, phone) not in contexts:
@@ -155,6 +190,9 @@ def test_every_page_renders_in_both_languages(live_server, browser, world, artif
             assert overflow <= 0, f"the card's text runs {overflow}px past its edge"
         page.screenshot(path=str(folder / f"{name}-{language}.png"), full_page=True)
         assert refused == [], f"{name}: {refused}"
+        violations[name] = _axe(page)
         page.close()
     for context in contexts.values():
         context.close()
+    (folder / f"axe-{language}.json").write_text(json.dumps(violations, ensure_ascii=False, indent=1))
+    assert {name: found for name, found in violations.items() if found} == {}
