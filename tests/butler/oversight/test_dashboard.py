@@ -363,7 +363,9 @@ def test_the_page_shows_the_numbers_definitions_and_charts_with_their_numbers(sc
     assert figures_shown["response_median"] == "420"
     assert "Ratings of ★3–5 ÷ all ratings." in html  # every figure says how it is counted
     assert html.count("<svg") == 3 and "<script>" not in html.split("</main>")[0]
-    assert 'role="img"' in html and "The numbers" in html  # each chart has its numbers as text
+    # each chart is a titled group of links (its bars) and has its numbers as text
+    assert 'role="group" aria-labelledby="stars-svg-title"' in html
+    assert "The numbers" in html
     assert reverse("oversight:drill", args=["licences_late"]) + "?" + QUERY.replace("&", "&amp;") in html
     assert reverse("oversight:drill", args=["stars_1"]) in html
 
