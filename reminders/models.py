@@ -71,7 +71,7 @@ class Reminder(models.Model):
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("reminder status", "Cancelled")
 
     subject = models.CharField(
         pgettext_lazy("reminder", "subject"), max_length=60, help_text=_("What it is about, e.g. licence:42.")
@@ -88,7 +88,7 @@ class Reminder(models.Model):
     offset_days = models.SmallIntegerField(
         _("days before"), help_text=_("Days before the date; a negative number means days after it.")
     )
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("reminder", "channel"), max_length=8, choices=Channel.choices)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -184,7 +184,7 @@ class OutboxMessage(models.Model):
         related_name="outbox_messages",
         verbose_name=_("recipient"),
     )
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("reminder", "channel"), max_length=8, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     day = models.DateField(_("day"), help_text=_("The day it was made for, in Beijing time."))
     key = models.CharField(

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from butler.service.models import ServicePeriod
@@ -57,7 +58,7 @@ class ContactRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("contact", "channel"), max_length=10, choices=Channel.choices)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     participants = models.CharField(
         _("who took part"), max_length=200, blank=True, help_text=_("E.g. the manager 郑宇航 and a driver.")

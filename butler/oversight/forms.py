@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from butler.fields import RangeDateField
 
@@ -18,7 +19,7 @@ class DeliveryFilterForm(forms.Form):
         ("sent", _("Sent")),
         ("pending", _("Waiting")),
         ("skipped", _("Skipped")),
-        ("cancelled", _("Cancelled")),
+        ("cancelled", pgettext_lazy("reminder status", "Cancelled")),
     ]
     MAX_DAYS = 366
 

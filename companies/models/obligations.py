@@ -6,6 +6,7 @@ obligation of each kind, with the date it is next due and the evidence of the la
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from companies.models.catalogue import LicenceScope
@@ -173,7 +174,7 @@ class Obligation(models.Model):
         related_name="obligations",
         verbose_name=_("vessel"),
     )
-    subject_key = models.CharField(_("subject"), max_length=40, editable=False)
+    subject_key = models.CharField(pgettext_lazy("licence", "subject"), max_length=40, editable=False)
     due_on = models.DateField(
         _("next due"), null=True, blank=True, help_text=_("Empty: the last time is not recorded yet.")
     )
