@@ -63,6 +63,18 @@ class RowError:
     label: str = ""  # the column as headed in the uploaded file, e.g. "车牌号"
 
 
+class SheetErrors(list):
+    """The problems of an import, each named by its line and by its column as headed in the file; the other
+    imports (12345 work orders, new registrations) collect theirs here too."""
+
+    def __init__(self, labels: dict[str, str]):
+        super().__init__()
+        self.labels = labels
+
+    def add(self, line: int, name: str, message) -> None:
+        self.append(RowError(line, name, str(message), self.labels.get(name, "")))
+
+
 @dataclass
 class ImportResult:
     created: int
@@ -302,7 +314,7 @@ def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> tuple[list[_Ro
 # -- checking the rows --------------------------------------------------------------------------------
 
 
-def _choice_lookup(choices) -> dict[str, str]:
+def choice_lookup(choices) -> dict[str, str]:
     lookup = {}
     for value, label in choices.choices:
         names = {value, *_ALIASES.get(value, ())}
@@ -314,7 +326,7 @@ def _choice_lookup(choices) -> dict[str, str]:
     return lookup
 
 
-def _choice(text: str, lookup: dict[str, str]) -> str | None:
+def choice(text: str, lookup: dict[str, str]) -> str | None:
     """A choice by its value or label; "重型货车 (truck)" is understood by either part."""
     found = lookup.get(_key(text))
     if found is None and (match := _PARENTHESISED.match(_key(text))):
@@ -385,7 +397,7 @@ class _Checker:
         self.company = company
         self.labels = labels
         self.errors: list[RowError] = []
-        self.lookup = _choice_lookup(VehicleType if kind == "vehicles" else PersonRole)
+        self.lookup = choice_lookup(VehicleType if kind == "vehicles" else PersonRole)
         self.dangerous_goods = kind == "people" and carries_dangerous_goods(company)
 
     def error(self, line: int, name: str, message) -> None:
@@ -402,7 +414,7 @@ class _Checker:
         values, refused = row.values, set()
         fields = {"plate": normalize_plate(values["plate"])}
         type_text = values["vehicle_type"]
-        fields["vehicle_type"] = _choice(type_text, self.lookup) if type_text else ""
+        fields["vehicle_type"] = choice(type_text, self.lookup) if type_text else ""
         if fields["vehicle_type"] is None:
             refused.add("vehicle_type")
             self.error(
@@ -435,7 +447,7 @@ class _Checker:
         values, refused = row.values, set()
         fields = {"name": values["name"], "mobile": normalize_mobile(values.get("mobile", ""))}
         role_text = values["role"]
-        fields["role"] = _choice(role_text, self.lookup) if role_text else ""
+        fields["role"] = choice(role_text, self.lookup) if role_text else ""
         if fields["role"] is None:
             refused.add("role")
             self.error(

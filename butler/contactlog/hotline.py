@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from butler.contactlog.models import ContactRecord
 from butler.contactlog.services import enquiry_record
-from companies.imports import Column, RowError, parse_date, parse_moment, sheet_rows
+from companies.imports import Column, RowError, SheetErrors, parse_date, parse_moment, sheet_rows
 from companies.workdays import add_working_days
 
 COLUMNS = (
@@ -47,10 +47,8 @@ def hotline_import(*, actor: AbstractBaseUser, uploaded) -> HotlineImport:
     """Import the work orders of ``uploaded``, or none when any row is wrong (each problem named by line and
     column). ``ValidationError`` for a file that cannot be read as a table."""
     rows, labels = sheet_rows(uploaded, COLUMNS)
-    errors: list[RowError] = []
-
-    def error(line: int, name: str, message) -> None:
-        errors.append(RowError(line, name, str(message), labels.get(name, "")))
+    errors = SheetErrors(labels)
+    error = errors.add
 
     known = set(
         ContactRecord.objects.filter(work_order__in=[row.values["work_order"] for row in rows]).values_list(

@@ -14,12 +14,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from butler.contactlog.services import enquiries_link
 from companies.credit_code import normalize_credit_code, validate_credit_code
-from companies.imports import Column, RowError, parse_date, sheet_rows
+from companies.imports import Column, RowError, SheetErrors, choice, choice_lookup, parse_date, sheet_rows
 from companies.models import BusinessType, Company, District
 from companies.phones import normalize_mobile, validate_mobile
 from companies.services import Registration, company_register
@@ -49,11 +49,6 @@ class _Refused(Exception):
     pass
 
 
-def _labels(choices, language: str) -> list[tuple[str, str]]:
-    with translation.override(language):
-        return [(value, str(label)) for value, label in choices.choices]
-
-
 def _lookup(pairs) -> dict[str, object]:
     return {str(name).strip().lower(): value for name, value in pairs}
 
@@ -62,21 +57,10 @@ def registrations_import(*, actor: AbstractBaseUser, uploaded) -> RegistrationsI
     """Register the companies of ``uploaded``, or none when any row is wrong (each problem named by line and
     column). ``ValidationError`` for a file that cannot be read as a table."""
     rows, labels = sheet_rows(uploaded, COLUMNS)
-    errors: list[RowError] = []
+    errors = SheetErrors(labels)
+    error = errors.add
 
-    def error(line: int, name: str, message) -> None:
-        errors.append(RowError(line, name, str(message), labels.get(name, "")))
-
-    districts = _lookup(
-        [
-            *((value, value) for value in District.values),
-            *(
-                (label, value)
-                for language in ("zh-hans", "en")
-                for value, label in _labels(District, language)
-            ),
-        ]
-    )
+    districts = choice_lookup(District)
     types = _lookup(
         pair for t in BusinessType.objects.all() for pair in ((t.code, t), (t.name_zh, t), (t.name_en, t))
     )
@@ -111,7 +95,7 @@ def registrations_import(*, actor: AbstractBaseUser, uploaded) -> RegistrationsI
             validate_mobile(mobile)
         except ValidationError as refused:
             error(line, "mobile", " ".join(refused.messages))
-        district = districts.get((values.get("district") or settings.BUTLER_DISTRICT).strip().lower())
+        district = choice(values.get("district") or settings.BUTLER_DISTRICT, districts)
         if district is None:
             error(line, "district", _("Unknown district: %(name)s.") % {"name": values["district"]})
         chosen = []
