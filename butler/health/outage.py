@@ -12,7 +12,7 @@ the next request reconnects (``CONN_HEALTH_CHECKS``): nothing needs restarting.
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.utils import translation
@@ -24,8 +24,24 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 60
 
 
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The driver's own connection errors: Django leaves a few calls unwrapped (closing a server-side cursor
+    on a dead connection raises psycopg's ``OperationalError`` while Django's is being handled)."""
+    database = getattr(connection, "Database", None)
+    errors = (getattr(database, name, None) for name in ("OperationalError", "InterfaceError"))
+    return tuple(error for error in errors if isinstance(error, type))
+
+
 def is_database_outage(error: BaseException | None) -> bool:
-    return isinstance(error, DATABASE_ERRORS)
+    """The error, or one it was raised from or while handling, says the database is out of reach."""
+    errors = DATABASE_ERRORS + _driver_errors()
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, errors):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:

@@ -516,7 +516,10 @@ def test_postgresql_stopped_under_load_pages_answer_503_then_200_again_without_r
     assert not [a for a in answers if a.status is None], [
         (f"{a.started - stopped:+.2f} s after the stop", a.page) for a in answers if a.status is None
     ]
-    assert {a.status for a in answers} <= {200, 503}, Counter(a.status for a in answers)
+    assert {a.status for a in answers} <= {200, 503}, (
+        f"{Counter(a.status for a in answers)}; {timeline()}\n"
+        + "\n".join(line for line in server.output().splitlines() if "rror" in line)[-6000:]
+    )
     assert not [a for a in answers if a.status == 503 and a.finished < stopping], f"503 before: {timeline()}"
     unavailable = [a for a in answers if a.status == 503]
     assert {a.language for a in unavailable} == {"zh-hans", "en"}

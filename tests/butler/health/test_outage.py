@@ -94,3 +94,32 @@ def test_any_other_error_is_still_the_plain_500_page(rf):
     assert response.status_code == 500
     assert "a bug" not in response.content.decode()
     assert "服务暂时不可用" in response.content.decode()  # templates/500.html
+
+
+def test_the_drivers_own_error_raised_while_django_handles_the_outage_is_a_503(rf):
+    """Closing a server-side cursor on a dead connection raises psycopg's error, unwrapped by Django, while
+    Django's ``OperationalError`` is being handled: still the outage, not a 500."""
+    import psycopg
+
+    try:
+        try:
+            raise OperationalError("consuming input failed: server closed the connection unexpectedly")
+        except OperationalError:
+            raise psycopg.OperationalError("the connection is closed") from None
+    except psycopg.OperationalError:
+        response = server_error(rf.get("/portfolio/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert response.status_code == 503
+    assert TITLE in response.content.decode()
+
+
+def test_an_error_raised_while_handling_the_outage_is_the_outage_too(rf):
+    try:
+        try:
+            raise InterfaceError("connection already closed")
+        except InterfaceError as outage:
+            raise RuntimeError("cleanup failed") from outage
+    except RuntimeError:
+        response = server_error(rf.get("/portfolio/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert response.status_code == 503
