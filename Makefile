@@ -27,6 +27,8 @@ install: $(STAMP)
 messages: install
 	$(BIN)/python manage.py compile_translations --settings=butler.settings.test
 
+# E-mails and texts link to the demo on this machine, unless a public address is given.
+run: export BUTLER_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: install .env messages
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py migrate --noinput
@@ -59,7 +61,7 @@ node_modules/.package-lock.json: package.json package-lock.json | system-deps
 # DEBUG off, behind the TLS proxy) on the base settings; no database or Redis is reached.
 deploy-check: install
 	@env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=butler.settings.base DEBUG=0 \
-		ALLOWED_HOSTS=butler.example BEHIND_TLS_PROXY=1 \
+		ALLOWED_HOSTS=butler.example BUTLER_PUBLIC_URL=https://butler.example BEHIND_TLS_PROXY=1 \
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -9,6 +9,7 @@ from butler.security import roles
 from butler.security.sessions import user_sessions_end
 from butler.service.models import Butler, CardCounter, PortalInvitation, ReminderRule, ServicePeriod
 from reminders.history_admin import SimpleHistoryAdmin
+from reminders.models import LanguagePreference
 
 
 @admin.register(Butler)
@@ -26,8 +27,18 @@ class ButlerAdmin(SimpleHistoryAdmin):
             user_sessions_end(user=obj.user, reason="butler_deactivated")
 
 
+class LanguagePreferenceInline(admin.StackedInline):
+    model = LanguagePreference
+    can_delete = True
+    extra = 0
+    max_num = 1
+
+
 class UserAdmin(DjangoUserAdmin):
-    """Django's user admin; switching a user off (``is_active``) also ends their open sessions."""
+    """Django's user admin; switching a user off (``is_active``) also ends their open sessions. The person's
+    language (their pages once signed in, their e-mails and texts) is set here too."""
+
+    inlines = [LanguagePreferenceInline]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

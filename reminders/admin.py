@@ -8,7 +8,7 @@ from reminders.services import reminders_retry
 
 @admin.register(Notice)
 class NoticeAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "recipient", "created_at", "read_at"]
+    list_display = ["title", "recipient", "due_on", "created_at", "read_at"]
     list_select_related = ["recipient"]
     search_fields = ["title", "recipient__username"]
     raw_id_fields = ["recipient"]

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from reminders.texts import render
+
 
 class Notice(models.Model):
     """An in-app notice: always delivered, shown under the recipient's notifications until read."""
@@ -17,14 +19,31 @@ class Notice(models.Model):
         related_name="notices",
         verbose_name=_("recipient"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        help_text=_("As the window reads it; each reader sees it in their language."),
+    )
     body = models.TextField(_("text"), blank=True)
+    title_text = models.JSONField(_("title as written"), null=True, blank=True, editable=False)
+    body_text = models.JSONField(_("text as written"), null=True, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=300, blank=True)
     key = models.CharField(
         _("key"),
         max_length=120,
         blank=True,
         help_text=_("Sending twice with the same key creates one notice."),
+    )
+    due_on = models.DateField(
+        _("deadline"), null=True, blank=True, help_text=_("The date it asks something to be done by, if any.")
+    )
+    audience = models.CharField(
+        _("given to"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Given to everyone of a company (e.g. company:7): a contact who joins later receives it too."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -40,10 +59,43 @@ class Notice(models.Model):
                 fields=["recipient", "key"], condition=~Q(key=""), name="one_notice_per_key"
             ),
         ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_recipient_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notice_recipient_unread"),
+            models.Index(fields=["audience"], condition=~Q(audience=""), name="notice_audience"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's (the active) language."""
+        return render(self.title_text) if self.title_text else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return render(self.body_text) if self.body_text else self.body
+
+
+class LanguagePreference(models.Model):
+    """The language a person reads: their pages once signed in, their e-mails and text messages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="language_preference",
+        verbose_name=_("person"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("language preference")
+        verbose_name_plural = _("language preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_language_display()}"
 
 
 class Channel(models.TextChoices):
@@ -83,6 +135,7 @@ class Reminder(models.Model):
         help_text=_("Whose reminders these are, for listing them together, e.g. company:7."),
     )
     label = models.CharField(_("about"), max_length=200, blank=True)
+    label_text = models.JSONField(_("about, as written"), null=True, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, help_text=_("Which date of the subject, e.g. expiry."))
     due_on = models.DateField(_("due on"))
     offset_days = models.SmallIntegerField(
@@ -155,6 +208,11 @@ class Reminder(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} {self.kind} −{self.offset_days}d {self.channel}"
 
+    @property
+    def about(self) -> str:
+        """What it is about, in the reader's language."""
+        return render(self.label_text) if self.label_text else self.label
+
 
 class OutboxMessage(models.Model):
     """What one person receives on one channel at one time: made once, never changed.
@@ -199,10 +257,23 @@ class OutboxMessage(models.Model):
         _("lease until"), null=True, blank=True, help_text=_("Handed to a worker until then.")
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("The recipient's language, which it is written in."),
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     short = models.TextField(_("text message"), blank=True)
+    texts = models.JSONField(
+        _("as written"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Its title, text and text message as message keys and parameters; its deadline."),
+    )
     address = models.CharField(
         _("address"),
         max_length=254,

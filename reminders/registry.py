@@ -5,15 +5,22 @@ The layer that plans reminders registers a handler for its subjects' prefix (``l
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
+
+from reminders.texts import Spec
 
 
 @dataclass(frozen=True)
 class Message:
-    title: str
-    body: str
+    """What a reminder says. Its texts are plain strings or, better, :mod:`reminders.texts` texts (a message
+    key and its parameters), which each recipient reads in their own language."""
+
+    title: Spec
+    body: Spec
     url: str = ""
-    short: str = ""  # what an SMS says (the title when empty): what is due, by when, whom to call
+    short: Spec = ""  # what an SMS says (the title when empty): what is due, by when, whom to call
+    due_on: date | None = None  # the date it asks something to be done by
 
 
 class SubjectHandler(Protocol):

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Field, Func, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Field, Func, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import LessThan
 
 from reminders.models import Notice, Reminder
@@ -13,7 +13,17 @@ S = Reminder.Status
 
 
 def notices_for(recipient):
-    return Notice.objects.filter(recipient=recipient)
+    """The person's notices as they act on them: unread first, the soonest deadline first (one that asks for
+    nothing by a date counts from the day it was given), then those read, the newest first."""
+    unread = Q(read_at__isnull=True)
+    return (
+        Notice.objects.filter(recipient=recipient)
+        .alias(
+            read=Case(When(unread, then=Value(0)), default=Value(1)),
+            deadline=Case(When(unread, then=Coalesce("due_on", TruncDate("created_at")))),
+        )
+        .order_by("read", F("deadline").asc(nulls_last=True), "-created_at", "-pk")
+    )
 
 
 def unread_count(recipient) -> int:
@@ -66,7 +76,7 @@ def _grouped(rows, limit: int) -> list[ReminderGroup]:
         if key not in groups:
             if len(groups) == limit:
                 break
-            groups[key] = ReminderGroup(*key, label=reminder.label, reminders=[])
+            groups[key] = ReminderGroup(*key, label=reminder.about, reminders=[])
         groups[key].reminders.append(reminder)
     return list(groups.values())
 

@@ -94,6 +94,7 @@ def _deploy_check(**env) -> subprocess.CompletedProcess:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "butler.example",
+        "BUTLER_PUBLIC_URL": "https://butler.example",
         "BEHIND_TLS_PROXY": "1",
         "DJANGO_SETTINGS_MODULE": "butler.settings.base",
     }
@@ -125,6 +126,13 @@ def test_production_settings_pass_the_deploy_checks():
 def test_the_deploy_checks_pass_when_the_proxy_redirects_to_https_itself():
     result = _deploy_check(SECURE_SSL_REDIRECT="0")
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_deploy_checks_say_when_emails_and_texts_would_go_out_without_a_link():
+    result = _deploy_check(BUTLER_PUBLIC_URL="")
+    assert result.returncode != 0
+    assert "reminders.W001" in result.stderr
+    assert "BUTLER_PUBLIC_URL is not set: e-mails and text messages go out without a link." in result.stderr
 
 
 def test_the_deploy_checks_fail_with_debug_on():

@@ -98,7 +98,7 @@ def _reminders(company, before, limit):
         if key in seen:
             continue
         seen.add(key)
-        yield Event(reminder.sent_at, "reminder", reminder.label.split(" · ", 1)[-1], reminder.kind)
+        yield Event(reminder.sent_at, "reminder", reminder.about.split(" · ", 1)[-1], reminder.kind)
 
 
 def _messages(company, before, limit):

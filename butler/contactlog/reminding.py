@@ -2,11 +2,11 @@
 while, a period about to end) and the return visits promised in the contact log (``contact:<id>``: a task
 for the butler, an escalation when overdue)."""
 
-from django.conf import settings
+from datetime import timedelta
+
 from django.db.models import Max, Prefetch
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from butler.contactlog.models import ContactRecord
@@ -16,6 +16,7 @@ from butler.service.rules import Audience, K, Rules, audience_for, managers, pla
 from companies.models import Trip
 from reminders.registry import Message
 from reminders.services import Planned
+from reminders.texts import joined, named, text
 
 PERIOD_KINDS = (K.NO_CONTACT, K.PERIOD_ENDING)
 
@@ -56,7 +57,7 @@ def period_reminders_plan(
         rule_for=rules.get,
         audience=audience,
         scope=f"company:{period.company_id}",
-        label=f"{period.company.name} · {period.card_number}",
+        label=joined([period.company.name, period.card_number], " · "),
     )
 
 
@@ -83,15 +84,15 @@ class PeriodHandler:
     def message(self, reminder) -> Message:
         period = self._period(reminder)
         values = {"company": period.company.name, "date": reminder.due_on.isoformat()}
-        with translation.override(settings.LANGUAGE_CODE):
-            if reminder.kind == K.NO_CONTACT:
-                title = _("%(company)s: no contact since %(date)s") % values
-                body = _("Call or visit the company and record the contact.")
-            else:
-                title = _("%(company)s: the service period ends on %(date)s") % values
-                body = _("Check the licences still open and prepare the handover note.")
+        if reminder.kind == K.NO_CONTACT:
+            title = text(gettext_noop("%(company)s: no contact since %(date)s"), **values)
+            body = text(gettext_noop("Call or visit the company and record the contact."))
+        else:
+            values["date"] = (reminder.due_on - timedelta(days=1)).isoformat()  # the period's last day
+            title = text(gettext_noop("%(company)s: the service period's last day is %(date)s"), **values)
+            body = text(gettext_noop("Check the licences still open and prepare the handover note."))
         url = reverse("company:detail", args=[period.company_id])
-        return Message(title=str(title), body=str(body), url=url)
+        return Message(title=title, body=body, url=url, due_on=reminder.due_on)
 
     def phone(self, user) -> str:
         return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
@@ -119,7 +120,17 @@ def contact_reminders_plan(
         rule_for=rules.get,
         audience=audience,
         scope=f"company:{record.company_id}" if record.company_id else f"enquiry:{record.pk}",
-        label=f"{record.who} · {record.get_channel_display()} {record.occurred_at:%Y-%m-%d}",
+        label=joined(
+            [
+                record.who,
+                named(
+                    lambda: (
+                        f"{record.get_channel_display()} {timezone.localtime(record.occurred_at):%Y-%m-%d}"
+                    )
+                ),
+            ],
+            " · ",
+        ),
     )
 
 
@@ -144,25 +155,27 @@ class ContactHandler:
     def message(self, reminder) -> Message:
         record = self._record(reminder)
         values = {"company": record.who, "date": reminder.due_on.isoformat()}
-        with translation.override(settings.LANGUAGE_CODE):
-            if record.source == ContactRecord.Source.HOTLINE and reminder.kind == K.RETURN_VISIT:
-                title = _("%(company)s: 12345 work order to be answered by %(date)s") % values
-            elif record.source == ContactRecord.Source.HOTLINE:
-                title = _("%(company)s: the 12345 work order due on %(date)s is unanswered") % values
-            elif reminder.kind == K.RETURN_VISIT:
-                title = _("%(company)s: return visit due on %(date)s") % values
-            else:
-                title = _("%(company)s: the return visit due on %(date)s is overdue") % values
-            body = _("Contact of %(when)s: %(summary)s") % {
-                "when": timezone.localtime(record.occurred_at).strftime("%Y-%m-%d"),
-                "summary": record.summary[:200],
-            }
+        if record.source == ContactRecord.Source.HOTLINE and reminder.kind == K.RETURN_VISIT:
+            title = text(gettext_noop("%(company)s: 12345 work order to be answered by %(date)s"), **values)
+        elif record.source == ContactRecord.Source.HOTLINE:
+            title = text(
+                gettext_noop("%(company)s: the 12345 work order due on %(date)s is unanswered"), **values
+            )
+        elif reminder.kind == K.RETURN_VISIT:
+            title = text(gettext_noop("%(company)s: return visit due on %(date)s"), **values)
+        else:
+            title = text(gettext_noop("%(company)s: the return visit due on %(date)s is overdue"), **values)
+        body = text(
+            gettext_noop("Contact of %(when)s: %(summary)s"),
+            when=timezone.localtime(record.occurred_at).strftime("%Y-%m-%d"),
+            summary=record.summary[:200],
+        )
         url = (
             reverse("company:detail", args=[record.company_id])
             if record.company_id
             else reverse("contactlog:return_visit", args=[record.pk])
         )
-        return Message(title=str(title), body=str(body), url=url)
+        return Message(title=title, body=body, url=url, due_on=reminder.due_on)
 
     def phone(self, user) -> str:
         return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""

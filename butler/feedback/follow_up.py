@@ -5,11 +5,12 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from butler.feedback.models import Rating
 from reminders.notices import notice_send
+from reminders.texts import text
 
 
 def follow_up_until(rating: Rating, *, reported_at: datetime | None = None) -> date:
@@ -24,13 +25,14 @@ def follow_up_until(rating: Rating, *, reported_at: datetime | None = None) -> d
 def follow_up_invite(rating: Rating, *, reported_at: datetime) -> None:
     """Tell the rater the window reported back, and that they may re-rate once, by when."""
     until = follow_up_until(rating, reported_at=reported_at)
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("The window reported back on your rating: you may rate again once, by %(date)s") % {
-            "date": f"{until:%Y-%m-%d}"
-        }
+    title = text(
+        gettext_noop("The window reported back on your rating: you may rate again once, by %(date)s"),
+        date=f"{until:%Y-%m-%d}",
+    )
     notice_send(
         recipients=[rating.rated_by],
-        title=str(title),
+        title=title,
+        due_on=until,
         url=reverse("feedback:rate_again", args=[rating.pk]),
         key=f"follow-up:{rating.pk}",
     )

@@ -9,11 +9,9 @@
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from butler.feedback.matters import (
@@ -33,6 +31,7 @@ from butler.service.window import butler_line
 from companies.models import CompanyLicence, Contact, LicenceStatus
 from reminders.registry import Message
 from reminders.services import Planned, reminders_cancel
+from reminders.texts import about, joined, named, text
 
 K = ReminderRule.Kind
 GRACE_DAYS = 7  # after the rating window, pending invitations are still cancelled if no longer true
@@ -90,7 +89,7 @@ def rating_invitations_plan(
             K.RATE_MATTER,
             ended if _licence_rateable(licence, today) else None,
             licence_matter_key(licence),
-            f"{company.name} · {licence}",
+            about(company.name, licence),
         )
         created, cancelled = created + result.created, cancelled + result.cancelled
     for period in periods:
@@ -101,7 +100,7 @@ def rating_invitations_plan(
             K.RATE_PERIOD,
             period.ended_on if _period_rateable(period, today) else None,
             period_matter_key(period),
-            f"{company.name} · {period.card_number}",
+            joined([company.name, period.card_number], " · "),
         )
         created, cancelled = created + result.created, cancelled + result.cancelled
     return Planned(created, cancelled)
@@ -159,21 +158,23 @@ class RatingInvitationHandler:
 
     def message(self, reminder) -> Message:
         subject, _key = self._subject(reminder)
-        with translation.override(settings.LANGUAGE_CODE):
-            if isinstance(subject, CompanyLicence):
-                if subject.status == LicenceStatus.REFUSED:
-                    title = _("%(licence)s was decided: how did we do?") % {"licence": subject}
-                else:
-                    title = _("%(licence)s was issued: how did we do?") % {"licence": subject}
-                url = reverse("feedback:rate", args=["matter", subject.pk])
+        if isinstance(subject, CompanyLicence):
+            if subject.status == LicenceStatus.REFUSED:
+                title = text(gettext_noop("%(licence)s was decided: how did we do?"), licence=named(subject))
             else:
-                title = _("Your butler service has ended: how did it go?")
-                url = reverse("feedback:rate", args=["period", subject.pk])
-            body = _(
+                title = text(gettext_noop("%(licence)s was issued: how did we do?"), licence=named(subject))
+            url = reverse("feedback:rate", args=["matter", subject.pk])
+        else:
+            title = text(gettext_noop("Your butler service has ended: how did it go?"))
+            url = reverse("feedback:rate", args=["period", subject.pk])
+        body = text(
+            gettext_noop(
                 "Rate the service from one to five stars on the portal; it takes a minute. Every bad "
                 "rating is followed up by the window's head. %(butler)s"
-            ) % {"butler": butler_line(subject.company_id)}
-        return Message(title=str(title), body=str(body), url=url, short=str(title))
+            ),
+            butler=butler_line(subject.company_id),
+        )
+        return Message(title=title, body=body, url=url, short=title)
 
     def phone(self, user) -> str:
         return Contact.objects.filter(user=user).values_list("mobile", flat=True).first() or ""
@@ -198,7 +199,7 @@ def case_reminders_plan(*, case: AuditCase, rules: Rules | None = None, staff: l
         rule_for=rules.get,
         audience=audience,
         scope=f"company:{case.company_id}",
-        label=f"{case} · {case.company.name}",
+        label=joined([named(case), case.company.name], " · "),
     )
 
 
@@ -222,22 +223,21 @@ class CaseHandler:
 
     def message(self, reminder) -> Message:
         case = self._case(reminder)
-        with translation.override(settings.LANGUAGE_CODE):
-            values = {
-                "case": case,
-                "company": case.company.name,
-                "step": case.get_step_display(),
-                "date": reminder.due_on.isoformat(),
-            }
-            if reminder.kind == K.AUDIT_STEP:
-                title = _("%(case)s, %(company)s: %(step)s by %(date)s") % values
-            else:
-                title = _("%(case)s, %(company)s: overdue since %(date)s (%(step)s)") % values
-            body = case.feedback.comment if case.rating_id else case.feedback.text
+        values = {
+            "case": named(case),
+            "company": case.company.name,
+            "step": named(case.get_step_display),
+            "date": reminder.due_on.isoformat(),
+        }
+        if reminder.kind == K.AUDIT_STEP:
+            title = text(gettext_noop("%(case)s, %(company)s: %(step)s by %(date)s"), **values)
+        else:
+            title = text(gettext_noop("%(case)s, %(company)s: overdue since %(date)s (%(step)s)"), **values)
+        body = (case.feedback.comment if case.rating_id else case.feedback.text)[:300]
         url = reverse("feedback:case", args=[case.pk])
         if case.step == AuditCase.Step.REVIEW and hasattr(case, "dispute"):
             url = reverse("feedback:dispute", args=[case.dispute.pk])  # the reviewer's page
-        return Message(title=str(title), body=str(body)[:300], url=url)
+        return Message(title=title, body=body, url=url, due_on=reminder.due_on)
 
     def phone(self, user) -> str:
         return Butler.objects.filter(user=user).values_list("mobile", flat=True).first() or ""

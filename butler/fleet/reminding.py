@@ -1,11 +1,8 @@
 """The reminders of a periodic obligation (``obligation:<id>``): before it is due (company and butler; the
 company cannot switch them off) and the day after it passed (the butler and the managers)."""
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from butler.service.planning import CompanyPlanner
@@ -14,6 +11,7 @@ from butler.service.window import butler_line, mobile_of
 from companies.models import Contact, Evidence, Obligation
 from reminders.registry import Message
 from reminders.services import Planned
+from reminders.texts import Text, about, clauses, joined, named, text
 
 KINDS = (K.OBLIGATION_DUE, K.OBLIGATION_MISSED)
 RELATED = ("obligation_type", "company", "vehicle", "person", "vessel")
@@ -35,17 +33,17 @@ def obligation_reminders_plan(
         rule_for=rules.get,
         audience=audience or audience_for(obligation.company),
         scope=f"company:{obligation.company_id}",
-        label=f"{obligation.company.name} · {obligation}",
+        label=about(obligation.company.name, obligation),
     )
 
 
-def obligation_title(obligation: Obligation, kind: str, day: str) -> str:
-    values = {"subject": obligation.subject, "what": obligation.obligation_type, "date": day}
+def obligation_title(obligation: Obligation, kind: str, day: str) -> Text:
+    values = {"subject": named(obligation.subject), "what": named(obligation.obligation_type), "date": day}
     if kind == K.OBLIGATION_MISSED:
-        return _("%(subject)s: %(what)s was due on %(date)s") % values
+        return text(gettext_noop("%(subject)s: %(what)s was due on %(date)s"), **values)
     if obligation.obligation_type.evidence == Evidence.DONE:
-        return _("%(subject)s: %(what)s due by %(date)s") % values
-    return _("%(subject)s: %(what)s expires on %(date)s") % values
+        return text(gettext_noop("%(subject)s: %(what)s due by %(date)s"), **values)
+    return text(gettext_noop("%(subject)s: %(what)s expires on %(date)s"), **values)
 
 
 class ObligationHandler:
@@ -71,20 +69,23 @@ class ObligationHandler:
     def message(self, reminder) -> Message:
         obligation = self._obligation(reminder)
         for_company = Contact.objects.filter(user_id=reminder.recipient_id).exists()
-        with translation.override(settings.LANGUAGE_CODE):
-            title = obligation_title(obligation, reminder.kind, reminder.due_on.isoformat())
-            lines = [obligation.company.name]
-            if obligation.obligation_type.consequence:
-                lines.append(obligation.obligation_type.consequence)
-            butler = butler_line(obligation.company_id)
-            lines.append(butler)
+        title = obligation_title(obligation, reminder.kind, reminder.due_on.isoformat())
+        lines = [obligation.company.name]
+        if obligation.obligation_type.consequence:
+            lines.append(named(lambda: obligation.obligation_type.consequence))
+        butler = butler_line(obligation.company_id)
+        lines.append(butler)
         url = (
             reverse("portal:fleet")
             if for_company
             else reverse("fleet:calendar", args=[obligation.company_id])
         )
         return Message(
-            title=str(title), body="\n".join(str(line) for line in lines), url=url, short=f"{title} {butler}"
+            title=title,
+            body=joined(lines),
+            url=url,
+            short=clauses([title, butler]),
+            due_on=reminder.due_on,
         )
 
     def phone(self, user) -> str:

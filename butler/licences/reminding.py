@@ -1,10 +1,7 @@
 """The licence's reminders (``licence:<id>``): the deadline to obtain it and the last day to apply for
 its renewal (reminders before), a missed deadline and an expiry without renewal (escalations after)."""
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from butler.service.models import Butler, ServicePeriod
@@ -16,6 +13,7 @@ from companies.models import CompanyLicence, Contact, MaterialStage, RenewalKind
 from companies.selectors import commitment_to_verify
 from reminders.registry import Message
 from reminders.services import Planned
+from reminders.texts import Text, about, clauses, joined, listed, named, text
 
 
 def _licence_dates(licence: CompanyLicence) -> dict:
@@ -47,30 +45,37 @@ def licence_reminders_plan(
         rule_for=lambda kind: rules.get(kind, licence.licence_type_id),
         audience=audience or audience_for(licence.company),
         scope=f"company:{licence.company_id}",
-        label=f"{licence.company.name} · {licence}",
+        label=about(licence.company.name, licence),
     )
 
 
-def _licence_title(kind: str, licence: CompanyLicence, day: str) -> str:
-    values = {"licence": licence, "date": day}
+def _licence_title(kind: str, licence: CompanyLicence, day: str) -> Text:
+    values = {"licence": named(licence), "date": day}
     if kind == K.OBTAIN_BY:
-        return _("%(licence)s: the window's target is to obtain it by %(date)s") % values
+        return text(gettext_noop("%(licence)s: the window's target is to obtain it by %(date)s"), **values)
     if kind == K.RENEW_BY:
         renewal = licence.licence_type.renewal_kind
         if renewal == RenewalKind.ANNUAL_REVIEW:
-            return _("%(licence)s: annual review (年审) due by %(date)s") % values
+            return text(gettext_noop("%(licence)s: annual review (年审) due by %(date)s"), **values)
         if renewal == RenewalKind.EXCHANGE:
-            return _("%(licence)s: apply to exchange the certificate (换证) by %(date)s") % values
-        return _("%(licence)s: apply for renewal by %(date)s") % values
+            return text(
+                gettext_noop("%(licence)s: apply to exchange the certificate (换证) by %(date)s"), **values
+            )
+        return text(gettext_noop("%(licence)s: apply for renewal by %(date)s"), **values)
     if kind == K.OBTAIN_MISSED:
-        return _("%(licence)s: the deadline to obtain it passed on %(date)s") % values
+        return text(gettext_noop("%(licence)s: the deadline to obtain it passed on %(date)s"), **values)
     if kind == K.VERIFY_BY:
-        return _("%(licence)s: check the signed commitment by %(date)s") % values
+        return text(gettext_noop("%(licence)s: check the signed commitment by %(date)s"), **values)
     if kind == K.CHANGE_BY:
-        return _("%(licence)s: apply for the change of the certificate (变更) by %(date)s") % values
+        return text(
+            gettext_noop("%(licence)s: apply for the change of the certificate (变更) by %(date)s"), **values
+        )
     if kind == K.CANCEL_BY:
-        return _("%(licence)s: lapsed, to be cancelled on %(date)s unless applied for again") % values
-    return _("%(licence)s: expired on %(date)s without renewal") % values
+        return text(
+            gettext_noop("%(licence)s: lapsed, to be cancelled on %(date)s unless applied for again"),
+            **values,
+        )
+    return text(gettext_noop("%(licence)s: expired on %(date)s without renewal"), **values)
 
 
 class LicenceHandler:
@@ -133,26 +138,35 @@ class LicenceHandler:
             for_company = reminder.__dict__["_for_company"]
         else:
             for_company = Contact.objects.filter(user_id=reminder.recipient_id).exists()
-        with translation.override(settings.LANGUAGE_CODE):
-            title = _licence_title(reminder.kind, licence, reminder.due_on.isoformat())
-            lines = [licence.company.name]
-            if reminder.kind in (K.OBTAIN_BY, K.RENEW_BY):
-                stage = MaterialStage.FIRST if reminder.kind == K.OBTAIN_BY else MaterialStage.RENEWAL
-                materials = [
-                    material.name
-                    for material in licence.licence_type.materials.all()
-                    if material.stage in (MaterialStage.BOTH, stage)
-                ]
-                if materials:
-                    lines.append(_("What to bring: %(materials)s") % {"materials": "、".join(materials)})
-            if "_serving" in reminder.__dict__:
-                butler = butler_line_of(reminder.__dict__["_serving"])
-            else:
-                butler = butler_line(licence.company_id)
-            lines.append(butler)
+        title = _licence_title(reminder.kind, licence, reminder.due_on.isoformat())
+        lines = [licence.company.name]
+        if reminder.kind in (K.OBTAIN_BY, K.RENEW_BY):
+            stage = MaterialStage.FIRST if reminder.kind == K.OBTAIN_BY else MaterialStage.RENEWAL
+            materials = [
+                material
+                for material in licence.licence_type.materials.all()
+                if material.stage in (MaterialStage.BOTH, stage)
+            ]
+            if materials:
+                lines.append(
+                    text(
+                        gettext_noop("What to bring: %(materials)s"),
+                        materials=listed([named(material) for material in materials]),
+                    )
+                )
+        if "_serving" in reminder.__dict__:
+            butler = butler_line_of(reminder.__dict__["_serving"])
+        else:
+            butler = butler_line(licence.company_id)
+        lines.append(butler)
         url = reverse("portal:licences") if for_company else reverse("licences:detail", args=[licence.pk])
-        body = "\n".join(str(line) for line in lines)
-        return Message(title=str(title), body=body, url=url, short=f"{title} {butler}")
+        return Message(
+            title=title,
+            body=joined(lines),
+            url=url,
+            short=clauses([title, butler]),
+            due_on=reminder.due_on,
+        )
 
     def phone(self, user) -> str:
         if "_mobile" in user.__dict__:

@@ -3,12 +3,10 @@
 import hashlib
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from butler.contactlog.reminding import period_reminders_plan
 from butler.feedback.reminding import licence_invitations_plan
@@ -19,6 +17,7 @@ from companies import services as registry
 from companies.models import CompanyLicence, LicenceStatus
 from companies.services import application_file, commitment_verify, licence_transition, trip_record
 from reminders.notices import notice_send
+from reminders.texts import Text, joined, named, text
 
 
 def _missing_key(licence, materials) -> str:
@@ -140,31 +139,37 @@ def change_withdraw(*, actor: AbstractBaseUser, change):
 
 def _tell_the_company(licence, to: str) -> None:
     recipients = [contact.user for contact in licence.company.contacts.select_related("user") if contact.user]
-    with translation.override(settings.LANGUAGE_CODE):
-        if to == LicenceStatus.REFUSED:
-            title = _("%(licence)s: refused") % {"licence": licence}
-            body = licence.refusal_reasons
-            key = f"refused:{licence.pk}:{licence.decided_on:%Y%m%d}"
-        else:
-            materials = notice_lines(licence)
-            title = _("%(licence)s: materials to supply by %(date)s") % {
-                "licence": licence,
-                "date": f"{licence.supply_by:%Y-%m-%d}",
-            }
-            body = "\n".join(materials)
-            key = _missing_key(licence, licence.missing_materials.all())
-    notice_send(recipients=recipients, title=str(title), body=body, url=reverse("portal:licences"), key=key)
+    if to == LicenceStatus.REFUSED:
+        title = text(gettext_noop("%(licence)s: refused"), licence=named(licence))
+        body, due_on = licence.refusal_reasons, None
+        key = f"refused:{licence.pk}:{licence.decided_on:%Y%m%d}"
+    else:
+        title = text(
+            gettext_noop("%(licence)s: materials to supply by %(date)s"),
+            licence=named(licence),
+            date=f"{licence.supply_by:%Y-%m-%d}",
+        )
+        body, due_on = notice_lines(licence), licence.supply_by
+        key = _missing_key(licence, licence.missing_materials.all())
+    notice_send(
+        recipients=recipients,
+        title=title,
+        body=body,
+        url=reverse("portal:licences"),
+        key=key,
+        due_on=due_on,
+        audience=f"company:{licence.company_id}",
+    )
 
 
-def notice_lines(licence) -> list[str]:
+def notice_lines(licence) -> Text:
     """The notice's list: "1. 行驶证复印件（不清晰）" — each material and, where given, why."""
     lines = []
     for number, material in enumerate(licence.missing_materials.order_by("position"), start=1):
         reason = licence.missing_reasons.get(str(material.pk), "")
-        lines.append(
-            f"{number}. {material.name}" + (_("(%(reason)s)") % {"reason": reason} if reason else "")
-        )
-    return lines
+        what = text(gettext_noop("%(material)s (%(reason)s)"), material=named(material), reason=reason)
+        lines.append(joined([f"{number}. ", what if reason else named(material)], ""))
+    return joined(lines)
 
 
 def trip_undo(*, actor: AbstractBaseUser, trip) -> None:

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -38,6 +38,7 @@ from reminders.models import Channel, Notice
 from reminders.notices import notice_mark_read, notice_send
 from reminders.registry import Message as ReminderMessage
 from reminders.services import reminder_plan
+from reminders.texts import Text, joined, text
 
 MAX_FILES = 3
 
@@ -246,8 +247,7 @@ def _notify(message: Message, thread: MessageThread) -> None:
                 routes.append((contact.user, (Channel.EMAIL,)))
             elif contact.reminder_channel == ReminderChoice.SMS and contact.mobile:
                 routes.append((contact.user, (Channel.SMS,)))
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _message_title(message, thread)
+    title = _message_title(message, thread)
     for user in people:
         notice_send(
             recipients=[user],
@@ -255,6 +255,7 @@ def _notify(message: Message, thread: MessageThread) -> None:
             body=message.body[:500],
             url=thread_url(user, thread.pk),
             key=f"message-{message.pk}",
+            audience="" if message.from_company else f"company:{company.pk}",
         )
     if routes:
         reminder_plan(
@@ -264,19 +265,20 @@ def _notify(message: Message, thread: MessageThread) -> None:
             offsets=(0,),
             routes=routes,
             scope=f"company:{company.pk}",
-            label=f"{company.name} · {thread.subject}",
+            label=joined([company.name, thread.subject], " · "),
             now=message.created_at,
             send_at=message.created_at,
         )
 
 
-def _message_title(message: Message, thread: MessageThread) -> str:
+def _message_title(message: Message, thread: MessageThread) -> Text:
     if message.from_company:
-        return _("%(company)s wrote: %(subject)s") % {
-            "company": thread.company.name,
-            "subject": thread.subject,
-        }
-    return _("Your butler answered: %(subject)s") % {"subject": thread.subject}
+        return text(
+            gettext_noop("%(company)s wrote: %(subject)s"),
+            company=thread.company.name,
+            subject=thread.subject,
+        )
+    return text(gettext_noop("Your butler answered: %(subject)s"), subject=thread.subject)
 
 
 class MessageHandler:
@@ -302,16 +304,13 @@ class MessageHandler:
     def message(self, reminder) -> ReminderMessage:
         message = self._message(reminder)
         thread = message.thread
-        with translation.override(settings.LANGUAGE_CODE):
-            title = _message_title(message, thread)
-            lines = [message.body[:1000]]
-            if not message.from_company:
-                lines.append(butler_line(thread.company_id))
-            short = _("%(title)s — read and answer in the portal.") % {"title": title}
+        title = _message_title(message, thread)
+        lines = [message.body[:1000]]
+        if not message.from_company:
+            lines.append(butler_line(thread.company_id))
+        short = text(gettext_noop("%(title)s — read and answer in the portal."), title=title)
         url = thread_url(reminder.recipient, thread.pk)
-        return ReminderMessage(
-            title=title, body="\n\n".join(str(line) for line in lines), url=url, short=short
-        )
+        return ReminderMessage(title=title, body=joined(lines, "\n\n"), url=url, short=short)
 
     def phone(self, user) -> str:
         return mobile_of(user)

@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -61,6 +61,7 @@ def invitation(request, token: str):
                     raw_token=token,
                     mobile=form.cleaned_data["mobile"],
                     password=form.cleaned_data["password1"],
+                    language=translation.get_language(),
                 )
             except ValidationError as error:
                 add_service_error(form, error)

@@ -92,7 +92,7 @@ def portfolio_rows(periods: list[ServicePeriod], *, today: date) -> list[Portfol
                 business_types=types[(("names", tuple(t.name for t in company.business_type_list)),)],
                 contact=contact,
                 contact_tel=tel_uri(contact.mobile) if contact else "",
-                period_text=f"{period.start_date.isoformat()} – {period.end_date.isoformat()}",
+                period_text=f"{period.start_date.isoformat()} – {period.last_day.isoformat()}",
                 days_left=meters[tuple(vars(days_left(period, today)).items())],
                 risk=badges[(("risk", period.risk_level),)],
                 overdue=ngettext("%(n)s overdue", "%(n)s overdue", overdue) % {"n": overdue}

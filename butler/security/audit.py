@@ -15,7 +15,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from butler.security import sessions
+from butler.security import language, sessions
 from butler.security.signin import attempted_username
 
 log = logging.getLogger("butler.security")
@@ -74,6 +74,7 @@ def connect() -> None:
     """Called once from the app's ``ready()``."""
     user_logged_in.connect(sessions.on_signed_in, dispatch_uid="butler.security.session_start")
     user_logged_in.connect(on_signed_in, dispatch_uid="butler.security.signed_in")
+    user_logged_in.connect(language.on_signed_in, dispatch_uid="butler.security.language")
     user_login_failed.connect(on_signin_failed, dispatch_uid="butler.security.signin_failed")
     user_logged_out.connect(on_signed_out, dispatch_uid="butler.security.signed_out")
     user_locked_out.connect(on_locked_out, dispatch_uid="butler.security.locked_out")

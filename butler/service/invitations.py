@@ -19,6 +19,8 @@ from butler.service.models import PortalInvitation
 from butler.service.planning import company_reminders_plan
 from companies.models import Contact
 from companies.phones import normalize_mobile
+from reminders.notices import notices_share
+from reminders.people import language_set
 
 
 @transaction.atomic
@@ -61,8 +63,9 @@ def invitation_issue(
 
 
 @transaction.atomic
-def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None):
-    """The contact proves they hold the mobile on record, sets a password and gets a portal account."""
+def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None, language: str = ""):
+    """The contact proves they hold the mobile on record, sets a password and gets a portal account, in the
+    language they accepted in (``language``); what the window told the company before reaches them too."""
     now = now or timezone.now()
     invitation = invitation_by_token(raw_token, lock=True)
     if invitation is None or not invitation.is_usable(now):
@@ -85,6 +88,10 @@ def invitation_accept(*, raw_token: str, mobile: str, password: str, now=None):
     contact.user = user
     contact._history_user = user
     contact.save(update_fields=["user"])
+    if language in dict(settings.LANGUAGES):
+        language_set(user=user, language=language)
+    colleagues = [other.user for other in contact.company.contacts.exclude(pk=contact.pk) if other.user_id]
+    notices_share(recipient=user, audience=f"company:{contact.company_id}", given_to=colleagues)
     company_reminders_plan(company=contact.company)  # the new portal user is reminded from now on
     invitation.used_at = now
     invitation._history_user = user

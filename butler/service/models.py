@@ -1,7 +1,7 @@
 """The service's records: butlers, service periods, card numbers, portal invitations and the
 administrator's reminder rules."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,6 +125,14 @@ class ServicePeriod(models.Model):
 
     def days_total(self) -> int:
         return (self.end_date - self.start_date).days
+
+    @property
+    def last_day(self) -> date:
+        """The last day of service, as printed: ``end_date`` is the first day after it (180 days from the
+        start, the start counted), or the day the period was ended early or handed over."""
+        if self.ended_on and self.status in (self.Status.ENDED_EARLY, self.Status.TRANSFERRED):
+            return self.ended_on
+        return self.end_date - timedelta(days=1)
 
 
 class CardCounter(models.Model):

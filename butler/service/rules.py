@@ -11,6 +11,7 @@ from butler.service.models import ReminderRule, ServicePeriod
 from companies.models import Company, Contact, LicenceStatus, ReminderChoice
 from reminders.models import Channel
 from reminders.services import Planned, reminder_plan
+from reminders.texts import Spec
 
 S = LicenceStatus
 
@@ -85,7 +86,9 @@ def audience_for(company: Company, *, staff: list | None = None) -> Audience:
     )
 
 
-def plan_dates(*, subject: str, dates: dict, rule_for, audience: Audience, scope: str, label: str) -> Planned:
+def plan_dates(
+    *, subject: str, dates: dict, rule_for, audience: Audience, scope: str, label: Spec
+) -> Planned:
     """Plan every kind of date of one subject by its rule (no rule, or no date: what is pending is
     cancelled). The one loop behind licences, service periods and return visits."""
     created = cancelled = 0

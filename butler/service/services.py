@@ -19,6 +19,7 @@ from butler.service.selectors import butler_for_user
 from butler.service.window import service_hours, window_name
 from companies.models import Company
 from companies.phones import normalize_mobile, normalize_phone
+from reminders.people import languages_of
 
 
 @transaction.atomic
@@ -184,14 +185,22 @@ def service_periods_complete_due(*, today: date | None = None, batch_size: int =
 def transfer_notify_company(*, period_id: int) -> int:
     """E-mail the company's contacts who its new butler is. Returns the number of messages sent."""
     period = ServicePeriod.objects.select_related("company", "butler", "previous__butler").get(pk=period_id)
-    recipients = [c.email for c in period.company.contacts.all() if c.email]
-    if not recipients:
+    contacts = [c for c in period.company.contacts.all() if c.email]
+    if not contacts:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"period": period, "window_name": window_name(), "service_hours": service_hours()}
-        subject = render_to_string("service/email/transfer_subject.txt", context).strip()
-        body = render_to_string("service/email/transfer_body.txt", context)
-    return send_mail(subject, body, None, recipients)
+    languages = languages_of(c.user_id for c in contacts if c.user_id)
+    by_language: dict[str, list[str]] = {}
+    for contact in contacts:
+        language = languages.get(contact.user_id, settings.LANGUAGE_CODE)
+        by_language.setdefault(language, []).append(contact.email)
+    sent = 0
+    for language, recipients in sorted(by_language.items()):
+        with translation.override(language):  # each contact reads it in their language
+            context = {"period": period, "window_name": window_name(), "service_hours": service_hours()}
+            subject = render_to_string("service/email/transfer_subject.txt", context).strip()
+            body = render_to_string("service/email/transfer_body.txt", context)
+        sent += send_mail(subject, body, None, recipients)
+    return sent
 
 
 @transaction.atomic

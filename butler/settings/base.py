@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's pages in the language they chose (butler/security/language.py).
+    "butler.security.language.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -240,6 +242,10 @@ BUTLER_SMS_KEY = env.str("BUTLER_SMS_KEY", default="")
 BUTLER_SMS_TIMEOUT = env.int("BUTLER_SMS_TIMEOUT", default=10)
 # At most this many messages a second to the gateway, across all workers (counted in the cache).
 BUTLER_SMS_RATE = env.int("BUTLER_SMS_RATE", default=20)
+# The sender's signature the operators registered (printed 【first】), and the id of the approved template of
+# each kind of message, as JSON: {"licence.renew_by": "SMS_123", "digest": "SMS_456", ...}.
+BUTLER_SMS_SIGNATURE = env.str("BUTLER_SMS_SIGNATURE", default="北仑区交通运输局")
+BUTLER_SMS_TEMPLATES = env.json("BUTLER_SMS_TEMPLATES", default={})
 
 
 # SMS only between these hours, Beijing time; outside them they are held to the next morning.
@@ -280,7 +286,8 @@ BUTLER_PRIVATE_FILES = env.path("BUTLER_PRIVATE_FILES", default=str(VAR_DIR / "p
 BUTLER_ATTACHMENT_MAX_BYTES = env.int("BUTLER_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 BUTLER_WINDOW_NAME = env.str("BUTLER_WINDOW_NAME", default="")
 BUTLER_SERVICE_HOURS = env.str("BUTLER_SERVICE_HOURS", default="")
-# Base address printed in the card's QR code; the request's own host when empty.
+# The product's public address: the link in e-mails and text messages, the card's QR code (the request's own
+# host when empty, but then e-mails and texts carry no link: the deploy check says so).
 BUTLER_PUBLIC_URL = env.str("BUTLER_PUBLIC_URL", default="").rstrip("/")
 # Feedback: a bad rating is rectified within this many working days of the rating; a matter or a period
 # that ended can be rated (and is invited to be) for this many days.

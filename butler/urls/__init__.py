@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from butler.health.views import healthz
 from butler.security.forms import SignInForm
+from butler.security.language import set_language
 from butler.security.views import PasswordResetView
 from butler.service.home import home
 
@@ -21,7 +22,8 @@ urlpatterns = [
     # Django's.
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switcher, which keeps a signed-in person's choice (butler/security/language.py).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("first-visit/", include("butler.firstvisit.urls")),
     path("portfolio/", include("butler.portfolio.urls")),
     path("companies/", include("butler.company.urls")),

@@ -9,6 +9,7 @@ does not send it again. A delivery's texts go over one kept-alive connection to 
 import http.client
 import json
 import logging
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -17,8 +18,62 @@ from django.core.cache import cache
 from django.utils.translation import gettext_noop
 
 from reminders.channels.base import Undeliverable
+from reminders.texts import template_values
 
 logger = logging.getLogger("reminders.sms")
+
+
+FULL_WIDTH = str.maketrans({",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "!": "！", "?": "？"})
+_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def sms_text(words: str, language: str) -> str:
+    """A text message as the operators accept it: the sender's signature in 【】 first
+    (``BUTLER_SMS_SIGNATURE``), in Chinese the punctuation full-width, the product's short link last (its
+    public address, which takes a signed-in person to their own home page)."""
+    words = " ".join(words.split())
+    if language.startswith("zh"):
+        words = _full_width(words)
+    signature = getattr(settings, "BUTLER_SMS_SIGNATURE", "")
+    link = getattr(settings, "BUTLER_PUBLIC_URL", "")
+    return f"【{signature}】" * bool(signature) + words + (f" {link}/" if link else "")
+
+
+def _full_width(words: str) -> str:
+    """ASCII punctuation next to a Chinese character becomes full-width; within a number, a time or a link
+    (``0574-86861203``, ``12:30``, ``http://``) it stays."""
+    out = []
+    for index, char in enumerate(words):
+        if char in ",:;()!?":
+            before = words[index - 1] if index else ""
+            after = words[index + 1] if index + 1 < len(words) else ""
+            if (
+                _CHINESE.match(before)
+                or _CHINESE.match(after)
+                or char in "()"
+                and (before == " " or after == " ")
+            ):
+                char = char.translate(FULL_WIDTH)
+        out.append(char)
+    return "".join(out).replace("（ ", "（").replace(" （", "（").replace(" ）", "）").replace("） ", "）")
+
+
+def template_of(message) -> dict:
+    """What an operator's template platform needs besides the text: the approved template's id for this kind
+    of message (``BUTLER_SMS_TEMPLATES``: {kind: id}, e.g. ``licence.renew_by``, ``digest``), the signature
+    and the values of its variables, in the language the message was written in."""
+    texts = message.texts or {}
+    kind = texts.get("template", "")
+    values = template_values(
+        texts.get("short") or texts.get("title"), message.language or settings.LANGUAGE_CODE
+    )
+    link = getattr(settings, "BUTLER_PUBLIC_URL", "")
+    return {
+        "sign_name": getattr(settings, "BUTLER_SMS_SIGNATURE", ""),
+        "template": kind,
+        "template_id": getattr(settings, "BUTLER_SMS_TEMPLATES", {}).get(kind, ""),
+        "params": {**values, **({"link": f"{link}/"} if link else {})},
+    }
 
 
 class GatewayError(Exception):
@@ -46,7 +101,9 @@ class SmsSession:
             logger.info("SMS to %s [%s]: %s", message.address, message.key, text)
             return f"log:{message.key}"
         _wait_for_a_slot(settings.BUTLER_SMS_RATE)
-        body = json.dumps({"to": message.address, "text": text, "idempotency_key": message.key}).encode()
+        body = json.dumps(
+            {"to": message.address, "text": text, "idempotency_key": message.key, **template_of(message)}
+        ).encode()
         answer = self._post(body)
         return str(answer.get("id") or message.key)
 

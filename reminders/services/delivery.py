@@ -22,13 +22,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from reminders import registry
 from reminders.channels import CHANNELS, Undeliverable
+from reminders.channels.sms import sms_text
 from reminders.models import Channel, OutboxMessage, Reminder
+from reminders.people import languages_of
 from reminders.registry import Message, handler_for
 from reminders.services.outbox import in_sms_hours, lease, next_morning, reminders_claim
+from reminders.texts import clauses, joined, plural, render, text
 
 logger = logging.getLogger("reminders")
 
@@ -121,6 +124,7 @@ def _write(messages: list[OutboxMessage], taken: dict[int, int], now: datetime) 
     carried = defaultdict(list)
     for reminder in reminders:
         carried[reminder.message_id].append(reminder)
+    languages = languages_of({message.recipient_id for message in messages})
     resolved: dict[str, list[int]] = defaultdict(list)  # reason -> reminders
     for message in messages:
         live, texts = [], {}
@@ -142,9 +146,11 @@ def _write(messages: list[OutboxMessage], taken: dict[int, int], now: datetime) 
         if not live:
             message.state = M.SKIPPED
             continue
-        text = next(iter(texts.values())) if len(texts) == 1 else _digest(list(texts.values()))
-        message.title, message.body, message.url = text.title[:200], text.body, text.url[:300]
-        message.short = text.short
+        if len(texts) == 1:
+            said, template = next(iter(texts.values())), f"{live[0].subject.split(':', 1)[0]}.{live[0].kind}"
+        else:
+            said, template = _digest(list(texts.values())), "digest"
+        _written(message, said, template, languages.get(message.recipient_id, settings.LANGUAGE_CODE))
         try:
             first = live[0]
             message.address = CHANNELS[message.channel].address(first.recipient, handler_for(first.subject))
@@ -165,22 +171,51 @@ def _write(messages: list[OutboxMessage], taken: dict[int, int], now: datetime) 
                         status=S.FAILED, last_error=message.last_error, attempts=taken[message.pk]
                     )
             elif not mine.update(
+                language=message.language,
                 title=message.title,
                 body=message.body,
                 url=message.url,
                 short=message.short,
+                texts=message.texts,
                 address=message.address,
                 rendered_at=now,
             ):
                 message.state = "taken by another worker"  # its lease ran out meanwhile: the other sends it
 
 
+def _written(message: OutboxMessage, said: Message, template: str, language: str) -> None:
+    """The message as its recipient reads it, in their language, and as written (keys and parameters)."""
+    with translation.override(language):
+        message.language = language
+        message.title, message.body = render(said.title)[:200], render(said.body)
+        message.url = said.url[:300]
+        short = said.short or said.title
+        message.short = sms_text(render(short), language) if message.channel == Channel.SMS else render(short)
+    message.texts = {
+        "title": said.title,
+        "body": said.body,
+        "short": short,
+        "due_on": said.due_on.isoformat() if said.due_on else None,
+        "template": template,
+    }
+
+
+def _plurals() -> None:
+    """Never called: marks for ``makemessages`` the plurals that are written as keys below."""
+    ngettext_lazy("%(count)d reminder", "%(count)d reminders", "count")
+
+
 def _digest(texts: list[Message]) -> Message:
-    with translation.override(settings.LANGUAGE_CODE):
-        title = ngettext("%(count)d reminder", "%(count)d reminders", len(texts)) % {"count": len(texts)}
-    body = "\n\n".join(f"{text.title}\n{text.body}".strip() for text in texts)
-    short = "; ".join(text.title for text in texts)
-    return Message(title=title, body=body, url=texts[0].url, short=f"{title}: {short}")
+    count = len(texts)
+    title = plural("%(count)d reminder", "%(count)d reminders", count)  # marked in _plurals
+    body = joined([joined([said.title, said.body]) for said in texts], "\n\n")
+    short = text(
+        gettext_noop("%(count)s: %(reminders)s"),
+        count=title,
+        reminders=clauses([said.title for said in texts]),
+    )
+    due = [said.due_on for said in texts if said.due_on]
+    return Message(title=title, body=body, url=texts[0].url, short=short, due_on=min(due) if due else None)
 
 
 def _send_each(channel: str, messages: list[OutboxMessage], taken: dict, now: datetime) -> dict[int, str]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from reminders.models import Reminder
+from reminders.texts import Spec, in_window_language
 
 S = Reminder.Status
 SEND_AT = time(9, 0)  # reminders go out at nine in the morning, local time
@@ -48,7 +49,7 @@ def reminder_plan(
     recipients: Iterable = (),
     routes: Iterable[tuple] | None = None,
     scope: str = "",
-    label: str = "",
+    label: Spec = "",
     now: datetime | None = None,
     send_at: datetime | None = None,
 ) -> Planned:
@@ -60,8 +61,11 @@ def reminder_plan(
     a cancelled reminder that is true again comes back. A date planned late (its earlier offsets already
     past) gets one reminder now, not a burst of every missed one. Reminders go out at nine in the morning;
     ``send_at`` sends those of offset 0 at that moment instead (a notice that should not wait, e.g. a
-    message).
+    message). ``label`` says what it is about, best as a :mod:`reminders.texts` text (each reader reads it in
+    their language).
     """
+    label_text = label if isinstance(label, dict) else None
+    label = in_window_language(label)[:200]
     if routes is None:
         channels = tuple(channels)
         routes = [(recipient, channels) for recipient in recipients]
@@ -77,8 +81,8 @@ def reminder_plan(
     # One read of every row of this subject and kind (a handful: its offsets, channels and recipients).
     rows = Reminder.objects.select_for_update().filter(subject=subject, kind=kind)
     stale, revived, moved, known = [], [], [], set()
-    for pk, status, row_due_on, row_scope, row_label, *key in rows.values_list(
-        "pk", "status", "due_on", "scope", "label", "offset_days", "channel", "recipient_id"
+    for pk, status, row_due_on, row_scope, row_label, row_label_text, *key in rows.values_list(
+        "pk", "status", "due_on", "scope", "label", "label_text", "offset_days", "channel", "recipient_id"
     ):
         true = row_due_on == due_on and tuple(key) in wanted
         if row_due_on == due_on:
@@ -87,7 +91,7 @@ def reminder_plan(
             stale.append(pk)
         elif status == S.CANCELLED and true:
             revived.append(pk)
-        elif status == S.PENDING and (row_scope, row_label) != (scope, label[:200]):
+        elif status == S.PENDING and (row_scope, row_label, row_label_text) != (scope, label, label_text):
             moved.append(pk)  # the subject now belongs elsewhere (e.g. a consultation linked to its company)
     if stale:
         Reminder.objects.filter(pk__in=stale).update(
@@ -100,10 +104,10 @@ def reminder_plan(
         return Planned(0, len(stale))
     if revived:
         Reminder.objects.filter(pk__in=revived).update(
-            status=S.PENDING, reason="", message=None, scope=scope, label=label[:200]
+            status=S.PENDING, reason="", message=None, scope=scope, label=label, label_text=label_text
         )
     if moved:
-        Reminder.objects.filter(pk__in=moved).update(scope=scope, label=label[:200])
+        Reminder.objects.filter(pk__in=moved).update(scope=scope, label=label, label_text=label_text)
     new = [
         Reminder(
             subject=subject,
@@ -114,7 +118,8 @@ def reminder_plan(
             recipient_id=recipient_id,
             scheduled_at=send_at if send_at is not None and offset == 0 else _scheduled(due_on, offset),
             scope=scope,
-            label=label[:200],
+            label=label,
+            label_text=label_text,
         )
         for offset, channel, recipient_id in sorted(wanted - known)
     ]

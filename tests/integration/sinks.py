@@ -12,7 +12,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +86,17 @@ class Sms:
     to: str
     text: str
     key: str
+    template: str = ""  # the kind of message, its approved template's id, its variables and the signature
+    template_id: str = ""
+    params: dict = field(default_factory=dict)
+    sign_name: str = ""
+
+
+def _template(payload: dict) -> dict:
+    return {name: payload.get(name) or default for name, default in TEMPLATE_FIELDS.items()}
+
+
+TEMPLATE_FIELDS = {"template": "", "template_id": "", "params": {}, "sign_name": ""}
 
 
 class SmsGateway:
@@ -146,12 +157,20 @@ class SmsGateway:
             return HTTPStatus.BAD_REQUEST, {"error": f"{', '.join(fields)} are required"}
         key = payload["idempotency_key"]
         with self._lock:
-            self.received.append(Sms(id="", to=payload["to"], text=payload["text"], key=key))
+            self.received.append(
+                Sms(id="", to=payload["to"], text=payload["text"], key=key, **_template(payload))
+            )
             known = self._by_key.get(key)
             if known is not None:
                 self.repeats.append(key)
                 return HTTPStatus.OK, {"id": known.id}
-            sms = Sms(id=f"gw-{len(self.accepted) + 1}", to=payload["to"], text=payload["text"], key=key)
+            sms = Sms(
+                id=f"gw-{len(self.accepted) + 1}",
+                to=payload["to"],
+                text=payload["text"],
+                key=key,
+                **_template(payload),
+            )
             self._by_key[key] = sms
             self.accepted.append(sms)
         return HTTPStatus.OK, {"id": sms.id}

@@ -93,7 +93,7 @@ def _unfinished(ids) -> int:
 
 
 def _title(reminder: Reminder) -> str:
-    return handler_for(reminder.subject).message(reminder).title
+    return str(handler_for(reminder.subject).message(reminder).title)  # in the window's language
 
 
 def test_a_worker_sends_due_reminders_by_email_sms_and_in_app(

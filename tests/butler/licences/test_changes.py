@@ -63,7 +63,7 @@ def test_a_new_address_asks_for_the_change_and_reminds_until_it_is_applied_for(c
     ]
     reminder = Reminder.objects.filter(subject=f"licence:{held.pk}", kind="change_by").first()
     assert (
-        LicenceHandler().message(reminder).title
+        str(LicenceHandler().message(reminder).title)  # read in the window's language
         == "道路运输经营许可证（普通货运）：请于 2026-12-02 前申请证件变更"
     )
 
