@@ -24,6 +24,7 @@ from reminders.people import language_set
 from reminders.services import reminders_send_due
 from reminders.texts import named, render, text
 from tests.conftest import NOW, PASSWORD
+from tests.integration.sinks import SmsGateway
 
 S = LicenceStatus
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -207,3 +208,33 @@ def test_the_service_period_prints_its_last_day(client, world):
     client.force_login(world.butler_a.user)
     card = client.get(reverse("service:card", args=[period.pk])).content.decode()
     assert "2026-11-02 – 2027-04-30" in card
+
+
+def test_the_gateway_gets_the_template_of_the_kind_of_message_and_its_variables(world, issued, settings):
+    gateway = SmsGateway().start()
+    try:
+        settings.BUTLER_SMS_BACKEND, settings.BUTLER_SMS_URL = "http", gateway.url
+        settings.BUTLER_SMS_KEY, settings.BUTLER_SMS_RATE = gateway.api_key, 1000
+        settings.BUTLER_PUBLIC_URL = "https://butler.example.gov.cn"
+        settings.BUTLER_SMS_TEMPLATES = {"licence.renew_by": "SMS_100001", "digest": "SMS_100002"}
+        contact = world.company_a.contacts.get()
+
+        reminders_send_due(now=DAY_BEFORE_RENEWAL)
+    finally:
+        gateway.stop()
+
+    to_contact = [sms for sms in gateway.accepted if sms.to == contact.mobile]
+    assert len(to_contact) == 1
+    sms = to_contact[0]
+    assert (sms.template, sms.template_id, sms.sign_name) == (
+        "licence.renew_by",
+        "SMS_100001",
+        "北仑区交通运输局",
+    )
+    assert sms.params == {
+        "licence": "道路运输经营许可证（普通货运）",
+        "date": "2030-10-02",
+        "name": "王丽娜",
+        "phone": "0574-86861234",
+        "link": "https://butler.example.gov.cn/",
+    }
