@@ -83,9 +83,7 @@ def _trips(company, before, limit):
         # A visit has a day, not a time: it is placed when the window opens.
         when = timezone.make_aware(datetime.combine(trip.date, time(8, 30)), timezone.get_default_timezone())
         if when < before:
-            yield Event(
-                when, "trip", _("Visit to the window"), f"{trip.purpose} · {trip.licence.licence_type}"
-            )
+            yield Event(when, "trip", _("Visit to the window"), f"{trip.what} · {trip.licence.licence_type}")
 
 
 def _reminders(company, before, limit):

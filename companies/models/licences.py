@@ -355,4 +355,9 @@ class Trip(models.Model):
         verbose_name_plural = _("trips")
 
     def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.purpose}"
+        return f"{self.date:%Y-%m-%d} {self.what}"
+
+    @property
+    def what(self) -> str:
+        """What the visit was for, in the reader's language: its event, or what the butler wrote."""
+        return self.purpose if self.event == TripEvent.OTHER or not self.event else self.get_event_display()

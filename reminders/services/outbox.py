@@ -161,7 +161,8 @@ def _insert(messages: list[Draft], *, day, now: datetime) -> None:
             "INSERT INTO reminders_outboxmessage (recipient_id, channel, kind, day, key, state, not_before,"
             " lease_until, attempts, language, title, body, url, short, address, provider_message_id,"
             " last_error, created_at)"
-            " SELECT m.recipient, m.channel, m.kind, %s, m.key, %s, %s, %s, 0, '', '', '', '', '', '', '', '', %s"
+            " SELECT m.recipient, m.channel, m.kind, %s, m.key, %s, %s, %s, 0,"
+            " '', '', '', '', '', '', '', '', %s"
             " FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[])"
             " AS m(recipient, channel, kind, key)"
             " ON CONFLICT DO NOTHING RETURNING id, key",

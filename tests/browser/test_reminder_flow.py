@@ -55,6 +55,23 @@ def test_a_renewal_reminder_reaches_the_phone_and_the_manager_retries_a_failure(
     phone.wait_for_url(re.compile("/portal/licences/"))
     assert phone.locator("a.bell .badge").count() == 0
 
+    # The contact reads English: one switch, and the same notice says it in English — on this phone and
+    # wherever they sign in next (their choice is kept).
+    phone.locator(".language-switcher button[value=en]").first.click()
+    phone.goto(live_server.url + "/notices/")
+    english = phone.locator(".notice-item").first
+    renewal = f"apply for renewal by {licence.renew_by.isoformat()}"
+    expect(english).to_contain_text(f"Road transport business licence (ordinary freight): {renewal}")
+    expect(english).to_contain_text("Your butler 王丽娜: 0574-86861234")
+    phone.screenshot(path=str(artifacts / "notifications-phone-en.png"), full_page=True)
+    other = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    ).new_page()
+    _sign_in(other, live_server.url, world.contact_a.username)
+    other.goto(live_server.url + "/notices/")
+    expect(other.locator("html")).to_have_attribute("lang", "en")
+    expect(other.locator(".notice-item").first).to_contain_text("apply for renewal by")
+
     desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
     _sign_in(desk, live_server.url, world.manager.username)
     desk.get_by_role("link", name=re.compile("提醒")).first.click()

@@ -1,6 +1,6 @@
 """Pages keep a fixed number of queries whatever the data size."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -89,7 +89,7 @@ def test_portfolio_rows_show_what_the_butler_needs(client, world):
         reverse("licences:checklist", args=[company.pk]),
     ):
         assert f'"{url}"' in body
-    assert f"{period.start_date:%Y-%m-%d} – {period.end_date:%Y-%m-%d}" in body
+    assert f"{period.start_date:%Y-%m-%d} – {period.end_date - timedelta(days=1):%Y-%m-%d}" in body
     assert contact.name in body and f'href="{tel_uri(contact.mobile)}"' in body
     assert f'<span class="fw-semibold">{period.days_left()}</span>' in body
     row = next(row for row in response.context["rows"] if row.period == period)

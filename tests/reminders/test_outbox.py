@@ -129,7 +129,7 @@ def test_a_text_sent_before_its_worker_died_goes_again_as_itself_and_its_key_nev
     with pytest.raises(WorkerDied):
         sweep(datetime(2026, 12, 24, 19, 55, tzinfo=SHANGHAI))
     monkeypatch.undo()
-    assert [sms.text for sms in gateway.accepted] == ["promise:1 到期 2026-12-31"]
+    assert [sms.text for sms in gateway.accepted] == ["【北仑区交通运输局】promise:1 到期 2026-12-31"]
     # Later that evening something else falls due for the same person: a notice that should not wait.
     reminder_plan(
         subject="promise:2",
@@ -150,8 +150,8 @@ def test_a_text_sent_before_its_worker_died_goes_again_as_itself_and_its_key_nev
     assert all(len(texts) == 1 for texts in _texts_by_key(gateway.received).values()), gateway.received
     # The phone got each reminder once.
     assert sorted(sms.text for sms in gateway.accepted) == [
-        "promise:1 到期 2026-12-31",
-        "promise:2 到期 2026-12-25",
+        "【北仑区交通运输局】promise:1 到期 2026-12-31",
+        "【北仑区交通运输局】promise:2 到期 2026-12-25",
     ]
     assert set(Reminder.objects.values_list("status", flat=True)) == {S.SENT}
 

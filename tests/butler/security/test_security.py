@@ -371,6 +371,8 @@ def test_switching_a_user_off_in_the_admin_ends_their_open_sessions(admin_client
         "groups": [group.pk for group in user.groups.all()],
     }
     data = {key: value for key, value in data.items() if value != ""}
+    # The person's language, an inline of the user: none chosen.
+    data.update({"language_preference-TOTAL_FORMS": "0", "language_preference-INITIAL_FORMS": "0"})
     response = admin_client_signed_in.post(change_url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
 
