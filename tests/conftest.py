@@ -17,6 +17,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from butler.firstvisit.services import first_visit_accept
+from butler.licences.services import licence_step
 from butler.models import Butler, ReminderRule, ServicePeriod
 from butler.security import roles
 from butler.service.rule_defaults import seed_reminder_rules
@@ -28,8 +29,10 @@ from companies.models import (
     BusinessType,
     Cadence,
     Company,
+    CompanyLicence,
     Contact,
     LicenceMaterial,
+    LicenceStatus,
     LicenceType,
     ObligationType,
 )
@@ -91,6 +94,20 @@ def registration(n: int, *, name: str | None = None, email: str = "", **override
 
 def register(actor, n: int, *, name: str | None = None, email: str = "") -> Company:
     return company_register(actor=actor, registration=registration(n, name=name, email=email)).company
+
+
+def issue_road_freight_licence(world, *, certificate_number: str = "A-1"):
+    """Company A's road freight licence applied for and issued on the world's first day, through the services:
+    the renewal it must apply for (by 2030-10-02) is reminded from then on."""
+    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
+    licence_step(actor=world.butler_a.user, licence=licence, to=LicenceStatus.APPLIED, on=date(2026, 11, 2))
+    return licence_step(
+        actor=world.butler_a.user,
+        licence=licence,
+        to=LicenceStatus.ISSUED,
+        on=date(2026, 11, 2),
+        certificate_number=certificate_number,
+    )
 
 
 def give_portal_account(contact: Contact, username: str):

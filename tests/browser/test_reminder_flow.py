@@ -1,19 +1,18 @@
 """A renewal reminder reaches the company's bell on a phone; the manager sends a failed one again."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from butler.licences.services import licence_step
 from butler.models import ReminderRule
 from butler.service.planning import reminders_reconcile
-from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_send_due
 from tests.browser.test_missing_materials_flow import _sign_in
+from tests.conftest import issue_road_freight_licence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,16 +21,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def test_a_renewal_reminder_reaches_the_phone_and_the_manager_retries_a_failure(
     live_server, browser, world, artifacts
 ):
-    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
-    S = LicenceStatus
-    licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 11, 2))
-    licence = licence_step(
-        actor=world.butler_a.user,
-        licence=licence,
-        to=S.ISSUED,
-        on=date(2026, 11, 2),
-        certificate_number="A-7",
-    )
+    licence = issue_road_freight_licence(world, certificate_number="A-7")
     # Renewals only: the invitation to rate the licence would have gone the day it was issued.
     ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
     reminders_reconcile()

@@ -11,6 +11,7 @@ from butler.service.planning import reminders_reconcile
 from companies.models import CompanyLicence, LicenceStatus
 from reminders.models import Reminder
 from reminders.services import reminders_send_due
+from tests.conftest import issue_road_freight_licence
 
 S = LicenceStatus
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -18,15 +19,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def issued(world):
-    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
-    licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 11, 2))
-    return licence_step(
-        actor=world.butler_a.user,
-        licence=licence,
-        to=S.ISSUED,
-        on=date(2026, 11, 2),
-        certificate_number="A-1",
-    )
+    return issue_road_freight_licence(world)
 
 
 def test_an_issued_licence_is_reminded_before_the_last_day_to_renew(world, issued):

@@ -23,7 +23,7 @@ from reminders.notices import notice_send
 from reminders.people import language_set
 from reminders.services import reminders_send_due
 from reminders.texts import named, render, text
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import NOW, PASSWORD, issue_road_freight_licence
 from tests.integration.sinks import SmsGateway
 
 S = LicenceStatus
@@ -38,15 +38,7 @@ BRING_ZH = "需携带材料：道路货物运输经营申请表、负责人身�
 
 @pytest.fixture
 def issued(world):
-    licence = CompanyLicence.objects.get(company=world.company_a, licence_type__code="road_freight_licence")
-    licence_step(actor=world.butler_a.user, licence=licence, to=S.APPLIED, on=date(2026, 11, 2))
-    licence = licence_step(
-        actor=world.butler_a.user,
-        licence=licence,
-        to=S.ISSUED,
-        on=date(2026, 11, 2),
-        certificate_number="A-1",
-    )
+    licence = issue_road_freight_licence(world)
     # Only the renewal here: the invitation to rate the licence just issued would have gone in 2026.
     ReminderRule.objects.filter(kind__startswith="rate_").update(active=False)
     reminders_reconcile()
