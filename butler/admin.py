@@ -183,3 +183,8 @@ class ImprovementActionAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["status"]
     list_select_related = ["owner", "licence_type"]
     search_fields = ["title", "description", "outcome"]
+
+
+# --- the API's tokens and the approval system's events (butler/api/admin.py) ------------------------------
+
+import butler.api.admin  # noqa: E402, F401

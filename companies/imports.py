@@ -166,7 +166,7 @@ def _cell(value) -> str:
 
 
 @dataclass
-class _Row:
+class Row:
     line: int
     values: dict[str, str]
     dates: dict = field(default_factory=dict)  # the obligations' dates of a vehicle row
@@ -264,7 +264,7 @@ def _table(data: bytes) -> list[list[str]]:
     return _csv_rows(data)
 
 
-def sheet_rows(uploaded, columns: tuple[Column, ...]) -> tuple[list[_Row], dict[str, str]]:
+def sheet_rows(uploaded, columns: tuple[Column, ...]) -> tuple[list[Row], dict[str, str]]:
     """Read an uploaded CSV or XLSX file under the size and row limits: its data rows keyed by column field
     (each with its spreadsheet line), and each field's header as written in the file. ``ValidationError``
     for a file that cannot be read as a table or lacks a required column. Other imports read through here."""
@@ -272,7 +272,7 @@ def sheet_rows(uploaded, columns: tuple[Column, ...]) -> tuple[list[_Row], dict[
     return _rows(_table(data), columns)
 
 
-def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> tuple[list[_Row], dict[str, str]]:
+def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> tuple[list[Row], dict[str, str]]:
     """The data rows keyed by model field, and each field's header as written in the file."""
     max_rows = getattr(settings, "BUTLER_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
     header_index = next((i for i, row in enumerate(table) if any(row)), None)
@@ -299,7 +299,7 @@ def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> tuple[list[_Ro
         if not any(cells):
             continue
         values = {name: cells[pos] if pos < len(cells) else "" for name, pos in positions.items()}
-        rows.append(_Row(line=index + 1, values=values))
+        rows.append(Row(line=index + 1, values=values))
         if len(rows) > max_rows:
             raise ValidationError(
                 _("The file has more than %(count)s rows. Split it into smaller files."),
@@ -410,7 +410,7 @@ class _Checker:
             for message in messages:
                 self.error(line, "" if name == "__all__" else name, message)
 
-    def vehicle(self, row: _Row) -> dict:
+    def vehicle(self, row: Row) -> dict:
         values, refused = row.values, set()
         fields = {"plate": normalize_plate(values["plate"])}
         type_text = values["vehicle_type"]
@@ -443,7 +443,7 @@ class _Checker:
         row.dates = dates
         return fields
 
-    def person(self, row: _Row) -> dict:
+    def person(self, row: Row) -> dict:
         values, refused = row.values, set()
         fields = {"name": values["name"], "mobile": normalize_mobile(values.get("mobile", ""))}
         role_text = values["role"]
@@ -472,7 +472,7 @@ class _Checker:
             )
         return fields
 
-    def dates(self, row: _Row, names) -> dict:
+    def dates(self, row: Row, names) -> dict:
         dates = {}
         for name in names:
             text = row.values.get(name, "")
@@ -493,7 +493,7 @@ class _Checker:
         except ValidationError as error:
             self.model_errors(line, error)
 
-    def plates(self, rows: list[_Row], fields: list[dict]) -> None:
+    def plates(self, rows: list[Row], fields: list[dict]) -> None:
         first_line: dict[str, int] = {}
         plates = {f["plate"] for f in fields if f["plate"]}
         registered = dict(
@@ -516,7 +516,7 @@ class _Checker:
                 message = _("The plate %(plate)s is already registered for another company.")
                 self.error(row.line, "plate", message % {"plate": plate})
 
-    def people(self, rows: list[_Row], fields: list[dict]) -> None:
+    def people(self, rows: list[Row], fields: list[dict]) -> None:
         """The same person twice in the file is refused (one already on the company's list is updated)."""
         first_line: dict[tuple[str, str], int] = {}
         for row, data in zip(rows, fields, strict=True):
@@ -599,7 +599,7 @@ def subjects_import(*, actor: AbstractBaseUser | None, company: Company, kind: s
     return ImportResult(created=created, updated=updated)
 
 
-def _record_dates(actor, checker: _Checker, rows: list[_Row], vehicles: list[Vehicle]) -> None:
+def _record_dates(actor, checker: _Checker, rows: list[Row], vehicles: list[Vehicle]) -> None:
     """Each vehicle's inspection and insurance dates recorded as its obligations (a policy from its
     expiry: valid for a year up to it)."""
     for row, vehicle in zip(rows, vehicles, strict=True):
@@ -645,7 +645,7 @@ def _service_errors(checker: _Checker, line: int, name: str, error: ValidationEr
             checker.error(line, name, message)
 
 
-def _record_qualifications(actor, checker: _Checker, rows: list[_Row], people: list[Person]) -> None:
+def _record_qualifications(actor, checker: _Checker, rows: list[Row], people: list[Person]) -> None:
     """Each person's qualification certificate (number and expiry) recorded as held, and the dates of
     their integrity assessment and continuing education as their obligations."""
     for row, person in zip(rows, people, strict=True):

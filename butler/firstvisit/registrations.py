@@ -19,7 +19,16 @@ from django.utils.translation import gettext_lazy as _
 
 from butler.contactlog.services import enquiries_link
 from companies.credit_code import normalize_credit_code, validate_credit_code
-from companies.imports import Column, RowError, SheetErrors, choice, choice_lookup, parse_date, sheet_rows
+from companies.imports import (
+    Column,
+    Row,
+    RowError,
+    SheetErrors,
+    choice,
+    choice_lookup,
+    parse_date,
+    sheet_rows,
+)
 from companies.models import BusinessType, Company, District
 from companies.phones import normalize_mobile, validate_mobile
 from companies.services import Registration, company_register
@@ -57,6 +66,33 @@ def registrations_import(*, actor: AbstractBaseUser, uploaded) -> RegistrationsI
     """Register the companies of ``uploaded``, or none when any row is wrong (each problem named by line and
     column). ``ValidationError`` for a file that cannot be read as a table."""
     rows, labels = sheet_rows(uploaded, COLUMNS)
+    return registrations_register(actor=actor, rows=rows, labels=labels)
+
+
+def registrations_from_data(*, actor: AbstractBaseUser, companies: list[dict]) -> RegistrationsImport:
+    """The same as :func:`registrations_import` for companies sent as data (the API): each a dict of the
+    columns' fields (``business_types`` a list); a problem's line is the company's place in the list,
+    from 1."""
+    rows = [
+        Row(
+            index,
+            {
+                column.field: (
+                    "、".join(company.get(column.field) or [])
+                    if column.field == "business_types"
+                    else str(company.get(column.field) or "").strip()
+                )
+                for column in COLUMNS
+            },
+        )
+        for index, company in enumerate(companies, start=1)
+    ]
+    return registrations_register(actor=actor, rows=rows, labels={})
+
+
+def registrations_register(*, actor: AbstractBaseUser, rows: list[Row], labels: dict) -> RegistrationsImport:
+    """Register the companies of ``rows``, or none when any is wrong; one already registered (its credit
+    code) is left as it is."""
     errors = SheetErrors(labels)
     error = errors.add
 

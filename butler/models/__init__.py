@@ -2,6 +2,7 @@
 Django one app (label ``butler``) with one migration history, and the rest of the code one place to import
 them from."""
 
+from butler.api.models import ApiToken, ApprovalCase, ApprovalEvent
 from butler.contactlog.models import ContactRecord
 from butler.feedback.models import (
     BAD_STARS,
@@ -27,6 +28,9 @@ from butler.service.models import (
 )
 
 __all__ = [
+    "ApiToken",
+    "ApprovalCase",
+    "ApprovalEvent",
     "BAD_STARS",
     "Attachment",
     "AuditCase",

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reminders",
     "companies",
     "butler",
@@ -350,6 +353,39 @@ if env.bool("CSP_REPORT_ONLY", default=False):
     CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = None, _CSP_POLICY
 else:
     CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY, None
+
+# --- The API (/api/v1/, butler/api/) ---------------------------------------------------------------------
+# Integrations call it with their own key (made in the admin); each key has a rate, BUTLER_API_RATE unless
+# the token sets its own ("count/period": s, m, h or d), counted in the cache (Redis in production).
+BUTLER_API_RATE = env.str("BUTLER_API_RATE", default="600/min").strip()
+if not re.fullmatch(r"[1-9]\d*/[smhd]\w*", BUTLER_API_RATE):
+    raise ImproperlyConfigured("BUTLER_API_RATE is a count and a period such as 600/min (s, m, h or d).")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["butler.api.access.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "butler.api.access.HasScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["butler.api.access.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Butler API",
+    "DESCRIPTION": "The enterprise butler service's data for the systems around the window.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "butler.api.schema.common_answers",
+    ],
+}
 
 # --- Abuse limits (butler/security/limits.py, django-ratelimit) -------------------------------------------
 # "count/period" (s, m, h, d; e.g. 20/h), per person and per client address, counted in the cache (Redis in

@@ -36,5 +36,7 @@ urlpatterns = [
     path("contacts/", include("butler.contactlog.urls")),
     path("", include("butler.feedback.urls")),
     path("", include("butler.oversight.urls")),
+    # The API for the systems around the window (butler/api/).
+    path("api/v1/", include("butler.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -95,8 +95,28 @@ COMPANY_A = row(LOGIN, 200, 404, 403, 403, 403, 403, 403, 403)
 # Window staff (an inactive butler keeps the role and sees empty lists).
 STAFF = row(LOGIN, 403, 403, 200, 200, 200, 200, 200, 403)
 
+# The API is called with an integration's key, never a session: signed in or not, 401 (each role's key is in
+# tests/butler/api/). Its schema is open to the staff signed in; its docs page is a page of the staff.
+KEY_ONLY = row(*[401] * 9)
+SCHEMA = row(401, 403, 403, 200, 200, 200, 200, 200, 403)
+
 # (name, method): (arguments from the world, expected status per role)
 MATRIX = {
+    ("api:company-list", "get"): (lambda w: [], KEY_ONLY),
+    ("api:company-detail", "get"): (lambda w: [w.company_a.pk], KEY_ONLY),
+    ("api:period-list", "get"): (lambda w: [], KEY_ONLY),
+    ("api:period-detail", "get"): (lambda w: [w.period_a.pk], KEY_ONLY),
+    ("api:licence-list", "get"): (lambda w: [], KEY_ONLY),
+    ("api:licence-detail", "get"): (lambda w: [w.licence_a.pk], KEY_ONLY),
+    ("api:contact-list", "get"): (lambda w: [], KEY_ONLY),
+    ("api:contact-detail", "get"): (lambda w: [w.contact_a.contact.pk], KEY_ONLY),
+    ("api:reminder-list", "get"): (lambda w: [], KEY_ONLY),
+    ("api:reminder-detail", "get"): (lambda w: [1], KEY_ONLY),
+    ("api:figures", "get"): (lambda w: [], KEY_ONLY),
+    ("api:events", "post"): (lambda w: [], KEY_ONLY),
+    ("api:registrations", "post"): (lambda w: [], KEY_ONLY),
+    ("api:schema", "get"): (lambda w: [], SCHEMA),
+    ("api:docs", "get"): (lambda w: [], STAFF),
     ("home", "get"): (lambda w: [], row(LOGIN, 302, 302, 302, 302, 302, 302, 302, 403, reviewer=302)),
     ("login", "get"): (lambda w: [], EVERYONE),
     ("login", "post"): (lambda w: [], EVERYONE),
