@@ -2,6 +2,7 @@
 Django one app (label ``butler``) with one migration history, and the rest of the code one place to import
 them from."""
 
+from butler.calendars.models import CalendarFeed
 from butler.contactlog.models import ContactRecord
 from butler.feedback.models import (
     BAD_STARS,
@@ -31,6 +32,7 @@ __all__ = [
     "Attachment",
     "AuditCase",
     "Butler",
+    "CalendarFeed",
     "CardCounter",
     "ContactRecord",
     "DashboardDay",
