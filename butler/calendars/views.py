@@ -68,7 +68,6 @@ def _page(request, template: str, content):
     context = {
         "feed": live_feed_of(request.user),
         "made": made,
-        "form": form,
         "calendar": content,
         "upcoming": upcoming,
         "later": len(content.events) - overdue - len(upcoming),
