@@ -41,6 +41,7 @@ from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, ge
 from django.utils.html import escape
 from simple_history.models import registered_models
 
+from butler.calendars.services import calendar_feed_make
 from butler.contactlog.services import contact_record
 from butler.feedback.ratings import suggestion_submit
 from butler.firstvisit.services import first_visit_accept
@@ -152,6 +153,7 @@ def _other_world(world) -> SimpleNamespace:
                 actor=world.butler_b.user, company=company, channel="phone", summary="回访", return_visit_in=3
             ),
             "notice_a": Notice.objects.create(recipient=world.contact_b, title="提醒", url="/portal/"),
+            "calendar_a": calendar_feed_make(actor=world.contact_b)[0],
             "improvement": SimpleNamespace(pk=10**9),
         }
     )

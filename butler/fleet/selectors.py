@@ -4,7 +4,7 @@ date, soonest first, in a fixed number of queries whatever the size of the fleet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from companies.lifecycle import HELD
@@ -77,15 +77,20 @@ def _licence_what(licence: CompanyLicence) -> str:
     return f"{kind.name} · {labels[kind.renewal_kind]}" if kind.renewal_kind in labels else str(kind.name)
 
 
-def fleet_calendar(company: Company, *, today: date, within_days: int | None = None) -> list[CalendarItem]:
-    """Every open obligation and every held vehicle, person or vessel licence of the company with its date,
-    overdue first, then soonest, then those with no date yet. ``within_days``: only what is due by then (and
-    what is overdue or undated). Two queries."""
-    obligations = (
+def open_obligations(company: Company) -> QuerySet:
+    """The company's open periodic obligations with their type and subject, by due date: one query."""
+    return (
         Obligation.objects.filter(company=company, ended_on__isnull=True)
         .select_related("obligation_type", "vehicle", "person", "vessel")
         .order_by("due_on", "subject_key", "obligation_type__position")
     )
+
+
+def fleet_calendar(company: Company, *, today: date, within_days: int | None = None) -> list[CalendarItem]:
+    """Every open obligation and every held vehicle, person or vessel licence of the company with its date,
+    overdue first, then soonest, then those with no date yet. ``within_days``: only what is due by then (and
+    what is overdue or undated). Two queries."""
+    obligations = open_obligations(company)
     licences = CompanyLicence.objects.filter(
         Q(status__in=[*HELD, LicenceStatus.EXPIRED]),
         company=company,

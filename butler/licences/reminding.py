@@ -16,8 +16,9 @@ from reminders.services import Planned
 from reminders.texts import Text, about, clauses, joined, listed, named, text
 
 
-def _licence_dates(licence: CompanyLicence) -> dict:
-    """The dates of this licence still open for the company, by kind (None: nothing to remind of)."""
+def licence_dates(licence: CompanyLicence) -> dict:
+    """The dates of this licence still open for the company, by kind (None: nothing to remind of). The
+    company's calendar shows the same dates (``butler/calendars``)."""
     to_obtain = licence.obtain_by if licence.status in TO_OBTAIN and not licence.first_issued_on else None
     # Held (or its renewal handed in incomplete, or refused) and not renewed: the expiry still threatens.
     renewing = licence.first_issued_on and licence.status in (S.MATERIALS_MISSING, S.REFUSED)
@@ -41,7 +42,7 @@ def licence_reminders_plan(
     rules = rules or Rules()
     return plan_dates(
         subject=f"licence:{licence.pk}",
-        dates=_licence_dates(licence),
+        dates=licence_dates(licence),
         rule_for=lambda kind: rules.get(kind, licence.licence_type_id),
         audience=audience or audience_for(licence.company),
         scope=f"company:{licence.company_id}",
@@ -128,7 +129,7 @@ class LicenceHandler:
         licence = self._licence(reminder)
         if licence is None:
             return gettext_noop("the licence was removed")
-        if _licence_dates(licence).get(reminder.kind) != reminder.due_on:
+        if licence_dates(licence).get(reminder.kind) != reminder.due_on:
             return gettext_noop("resolved: the licence moved on meanwhile")
         return ""
 

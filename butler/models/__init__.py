@@ -3,6 +3,7 @@ Django one app (label ``butler``) with one migration history, and the rest of th
 them from."""
 
 from butler.api.models import ApiToken, ApprovalCase, ApprovalEvent
+from butler.calendars.models import CalendarFeed
 from butler.contactlog.models import ContactRecord
 from butler.feedback.models import (
     BAD_STARS,
@@ -35,6 +36,7 @@ __all__ = [
     "Attachment",
     "AuditCase",
     "Butler",
+    "CalendarFeed",
     "CardCounter",
     "ContactRecord",
     "DashboardDay",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("fleet/", include("butler.fleet.urls")),
     path("portal/", include("butler.portal.urls")),
     path("notices/", include("butler.notices.urls")),
+    path("calendars/", include("butler.calendars.urls")),
     path("messages/", include("butler.messaging.urls")),
     path("contacts/", include("butler.contactlog.urls")),
     path("", include("butler.feedback.urls")),

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from butler.calendars.services import calendar_feed_make
 from butler.contactlog.services import contact_record
 from butler.feedback.cases import case_classify, case_verify
 from butler.feedback.improvements import improvement_create
@@ -26,7 +27,7 @@ from butler.feedback.on_site import visit_token
 from butler.feedback.ratings import rating_submit, suggestion_submit
 from butler.health import checks as health
 from butler.messaging.services import thread_start
-from butler.models import Attachment, Rating, ServicePeriod, Suggestion
+from butler.models import Attachment, CalendarFeed, Rating, ServicePeriod, Suggestion
 from butler.security import roles
 from butler.service.invitations import invitation_issue
 from companies.models import CompanyLicence, LicenceChange, Obligation, Vehicle
@@ -318,6 +319,18 @@ MATRIX = {
     ("oversight:exports", "get"): (lambda w: [], MANAGER),
     ("oversight:export", "get"): (lambda w: ["companies", "csv"], MANAGER),
     ("oversight:lookback", "get"): (lambda w: [], MANAGER),
+    # Calendars: each person makes and revokes their own address (an empty POST changes nothing: the page
+    # again, 200); the feed opens to whoever holds its token, signed in or not — calendar apps cannot sign in.
+    ("calendars:portal", "get"): (lambda w: [], COMPANIES),
+    ("calendars:portal", "post"): (lambda w: [], COMPANIES),
+    ("calendars:mine", "get"): (lambda w: [], STAFF),
+    ("calendars:mine", "post"): (lambda w: [], STAFF),
+    # Company A's contact's own address: nobody else's to stop, not even the company's butler or the manager.
+    ("calendars:revoke", "post"): (
+        lambda w: [w.calendar_a.pk],
+        row(LOGIN, 302, 404, 404, 404, 404, 404, 404, 403),
+    ),
+    ("calendars:feed", "get"): (lambda w: [w.calendar_token], row(*[200] * 9, reviewer=200)),
     ("admin:index", "get"): (lambda w: [], REDIRECTED),
     # Health: open to everyone, signed in or not (the world's worker completed a task just now); GET and HEAD.
     ("healthz", "get"): (lambda w: [], EVERYONE),
@@ -443,6 +456,7 @@ def build_matrix_world(world):
     world.notice_a = Notice.objects.create(
         recipient=world.contact_a, title="材料缺失", url="/portal/licences/"
     )
+    world.calendar_a, world.calendar_token = calendar_feed_make(actor=world.contact_a)
     return world
 
 
@@ -469,6 +483,8 @@ def _snapshot():
         # Nobody changes a rating or a suggestion, whatever they send to whichever page.
         list(Rating.objects.order_by("pk").values_list("pk", "overall", "comment", "matter_key")),
         list(Suggestion.objects.order_by("pk").values_list("pk", "category", "text")),
+        # Nobody's calendar address changes but by its owner's own button.
+        list(CalendarFeed.objects.order_by("pk").values_list("pk", "revoked_at")),
     )
 
 
@@ -489,5 +505,6 @@ def test_access(client, matrix_world, key, role):
         assert response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == want, f"{role} {method.upper()} {name}"
-    if name != "service:new_invitation":
-        assert _snapshot() == before, "an empty request changed a period, a licence or feedback"
+    # Issuing an invitation and stopping one's calendar address take no data: the button is the request.
+    if name not in ("service:new_invitation", "calendars:revoke"):
+        assert _snapshot() == before, "an empty request changed a period, a licence, feedback or a calendar"
