@@ -241,3 +241,27 @@ def test_an_unknown_address_answers_404_in_json(world, reader):
 
     assert answer.status_code == 404
     assert answer.json() == {"detail": "未找到。"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/companies/1000000000/",
+        "/api/v1/companies/99999999999999999999/",
+        "/api/v1/licences/99999999999999999999/",
+        "/api/v1/companies/%3Cscript%3E/",
+        "/api/v1/companies/1%00/",
+    ],
+)
+def test_an_id_that_is_not_there_answers_404(world, reader, path):
+    answer = client_with(reader["manager"]).get(path)
+
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+
+
+def test_another_companys_licence_is_not_found_for_a_contact(world, reader):
+    licence = CompanyLicence.objects.filter(company=world.company_b).first()
+
+    assert client_with(reader["contact_a"]).get(f"/api/v1/licences/{licence.pk}/").status_code == 404
+    assert client_with(reader["manager"]).get(f"/api/v1/licences/{licence.pk}/").status_code == 200

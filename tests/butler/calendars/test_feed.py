@@ -130,7 +130,7 @@ def test_each_event_is_a_whole_day_with_a_link_back_and_an_alarm_the_day_before(
 
     calendar = icalendar.Calendar.from_ical(_fetch(client, token).content)
 
-    assert str(calendar["X-WR-CALNAME"]) == "宁波北仑顺达1物流有限公司 · licence calendar"
+    assert str(calendar["X-WR-CALNAME"]) == "宁波北仑顺达1物流有限公司 · 证照日历"
     assert str(calendar["X-WR-TIMEZONE"]) == "Asia/Shanghai"
     assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT4H"
     assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
