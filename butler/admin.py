@@ -86,6 +86,7 @@ class ReminderRuleAdmin(SimpleHistoryAdmin):
         "to_manager",
         "by_email",
         "by_sms",
+        "by_chat",
         "statutory",
         "active",
     ]
@@ -95,7 +96,7 @@ class ReminderRuleAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["kind", "licence_type", "days", "active"]}),
         (_("Recipients"), {"fields": ["to_company", "to_butler", "to_manager"]}),
-        (_("Channels (always in the app, and)"), {"fields": ["by_email", "by_sms", "statutory"]}),
+        (_("Channels (always in the app, and)"), {"fields": ["by_email", "by_sms", "by_chat", "statutory"]}),
     ]
 
 

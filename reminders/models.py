@@ -102,6 +102,7 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In the app")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
+    CHAT = "chat", _("Staff chat")
 
 
 class ReminderQuerySet(models.QuerySet):
@@ -220,8 +221,8 @@ class OutboxMessage(models.Model):
     The reminders it carries, its idempotency key and — once it is first taken for sending — its text and
     address never change, whatever holds, retries, re-claims or crashes happen: a message that may have
     been sent goes again only as itself, under its key, which a gateway or mail system uses to drop a
-    repeat. E-mail and SMS reminders due together for a person become one message, the day's digest; the
-    database allows one digest a day per person and channel.
+    repeat. E-mail, SMS and staff-chat reminders due together for a person become one message, the day's
+    digest; the database allows one digest a day per person and channel.
     """
 
     class State(models.TextChoices):
@@ -266,7 +267,9 @@ class OutboxMessage(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
-    short = models.TextField(_("text message"), blank=True)
+    short = models.TextField(
+        _("text message"), blank=True, help_text=_("What a text or a staff-chat message says, as sent.")
+    )
     texts = models.JSONField(
         _("as written"),
         null=True,
@@ -278,7 +281,7 @@ class OutboxMessage(models.Model):
         _("address"),
         max_length=254,
         blank=True,
-        help_text=_("The e-mail address or mobile number it goes to."),
+        help_text=_("The e-mail address or mobile number it goes to (in the staff chat, the one mentioned)."),
     )
     rendered_at = models.DateTimeField(_("written at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -38,7 +38,7 @@ class SubjectHandler(Protocol):
         """What the reminder says: what is due, by when, and how to reach the butler."""
 
     def phone(self, user) -> str:
-        """The mobile number to text this person at, or ""."""
+        """The mobile number to text this person at (and to mention them by in the staff chat), or ""."""
 
 
 _handlers: dict[str, SubjectHandler] = {}

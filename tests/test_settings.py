@@ -185,3 +185,24 @@ def _setting(name: str, **env) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def test_staff_chat_settings_refuse_a_robot_without_its_address():
+    unknown = _check(DEBUG="1", BUTLER_CHAT_BACKEND="dingtalk")
+    assert unknown.returncode != 0 and "BUTLER_CHAT_BACKEND" in unknown.stderr
+    nowhere = _check(DEBUG="1", BUTLER_CHAT_BACKEND="http", BUTLER_CHAT_WEBHOOK_URL="")
+    assert nowhere.returncode != 0 and "BUTLER_CHAT_WEBHOOK_URL" in nowhere.stderr
+    no_time = _check(
+        DEBUG="1",
+        BUTLER_CHAT_BACKEND="http",
+        BUTLER_CHAT_WEBHOOK_URL="https://robot.example/send",
+        BUTLER_CHAT_TIMEOUT="0",
+    )
+    assert no_time.returncode != 0 and "BUTLER_CHAT_TIMEOUT" in no_time.stderr
+    robot = _check(
+        DEBUG="1",
+        BUTLER_CHAT_BACKEND="http",
+        BUTLER_CHAT_WEBHOOK_URL="https://oapi.dingtalk.com/robot/send?access_token=abc",
+        BUTLER_CHAT_SECRET="SECabc",
+    )
+    assert robot.returncode == 0, robot.stderr

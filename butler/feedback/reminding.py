@@ -191,7 +191,7 @@ def case_reminders_plan(*, case: AuditCase, rules: Rules | None = None, staff: l
     handler = case.handler if case.handler_id and case.handler.is_active else None
     audience = Audience(butler=handler, managers=managers() if staff is None else staff)
     if case.step == AuditCase.Step.REVIEW:
-        audience = Audience(butler=None, managers=reviewers())  # the reviewer's task, outside the window
+        audience = Audience(reviewers=reviewers())  # the reviewer's task, outside the window
     due_on = None if case.is_closed else case.step_due
     return plan_dates(
         subject=f"case:{case.pk}",

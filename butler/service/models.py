@@ -265,6 +265,14 @@ class ReminderRule(models.Model):
     to_manager = models.BooleanField(_("managers"), default=False)
     by_email = models.BooleanField(_("by e-mail"), default=True)
     by_sms = models.BooleanField(_("by SMS"), default=False)
+    by_chat = models.BooleanField(
+        _("in the staff chat"),
+        default=False,
+        help_text=_(
+            "The butler and the managers are mentioned by their mobile in the window's work chat. Never "
+            "company contacts."
+        ),
+    )
     statutory = models.BooleanField(
         _("statutory deadline"),
         default=True,
@@ -311,4 +319,9 @@ class ReminderRule(models.Model):
 
     @property
     def channels(self) -> tuple[str, ...]:
-        return ("in_app", *(["email"] if self.by_email else []), *(["sms"] if self.by_sms else []))
+        return (
+            "in_app",
+            *(["email"] if self.by_email else []),
+            *(["sms"] if self.by_sms else []),
+            *(["chat"] if self.by_chat else []),
+        )

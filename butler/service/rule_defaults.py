@@ -31,9 +31,23 @@ DEFAULTS = [
     ("audit_late", "1", False, False, True, True, False, False),
 ]
 
+# The staff's urgent items also reach them in the work chat (never the company's contacts): what went overdue,
+# and the tasks due the day before or on the day.
+CHAT = {
+    "obtain_missed",
+    "expired",
+    "obligation_late",
+    "return_visit",
+    "return_visit_late",
+    "audit_step",
+    "audit_late",
+}
+
 
 def seed_reminder_rules(rule_model) -> int:
-    """Create the default rule of each kind that has none. Never changes a rule the administrator edited."""
+    """Create the default rule of each kind that has none. Never changes a rule the administrator edited.
+    (The earlier migrations' rules have no staff chat yet: it is set only where the model has it.)"""
+    chat = any(model_field.name == "by_chat" for model_field in rule_model._meta.get_fields())
     created = 0
     for kind, days, company, butler, manager, email, sms, statutory in DEFAULTS:
         _rule, new = rule_model.objects.get_or_create(
@@ -47,7 +61,14 @@ def seed_reminder_rules(rule_model) -> int:
                 "by_email": email,
                 "by_sms": sms,
                 "statutory": statutory,
+                **({"by_chat": kind in CHAT} if chat else {}),
             },
         )
         created += new
     return created
+
+
+def chat_for_urgent_staff_items(rule_model) -> int:
+    """Switch the staff chat on for the default rules of the staff's urgent items (the migration that adds
+    the chat: no rule had it before, so none is one an administrator chose)."""
+    return rule_model.objects.filter(kind__in=CHAT, licence_type=None).update(by_chat=True)

@@ -30,6 +30,15 @@ class Rules:
         return rule if rule is not None and rule.active else None
 
 
+# Channels for the window's own staff only: a company contact (or anyone outside the window) never gets them.
+STAFF_ONLY = (Channel.CHAT,)
+
+
+def outside_channels(channels) -> tuple[str, ...]:
+    """A rule's channels as they reach someone outside the window: without the staff chat."""
+    return tuple(channel for channel in channels if channel not in STAFF_ONLY)
+
+
 @dataclass
 class Audience:
     """The people a company's reminders can go to."""
@@ -37,11 +46,14 @@ class Audience:
     contacts: list[Contact] = field(default_factory=list)
     butler: object | None = None  # the user of the butler in service, if any
     managers: list = field(default_factory=list)
+    # Outside the window, in the managers' place (the reviewer of a disputed rating): no staff chat.
+    reviewers: list = field(default_factory=list)
 
     def routes(self, rule: ReminderRule) -> list[tuple]:
         """Each recipient with their channels: statutory deadlines by the rule's channels; for the rest,
-        a company contact's own choice (the portal always, e-mail or SMS as they chose). Nobody is sent
-        e-mail without an address (the next reconcile adds it once they have one)."""
+        a company contact's own choice (the portal always, e-mail or SMS as they chose). The staff chat
+        reaches the butler and the managers only. Nobody is sent e-mail without an address (the next
+        reconcile adds it once they have one)."""
         return [
             (user, tuple(channel for channel in channels if channel != Channel.EMAIL or user.email))
             for user, channels in self._routes(rule)
@@ -52,15 +64,17 @@ class Audience:
         if rule.to_company:
             for contact in self.contacts:
                 if rule.statutory:
-                    routes.append((contact.user, rule.channels))
+                    channels = rule.channels
                 elif contact.reminder_channel == ReminderChoice.PORTAL:
-                    routes.append((contact.user, (Channel.IN_APP,)))
+                    channels = (Channel.IN_APP,)
                 else:
-                    routes.append((contact.user, (Channel.IN_APP, contact.reminder_channel)))
+                    channels = (Channel.IN_APP, contact.reminder_channel)
+                routes.append((contact.user, outside_channels(channels)))
         if rule.to_butler and self.butler is not None:
             routes.append((self.butler, rule.channels))
         if rule.to_manager:
             routes.extend((manager, rule.channels) for manager in self.managers)
+            routes.extend((reviewer, outside_channels(rule.channels)) for reviewer in self.reviewers)
         return routes
 
 

@@ -263,12 +263,25 @@ def _hours(text: str) -> tuple[time, time]:
 
 
 BUTLER_SMS_HOURS = _hours(env.str("BUTLER_SMS_HOURS", default="08:00-20:00"))
+# The staff's work chat (浙政钉 / 企业微信): reminders to butlers and managers through the window's group
+# robot, mentioning each by their mobile; within BUTLER_SMS_HOURS like texts. The robot's webhook (its access
+# token included) and its signing secret (钉钉's "加签"; empty for a robot secured by keyword or address).
+BUTLER_CHAT_BACKEND = env.str("BUTLER_CHAT_BACKEND", default="log")
+BUTLER_CHAT_WEBHOOK_URL = env.str("BUTLER_CHAT_WEBHOOK_URL", default="")
+BUTLER_CHAT_SECRET = env.str("BUTLER_CHAT_SECRET", default="")
+BUTLER_CHAT_TIMEOUT = env.int("BUTLER_CHAT_TIMEOUT", default=10)
 # A claimed reminder not delivered within this many minutes is claimed again (its worker died).
 BUTLER_REMINDER_LEASE_MINUTES = env.int("BUTLER_REMINDER_LEASE_MINUTES", default=10)
 if BUTLER_REMINDER_LEASE_MINUTES < 1:
     raise ImproperlyConfigured("BUTLER_REMINDER_LEASE_MINUTES must be at least 1.")
 if BUTLER_SMS_BACKEND not in ("log", "http") or (BUTLER_SMS_BACKEND == "http" and not BUTLER_SMS_URL):
     raise ImproperlyConfigured("BUTLER_SMS_BACKEND is log or http; http needs BUTLER_SMS_URL.")
+if BUTLER_CHAT_BACKEND not in ("log", "http") or (
+    BUTLER_CHAT_BACKEND == "http" and not BUTLER_CHAT_WEBHOOK_URL.startswith(("http://", "https://"))
+):
+    raise ImproperlyConfigured("BUTLER_CHAT_BACKEND is log or http; http needs BUTLER_CHAT_WEBHOOK_URL.")
+if BUTLER_CHAT_TIMEOUT < 1:
+    raise ImproperlyConfigured("BUTLER_CHAT_TIMEOUT is at least 1 second.")
 
 # The butler service.
 BUTLER_SERVICE_DAYS = env.int("BUTLER_SERVICE_DAYS", default=180)

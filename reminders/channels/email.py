@@ -1,10 +1,10 @@
 import contextlib
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext_noop
 
 from reminders.channels.base import Undeliverable
+from reminders.channels.links import public_link
 
 KEY_HEADER = "X-Butler-Reminder"
 
@@ -31,7 +31,7 @@ class EmailSession:
             connection = get_connection()
             connection.open()
             self.connection = connection
-        link = _absolute(message.url)
+        link = public_link(message.url)
         body = f"{message.body}\n\n{link}".strip() if link else message.body
         email = EmailMessage(
             message.title,
@@ -52,11 +52,3 @@ class EmailSession:
         if connection is not None:
             with contextlib.suppress(Exception):  # a connection that broke cannot be closed more
                 connection.close()
-
-
-def _absolute(url: str) -> str:
-    """A link the reader can follow from their mailbox: on the public address, or none if it is unknown."""
-    if not url or url.startswith(("http://", "https://")):
-        return url
-    base = getattr(settings, "BUTLER_PUBLIC_URL", "")
-    return f"{base}{url}" if base else ""

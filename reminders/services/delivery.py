@@ -26,11 +26,12 @@ from django.utils.translation import gettext_noop, ngettext_lazy
 
 from reminders import registry
 from reminders.channels import CHANNELS, Undeliverable
+from reminders.channels.chat import chat_text
 from reminders.channels.sms import sms_text
 from reminders.models import Channel, OutboxMessage, Reminder
 from reminders.people import languages_of
 from reminders.registry import Message, handler_for
-from reminders.services.outbox import in_sms_hours, lease, next_morning, reminders_claim
+from reminders.services.outbox import DAYTIME, in_sms_hours, lease, next_morning, reminders_claim
 from reminders.texts import clauses, joined, plural, render, text
 
 logger = logging.getLogger("reminders")
@@ -79,7 +80,7 @@ def messages_deliver(*, ids: Iterable[int], now: datetime | None = None) -> list
     for message in messages:
         if message.state != M.SENDING:
             outcomes[message.pk] = message.state
-        elif message.channel == Channel.SMS and not in_sms_hours(now):
+        elif message.channel in DAYTIME and not in_sms_hours(now):
             _put_back(message, taken, until=next_morning(now, settings.BUTLER_SMS_HOURS[0]), now=now)
             outcomes[message.pk] = "held until morning"
         else:
@@ -88,7 +89,7 @@ def messages_deliver(*, ids: Iterable[int], now: datetime | None = None) -> list
     if in_app:
         _record_sent(in_app, taken, CHANNELS[Channel.IN_APP].send_many(in_app, now=now), now)
         outcomes.update(dict.fromkeys((message.pk for message in in_app), M.SENT))
-    for channel in (Channel.EMAIL, Channel.SMS):
+    for channel in (Channel.EMAIL, Channel.SMS, Channel.CHAT):
         batch = [message for message in sending if message.channel == channel]
         if batch:
             outcomes.update(_send_each(channel, batch, taken, now))
@@ -190,7 +191,12 @@ def _written(message: OutboxMessage, said: Message, template: str, language: str
         message.title, message.body = render(said.title)[:200], render(said.body)
         message.url = said.url[:300]
         short = said.short or said.title
-        message.short = sms_text(render(short), language) if message.channel == Channel.SMS else render(short)
+        if message.channel == Channel.SMS:
+            message.short = sms_text(render(short), language)
+        elif message.channel == Channel.CHAT:  # a colleague's message: the whole of it, with its link
+            message.short = chat_text(message.title, message.body, message.url)
+        else:
+            message.short = render(short)
     message.texts = {
         "title": said.title,
         "body": said.body,

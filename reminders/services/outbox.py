@@ -1,10 +1,11 @@
 """The outbox: due reminders become outgoing messages, each made once.
 
 A sweep claims the pending reminders whose time has come and puts them into messages in one transaction:
-in-app, one message a reminder; e-mail and SMS, one message for everything due for the person on the channel
-— the day's digest, or, when something is due within a day, a message that does not wait. The database holds
-one digest a day per person and channel (``one_digest_a_day``): a second sweep at the same moment cannot make
-another, and what it claimed waits for tomorrow's. SMS are not made at night: they wait for the morning.
+in-app, one message a reminder; e-mail, SMS and the staff chat, one message for everything due for the person
+on the channel — the day's digest, or, when something is due within a day, a message that does not wait. The
+database holds one digest a day per person and channel (``one_digest_a_day``): a second sweep at the same
+moment cannot make another, and what it claimed waits for tomorrow's. SMS and chat messages, which ring a
+phone, are not made at night: they wait for the morning.
 """
 
 import uuid
@@ -21,12 +22,14 @@ from reminders.services.planning import SEND_AT
 
 S = Reminder.Status
 M = OutboxMessage.State
-DIGESTED = {Channel.EMAIL, Channel.SMS}  # one message a day per person and channel, not a burst
+DIGESTED = {Channel.EMAIL, Channel.SMS, Channel.CHAT}  # one message a day per person and channel, not a burst
+DAYTIME = {Channel.SMS, Channel.CHAT}  # they ring a phone: only within BUTLER_SMS_HOURS
 URGENT_DAYS = 1  # a reminder this close to its date does not wait for tomorrow's digest
 LATE_AFTER = timedelta(minutes=30)
 
 
 def in_sms_hours(moment: datetime) -> bool:
+    """Whether a text (or a chat mention) may ring a phone at this moment: within ``BUTLER_SMS_HOURS``."""
     start, end = settings.BUTLER_SMS_HOURS
     return start <= timezone.localtime(moment).time() < end
 
@@ -106,7 +109,7 @@ def _form_messages(rows: list[tuple], now: datetime) -> list[int]:
 
     texting = in_sms_hours(now)
     for pk, recipient_id, channel, offset in rows:
-        if channel == Channel.SMS and not texting:
+        if channel in DAYTIME and not texting:
             held[next_morning(now, settings.BUTLER_SMS_HOURS[0])].append(pk)
         elif channel in DIGESTED:
             groups[(recipient_id, channel)].append((pk, offset))

@@ -1,6 +1,6 @@
 """Fresh processes of the product against the test database and the configured broker (Redis in CI, the file
-system locally), with the peers that messages leave for listening on loopback: an SMTP sink and an SMS
-gateway stand-in."""
+system locally), with the peers that messages leave for listening on loopback: an SMTP sink, an SMS
+gateway stand-in and a staff-chat robot stand-in."""
 
 import json
 import os
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.clock import shared_clock_environment
-from tests.integration.sinks import SmsGateway, SmtpSink
+from tests.integration.sinks import ChatRobot, SmsGateway, SmtpSink
 
 
 @pytest.fixture
@@ -32,6 +32,13 @@ def sms_gateway():
     gateway = SmsGateway().start()
     yield gateway
     gateway.stop()
+
+
+@pytest.fixture
+def chat_robot():
+    robot = ChatRobot().start()
+    yield robot
+    robot.stop()
 
 
 def _database_url() -> str:
@@ -56,8 +63,8 @@ def _forget_queue(queue: str) -> None:
 
 
 @pytest.fixture
-def service_env(smtp_sink, sms_gateway, tmp_path):
-    """Environment for fresh processes of the product: the test database, the broker, the two sinks."""
+def service_env(smtp_sink, sms_gateway, chat_robot, tmp_path):
+    """Environment for fresh processes of the product: the test database, the broker, the three peers."""
     (tmp_path / "broker" / "processed").mkdir(parents=True)
     (tmp_path / "broker" / "control").mkdir(parents=True)
     queue = f"test-{uuid.uuid4().hex[:8]}"
@@ -72,7 +79,10 @@ def service_env(smtp_sink, sms_gateway, tmp_path):
         "BUTLER_SMS_URL": sms_gateway.url,
         "BUTLER_SMS_KEY": sms_gateway.api_key,
         "BUTLER_SMS_RATE": "1000",
-        # Texts go out whatever the hour the suite runs at.
+        "BUTLER_CHAT_BACKEND": "http",
+        "BUTLER_CHAT_WEBHOOK_URL": chat_robot.url,
+        "BUTLER_CHAT_SECRET": chat_robot.secret,
+        # Texts (and chat mentions) go out whatever the hour the suite runs at.
         "BUTLER_SMS_HOURS": "00:00-23:59:59.999999",
         # Its own queue, so that no other worker on the same Redis takes the messages.
         "CELERY_TASK_DEFAULT_QUEUE": queue,

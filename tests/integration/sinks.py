@@ -2,12 +2,16 @@
 
 ``SmtpSink`` is an SMTP server that keeps every message it accepts; ``SmsGateway`` is an HTTP SMS gateway
 that, like a real one, accepts each idempotency key once and answers a repeat with the first answer
-without sending again (it counts the repeats, so tests can bound them).
+without sending again (it counts the repeats, so tests can bound them); ``ChatRobot`` is a 钉钉-style group
+robot that checks each call's signature and, like the gateway, posts each key once.
 """
 
 import asyncio
+import base64
 import email
 import email.policy
+import hashlib
+import hmac
 import json
 import socket
 import threading
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
@@ -194,6 +199,142 @@ class SmsGateway:
                     status, answer = HTTPStatus.NOT_FOUND, {"error": "not found"}
                 else:
                     status, answer = gateway.receive(self.headers.get("Authorization", ""), payload)
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+                pass
+
+        return Handler
+
+
+@dataclass(frozen=True)
+class ChatPost:
+    """One call to the robot as it arrived: the message's key (in the body and in the header), what it says,
+    whom it mentions, and the query it was signed with."""
+
+    key: str
+    header_key: str
+    content: str
+    at_mobiles: tuple[str, ...]
+    mentioned: tuple[str, ...]
+    msgtype: str
+    token: str
+    timestamp: str
+    sign: str
+
+
+class ChatRobot:
+    """A 钉钉-style group robot on loopback: ``POST /robot/send?access_token=…&timestamp=…&sign=…`` with JSON
+    ``{"msgtype": "text", "text": {"content"}, "at": {"atMobiles"}}``, answered ``{"errcode": 0, "errmsg":
+    "ok"}``. A wrong token is refused (errcode 300001), a signature that does not match the timestamp and
+    its own secret too (310000); it does not judge the timestamp's age (the tests' clocks are not the wall
+    clock).
+
+    ``received`` holds every well-signed call, repeats included (to compare what one key carried);
+    ``accepted`` each message it posted to the group, once per key; ``repeats`` the keys it was sent again
+    and dropped. ``trouble``: answers given, in turn, to the next well-signed calls instead of posting them
+    — ``(HTTPStatus, body)`` — e.g. ``(HTTPStatus.OK, {"errcode": 130101, "errmsg": "send too fast"})``.
+    ``delay``: seconds it takes to answer each call.
+    """
+
+    def __init__(self, secret: str = "SEC-test-robot-secret", token: str = "test-robot-token"):  # noqa: S107
+        self.secret = secret
+        self.token = token
+        self.received: list[ChatPost] = []
+        self.accepted: list[ChatPost] = []
+        self.repeats: list[str] = []
+        self.refused = 0
+        self.trouble: list[tuple[HTTPStatus, dict]] = []
+        self.delay = 0.0
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/robot/send?access_token={self.token}"
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return [post.key for post in self.accepted]
+
+    def __len__(self) -> int:
+        return len(self.accepted)
+
+    def start(self) -> "ChatRobot":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _signed(self, timestamp: str, sign: str) -> bool:
+        expected = hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256)
+        return hmac.compare_digest(base64.b64encode(expected.digest()).decode(), sign)
+
+    def receive(self, path: str, header_key: str, payload: dict) -> tuple[HTTPStatus, dict]:
+        if self.delay:
+            time.sleep(self.delay)
+        query = {name: values[0] for name, values in parse_qs(urlsplit(path).query).items()}
+        text, at = payload.get("text") or {}, payload.get("at") or {}
+        post = ChatPost(
+            key=str(payload.get("idempotency_key", "")),
+            header_key=header_key,
+            content=str(text.get("content", "")),
+            at_mobiles=tuple(at.get("atMobiles") or ()),
+            mentioned=tuple(text.get("mentioned_mobile_list") or ()),
+            msgtype=str(payload.get("msgtype", "")),
+            token=query.get("access_token", ""),
+            timestamp=query.get("timestamp", ""),
+            sign=query.get("sign", ""),
+        )
+        with self._lock:
+            if post.token != self.token:
+                self.refused += 1
+                return HTTPStatus.OK, {"errcode": 300001, "errmsg": "token is not exist"}
+            if not self._signed(post.timestamp, post.sign):
+                self.refused += 1
+                return HTTPStatus.OK, {"errcode": 310000, "errmsg": "sign not match"}
+            if post.msgtype != "text" or not post.content or not post.key:
+                self.refused += 1
+                return HTTPStatus.OK, {"errcode": 40035, "errmsg": "missing parameter"}
+            self.received.append(post)
+            if self.trouble:
+                return self.trouble.pop(0)
+            if post.key in self._keys:
+                self.repeats.append(post.key)
+            else:
+                self._keys.add(post.key)
+                self.accepted.append(post)
+        return HTTPStatus.OK, {"errcode": 0, "errmsg": "ok"}
+
+    def _handler(self):
+        robot = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's hook name
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died half-way through its request: nothing was asked
+                    return
+                try:
+                    payload = json.loads(body or b"{}")
+                except ValueError:
+                    payload = {}
+                if urlsplit(self.path).path != "/robot/send" or not isinstance(payload, dict):
+                    status, answer = HTTPStatus.NOT_FOUND, {"errcode": 404, "errmsg": "not found"}
+                else:
+                    status, answer = robot.receive(self.path, self.headers.get(KEY_HEADER, ""), payload)
                 body = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

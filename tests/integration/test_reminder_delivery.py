@@ -1,8 +1,8 @@
 """Reminders leave through the real parts: a sweep in a process of its own puts what is due into messages
 and queues them on the configured broker (Redis in CI), Celery worker processes send e-mail to an SMTP
-server and texts to an HTTP SMS gateway on loopback. Whatever crashes, holds and re-claims happen, every
-reminder reaches its person, each message goes out only as itself under its key — counted at the peers by
-content — and a person gets one digest a day per channel."""
+server, texts to an HTTP SMS gateway and staff-chat messages to a group robot, all on loopback. Whatever
+crashes, holds and re-claims happen, every reminder reaches its person, each message goes out only as itself
+under its key — counted at the peers by content — and a person gets one digest a day per channel."""
 
 import threading
 from collections import Counter, defaultdict
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from butler.firstvisit.services import first_visit_accept
 from butler.licences.services import licence_step
-from butler.models import ReminderRule
+from butler.models import Butler, ReminderRule
 from companies.models import CompanyLicence, Contact, LicenceStatus
 from reminders.models import Channel, Notice, OutboxMessage, Reminder
 from reminders.registry import handler_for
@@ -185,6 +185,24 @@ def _contacts(company, count: int) -> list:
     return users
 
 
+def _staff(count: int) -> tuple[list, dict[int, str]]:
+    """Window staff, each with an e-mail address and a mobile number of their own; {user: mobile}."""
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"staff{n}", email=f"staff{n}@window.example") for n in range(count)
+    )
+    Butler.objects.bulk_create(
+        Butler(
+            user=user,
+            display_name=f"管家{n}",
+            window="北仑区行政服务中心交通窗口 3号",
+            office_phone="0574-86861234",
+            mobile=mobile(760_000 + n),
+        )
+        for n, user in enumerate(users)
+    )
+    return users, {user.pk: mobile(760_000 + n) for n, user in enumerate(users)}
+
+
 def _by_key(arrivals) -> dict[str, set[str]]:
     """What each key carried at a peer: the set of the contents that arrived under it."""
     carried = defaultdict(set)
@@ -193,20 +211,22 @@ def _by_key(arrivals) -> dict[str, set[str]]:
     return carried
 
 
+@pytest.mark.parametrize("texting", [Channel.SMS, Channel.CHAT])
 def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
-    smtp_sink, sms_gateway, start_worker, product_shell, record_property
+    texting, smtp_sink, sms_gateway, chat_robot, start_worker, product_shell, record_property
 ):
-    """900 reminders — three licences for each of 150 people, by e-mail and SMS — due at once, so each
-    person's three go in one e-mail and one text, the day's digests. The first worker runs ``CONCURRENCY``
-    processes; texting ends for it a few seconds in (its ``BUTLER_SMS_HOURS``), so the texts it has not
-    sent by then wait for the morning as they are; while it works, a sweep whose clock is past the lease
-    hands over again what it is still sending (a lease shorter than a delivery); then it is killed
-    (SIGKILL, pool and all). A second worker, its clock on the next morning, and a sweep at that moment
-    send the rest.
+    """900 reminders — three licences for each of 150 people, by e-mail and by text (SMS to company
+    contacts; or the staff chat, to window staff) — due at once, so each person's three go in one e-mail
+    and one text, the day's digests. The first worker runs ``CONCURRENCY`` processes; texting ends for it a
+    few seconds in (its ``BUTLER_SMS_HOURS``, which the chat keeps too), so the texts it has not sent by then
+    wait for the morning as they are; while it works, a sweep whose clock is past the lease hands over
+    again what it is still sending (a lease shorter than a delivery); then it is killed (SIGKILL, pool and
+    all). A second worker, its clock on the next morning, and a sweep at that moment send the rest.
 
     What holds, counted at the peers by content: every key carried one content; each person got exactly
-    one e-mail key and one text key, holding each of their reminders once; the gateway accepted each text
-    once; a key sent twice is one the engine was told to send again (taken twice), never another message's.
+    one e-mail key and one text key, holding each of their reminders once; the gateway (or the robot)
+    accepted each text once; a key sent twice is one the engine was told to send again (taken twice),
+    never another message's.
     """
     butler = make_butler("butler_crash", "张伟")
     company = freight_company(butler.user, 820, heavy=2, drivers=0)
@@ -214,10 +234,15 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
     first_visit_accept(actor=butler.user, company_id=company.pk)
     licences = [_issue(licence, butler.user) for licence in company.licences.order_by("pk")]
     assert len(licences) == 3
-    users = _contacts(company, CONTACTS)
+    if texting == Channel.SMS:
+        users = _contacts(company, CONTACTS)
+        phones = dict(Contact.objects.filter(user__in=users).values_list("user_id", "mobile"))
+    else:
+        users, phones = _staff(CONTACTS)
+    peer = sms_gateway if texting == Channel.SMS else chat_robot
     ids = set()
     for licence in licences:
-        ids |= _plan_renewal(licence, channels=[Channel.EMAIL, Channel.SMS], recipients=users)
+        ids |= _plan_renewal(licence, channels=[Channel.EMAIL, texting], recipients=users)
     assert len(ids) == 3 * 2 * CONTACTS
 
     def handled() -> int:  # messages sent or waiting for the morning
@@ -225,7 +250,7 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
             Q(state=M.SENT) | Q(state=M.QUEUED, not_before__gt=timezone.now() + timedelta(hours=1))
         ).count()
 
-    smtp_sink.delay = sms_gateway.delay = 0.05  # 300 messages take the four processes a few seconds
+    smtp_sink.delay = peer.delay = 0.05  # 300 messages take the four processes a few seconds
     texting_ends = (timezone.localtime() + timedelta(seconds=3)).strftime("%H:%M:%S")
     first = start_worker(
         "--pool=prefork", f"--concurrency={CONCURRENCY}", env={"BUTLER_SMS_HOURS": f"00:00-{texting_ends}"}
@@ -239,7 +264,7 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
     first.kill()
     lease_sweep.join(timeout=60)
     assert handled() < 2 * CONTACTS, "the first worker finished before it was killed"
-    smtp_sink.delay = sms_gateway.delay = 0.0
+    smtp_sink.delay = peer.delay = 0.0
 
     morning = datetime.combine(date(2026, 11, 3), time(8, 5), tzinfo=SHANGHAI)
     second = start_worker("--pool=solo", env=clock_environment_at(morning, {}))
@@ -268,19 +293,25 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
             ((recipients, _subject, body),) = mails[reminder.message.key]
             assert recipients == (reminder.recipient.email,)
             assert body.count(titles[reminder.pk]) == 1
-    # SMS: the gateway was never given two texts under one key, and accepted each message once.
-    texts = _by_key((sms.key, (sms.to, sms.text)) for sms in sms_gateway.received)
+    # SMS: the gateway was never given two texts under one key, and accepted each message once. Chat: the
+    # robot was never given two messages under one key, each mentioning its one person, and posted each once.
+    if texting == Channel.SMS:
+        texts = _by_key((sms.key, (sms.to, sms.text)) for sms in sms_gateway.received)
+    else:
+        assert all(post.header_key == post.key for post in chat_robot.received)
+        texts = _by_key((post.key, (post.at_mobiles, post.content)) for post in chat_robot.received)
     assert all(len(contents) == 1 for contents in texts.values())
-    expected_texts = {message.key for message in messages if message.channel == Channel.SMS}
-    assert sorted(sms_gateway.keys()) == sorted(expected_texts)
-    phones = dict(Contact.objects.filter(user__in=users).values_list("user_id", "mobile"))
+    expected_texts = {message.key for message in messages if message.channel == texting}
+    assert sorted(peer.keys()) == sorted(expected_texts)
     for reminder in reminders:
-        if reminder.channel == Channel.SMS:
+        if reminder.channel == texting:
             ((to, text),) = texts[reminder.message.key]
-            assert to == phones[reminder.recipient_id] and text.count(titles[reminder.pk]) == 1
+            phone = phones[reminder.recipient_id]
+            assert to == (phone if texting == Channel.SMS else (phone,))
+            assert text.count(titles[reminder.pk]) == 1
     # Each hold happened: texts waited for the morning as they were; messages were taken a second time.
     sent_on = Counter((message.channel, timezone.localdate(message.sent_at)) for message in messages)
-    assert sent_on[(Channel.SMS, date(2026, 11, 3))] > 0
+    assert sent_on[(texting, date(2026, 11, 3))] > 0
     assert any(message.attempts > 1 for message in messages)
     record_property(  # what reached the peers, for the run's report (--junitxml)
         "arrivals",
@@ -288,16 +319,16 @@ def test_crashes_holds_and_short_leases_never_change_what_a_key_carries(
             "e-mails": len(smtp_sink),
             "e-mail keys": len(mails),
             "e-mail contents": sum(len(contents) for contents in mails.values()),
-            "texts given to the gateway": len(sms_gateway.received),
-            "texts accepted": len(sms_gateway.accepted),
-            "text contents": sum(len(contents) for contents in texts.values()),
-            "texts held until morning": sent_on[(Channel.SMS, date(2026, 11, 3))],
+            f"{texting} given to the peer": len(peer.received),
+            f"{texting} accepted": len(peer.accepted),
+            f"{texting} contents": sum(len(contents) for contents in texts.values()),
+            f"{texting} held until morning": sent_on[(texting, date(2026, 11, 3))],
             "messages taken more than once": sum(message.attempts > 1 for message in messages),
         },
     )
     # A key sent twice belongs to a message taken twice: by the worker that was killed or whose lease the
     # sweep cut short, then by the next.
     again = {message.key for message in messages if message.attempts > 1}
-    repeated = {key for key, n in Counter(smtp_sink.keys()).items() if n > 1} | set(sms_gateway.repeats)
+    repeated = {key for key, n in Counter(smtp_sink.keys()).items() if n > 1} | set(peer.repeats)
     assert repeated <= again
-    assert sms_gateway.refused == 0
+    assert peer.refused == 0
