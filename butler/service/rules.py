@@ -5,6 +5,7 @@ subjects with these (``licences``, ``service``, ``contactlog``, ``feedback``, ``
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 
 from butler.security import roles
 from butler.service.models import ReminderRule, ServicePeriod
@@ -52,10 +53,10 @@ class Audience:
     def routes(self, rule: ReminderRule) -> list[tuple]:
         """Each recipient with their channels: statutory deadlines by the rule's channels; for the rest,
         a company contact's own choice (the portal always, e-mail or SMS as they chose). The staff chat
-        reaches the butler and the managers only. Nobody is sent e-mail without an address (the next
-        reconcile adds it once they have one)."""
+        reaches the butler and the managers only. Nobody is sent e-mail without an address, nor the chat
+        without a mobile (the next reconcile adds it once they have one)."""
         return [
-            (user, tuple(channel for channel in channels if channel != Channel.EMAIL or user.email))
+            (user, tuple(channel for channel in channels if _reachable(user, channel)))
             for user, channels in self._routes(rule)
         ]
 
@@ -78,8 +79,26 @@ class Audience:
         return routes
 
 
+def _reachable(user, channel: str) -> bool:
+    """E-mail needs an address; the staff chat a mobile to mention (a manager records one as a butler's, in
+    the admin). Without one the channel is left out, not tried and failed; the next reconcile adds it."""
+    if channel == Channel.EMAIL:
+        return bool(user.email)
+    if channel == Channel.CHAT:
+        try:
+            return bool(user.butler.mobile)
+        except ObjectDoesNotExist:
+            return False
+    return True
+
+
 def managers() -> list:
-    return list(get_user_model().objects.filter(groups__name=roles.MANAGER, is_active=True).order_by("pk"))
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=roles.MANAGER, is_active=True)
+        .select_related("butler")
+        .order_by("pk")
+    )
 
 
 def reviewers() -> list:

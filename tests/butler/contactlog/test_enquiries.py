@@ -216,7 +216,7 @@ def test_an_empty_consultation_comes_back_with_what_was_typed_and_the_errors_in_
     form = response.context["form"]
     assert set(form.errors) == {"channel", "summary"}
     html = response.content.decode()
-    assert "这个字段是必填项。" in html and "is-invalid" in html
+    assert "该字段是必填项。" in html and "is-invalid" in html
     assert 'value="宁波新港物流有限公司"' in html
     assert not ContactRecord.objects.exists()
 

@@ -265,7 +265,7 @@ def test_a_refused_file_lists_each_problem_by_line_and_column(client, friday):
             SimpleUploadedFile("orders.png", b"\x89PNG\r\n\x1a\n" + bytes(64), content_type="image/png"),
             "该文件既不是 Excel 工作簿（.xlsx），也不是 CSV 文本文件。",
         ),
-        (SimpleUploadedFile("empty.csv", b"", content_type="text/csv"), "所提交的是空文件。"),
+        (SimpleUploadedFile("empty.csv", b"", content_type="text/csv"), "提交的是空文件。"),
         (SimpleUploadedFile("blank.csv", b"  \n", content_type="text/csv"), "文件为空。"),
     ],
     ids=["image", "no bytes", "blank"],

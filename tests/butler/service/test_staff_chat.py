@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import override_settings
 
-from butler.models import ReminderRule
+from butler.models import Butler, ReminderRule
 from butler.service.planning import reminders_reconcile
 from butler.service.rule_defaults import chat_for_urgent_staff_items
-from butler.service.rules import Audience
+from butler.service.rules import Audience, managers
 from companies.models import CompanyLicence, LicenceType
 from reminders.models import OutboxMessage, Reminder
 from reminders.services import reminders_send_due
@@ -63,7 +63,20 @@ def test_the_migration_switches_the_chat_on_for_the_default_urgent_rules_only(wo
     assert own.by_chat is False  # a licence type's own rule is the administrator's: left as it is
 
 
+def give_mobile(user, mobile: str):
+    """A manager's mobile is recorded as a butler's record of theirs, in the admin."""
+    Butler.objects.create(
+        user=user,
+        display_name="周主任",
+        window="北仑区行政服务中心",
+        office_phone="0574-86860000",
+        mobile=mobile,
+    )
+    return user
+
+
 def test_an_expiry_reaches_the_butler_and_the_manager_in_the_chat_and_the_contact_without_it(world):
+    give_mobile(world.manager, "13705740001")
     licence = issue_road_freight_licence(world)
     subject = f"licence:{licence.pk}"
     # Statutory, to the company, the butler and the managers, with the staff chat: the contact gets the
@@ -86,13 +99,25 @@ def test_a_contact_whose_choice_reads_chat_is_still_not_reminded_in_the_staff_ch
 
 
 def test_the_reviewer_outside_the_window_gets_the_rules_channels_but_not_the_staff_chat(world):
+    give_mobile(world.manager, "13705740001")
     reviewer = make_user("reviewer", email="reviewer@zwfw.example")
     rule = ReminderRule(kind=K.AUDIT_STEP, days="1,0", to_butler=True, to_manager=True, by_chat=True)
-    routes = Audience(butler=world.butler_a.user, managers=[world.manager], reviewers=[reviewer]).routes(rule)
+    routes = Audience(butler=world.butler_a.user, managers=managers(), reviewers=[reviewer]).routes(rule)
     assert routes == [
         (world.butler_a.user, ("in_app", "email", "chat")),
         (world.manager, ("in_app", "email", "chat")),
         (reviewer, ("in_app", "email")),
+    ]
+
+
+def test_a_manager_without_a_mobile_is_left_out_of_the_chat_not_failed(world):
+    rule = ReminderRule(kind=K.AUDIT_STEP, days="1,0", to_butler=True, to_manager=True, by_chat=True)
+
+    routes = Audience(butler=world.butler_a.user, managers=managers()).routes(rule)
+
+    assert routes == [
+        (world.butler_a.user, ("in_app", "email", "chat")),
+        (world.manager, ("in_app", "email")),
     ]
 
 
@@ -113,10 +138,7 @@ def test_an_escalation_in_the_chat_mentions_the_butler_and_never_the_companys_co
     assert post.content.endswith(f"\n@{world.butler_a.mobile}")
     assert "2026-11-10" in post.content and world.company_a.name in post.content
     assert all(contact_mobile not in (*p.at_mobiles, *p.mentioned, p.content) for p in robot.received)
-    # The manager has no mobile on record: not mentioned, and the reason is kept for the delivery page.
-    manager_chat = OutboxMessage.objects.get(recipient=world.manager, channel="chat")
-    assert (manager_chat.state, manager_chat.last_error) == (
-        "failed",
-        "no mobile number to mention in the staff chat",
-    )
+    # The manager has no mobile on record: the chat is left out for them (they still get the rest).
+    assert not OutboxMessage.objects.filter(recipient=world.manager, channel="chat").exists()
+    assert OutboxMessage.objects.filter(recipient=world.manager, channel="in_app").exists()
     assert not OutboxMessage.objects.filter(recipient=world.contact_a, channel="chat").exists()
