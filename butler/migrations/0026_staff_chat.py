@@ -14,7 +14,7 @@ def chat_on(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('butler', '0023_consultations_without_a_company'),
+        ('butler', '0025_calendar_feeds'),
         ('reminders', '0009_chat_channel'),
     ]
 
