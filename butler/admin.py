@@ -4,7 +4,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from butler.feedback.models import AuditCase, Dispute, ImprovementAction, Rating, RatingTag, Suggestion
+from butler.feedback.models import (
+    AuditCase,
+    CentrePush,
+    Dispute,
+    ImprovementAction,
+    Rating,
+    RatingTag,
+    Suggestion,
+)
 from butler.security import roles
 from butler.security.sessions import user_sessions_end
 from butler.service.models import Butler, CardCounter, PortalInvitation, ReminderRule, ServicePeriod
@@ -135,12 +143,53 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+CENTRE_FIELDS = [
+    *("key", "state", "attempts", "next_try_at"),
+    *("answer_status", "answer_body", "centre_id", "sent_at", "last_error"),
+]
+
+
+class CentrePushInline(admin.TabularInline):
+    """Under the rating: its push to the provincial rating centre, and what the centre answered."""
+
+    model = CentrePush
+    fields = readonly_fields = CENTRE_FIELDS
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["created_at", "company", "kind", "overall", "butler", "contact"]
     list_filter = ["kind", "overall", "butler"]
     list_select_related = ["company", "butler", "contact"]
     search_fields = ["company__name", "=company__credit_code", "comment"]
+    date_hierarchy = "created_at"
+    inlines = [CentrePushInline]
+
+
+@admin.register(CentrePush)
+class CentrePushAdmin(ReadOnlyHistoryAdmin):
+    """Every rating on its way to the provincial rating centre: sent, waiting for its next try, or failed
+    with the centre's answer. Sent by the workers only (butler/feedback/centre.py)."""
+
+    list_display = [
+        *("key", "rating", "state", "attempts"),
+        *("next_try_at", "answer_status", "centre_id", "sent_at"),
+    ]
+    list_filter = ["state"]
+    list_select_related = ["rating__company"]
+    search_fields = ["key", "centre_id", "rating__company__name", "=rating__company__credit_code"]
     date_hierarchy = "created_at"
 
 

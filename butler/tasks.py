@@ -4,6 +4,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+# The feedback room's tasks, imported so that the workers (which load this module) know them.
+from butler.feedback.tasks import push_rating_to_centre, push_ratings_to_centre  # noqa: F401
 from butler.health import checks as health
 from butler.oversight.days import dashboard_days_refresh
 from butler.service.planning import reminders_reconcile_changed, reminders_reconcile_slice

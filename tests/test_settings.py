@@ -206,3 +206,23 @@ def test_staff_chat_settings_refuse_a_robot_without_its_address():
         BUTLER_CHAT_SECRET="SECabc",
     )
     assert robot.returncode == 0, robot.stderr
+
+
+def test_rating_centre_settings_refuse_an_address_without_its_key_or_time():
+    off = _check(DEBUG="1", BUTLER_RATING_CENTRE_URL="")
+    assert off.returncode == 0, off.stderr
+    no_key = _check(DEBUG="1", BUTLER_RATING_CENTRE_URL="https://hcp.example/ratings")
+    assert no_key.returncode != 0 and "BUTLER_RATING_CENTRE_KEY" in no_key.stderr
+    not_http = _check(DEBUG="1", BUTLER_RATING_CENTRE_URL="hcp.example/ratings", BUTLER_RATING_CENTRE_KEY="k")
+    assert not_http.returncode != 0 and "BUTLER_RATING_CENTRE_URL" in not_http.stderr
+    no_time = _check(
+        DEBUG="1",
+        BUTLER_RATING_CENTRE_URL="https://hcp.example/ratings",
+        BUTLER_RATING_CENTRE_KEY="k",
+        BUTLER_RATING_CENTRE_TIMEOUT="0",
+    )
+    assert no_time.returncode != 0 and "BUTLER_RATING_CENTRE_TIMEOUT" in no_time.stderr
+    on = _check(
+        DEBUG="1", BUTLER_RATING_CENTRE_URL="https://hcp.example/ratings", BUTLER_RATING_CENTRE_KEY="k"
+    )
+    assert on.returncode == 0, on.stderr

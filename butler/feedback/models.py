@@ -8,6 +8,7 @@
   return visit → close, each step with a deadline in working days.
 - ``ImprovementAction``: what the window changes because of one or more cases, optionally a catalogue change
   whose effect is measured in materials.
+- ``CentrePush``: a rating on its way to the provincial rating centre, with the centre's answer.
 """
 
 from django.conf import settings
@@ -533,3 +534,57 @@ class ImprovementAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CentrePush(models.Model):
+    """One rating sent to the provincial rating centre (好差评系统), made with the rating when the centre is
+    configured. The payload is written once and every attempt sends it as it is, under the same idempotency
+    key; the centre's answer is kept (butler/feedback/centre.py)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, related_name="centre_pushes", verbose_name=_("rating")
+    )
+    key = models.CharField(
+        _("idempotency key"),
+        max_length=60,
+        unique=True,
+        help_text=_("rating-<id>, or rating-<id>-again for the re-rating (追评) of rating <id>."),
+    )
+    payload = models.JSONField(_("payload as sent"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_try_at = models.DateTimeField(
+        _("next try at"), null=True, blank=True, help_text=_("Empty once sent or failed.")
+    )
+    answer_status = models.PositiveSmallIntegerField(
+        _("centre's answer (HTTP status)"), null=True, blank=True
+    )
+    answer_body = models.TextField(_("centre's answer"), blank=True)
+    centre_id = models.CharField(_("centre's id"), max_length=100, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("push to the rating centre")
+        verbose_name_plural = _("pushes to the rating centre")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state="pending") & Q(next_try_at__isnull=False))
+                | (Q(state="sent") & Q(sent_at__isnull=False) & Q(next_try_at=None))
+                | (Q(state="failed") & Q(next_try_at=None)),
+                name="centre_push_state_matches_times",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_try_at"], name="centre_push_due")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -5,7 +5,8 @@ permit; the certificates of each vehicle, person or vessel go with the company's
 when it ends (both for ``BUTLER_RATING_WINDOW_DAYS``), and the butler at any time — one rating per matter per
 contact. Evaluation tags under each level say what went well or wrong; a bad rating (★1–2) needs the problem
 (a tag or words) and, like every suggestion, opens an audit case at once. The rater may re-rate once (追评):
-the re-rating is the final word in the figures.
+the re-rating is the final word in the figures. Every rating, re-rating and visit rated on the spot is pushed
+to the provincial rating centre when that is configured (``centre``).
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from butler.feedback.cases import case_open
+from butler.feedback.centre import centre_push_make
 from butler.feedback.follow_up import follow_up_until
 from butler.feedback.matters import (
     ENDED,
@@ -33,6 +35,7 @@ from butler.feedback.matters import (
 )
 from butler.feedback.models import BAD_STARS, Rating, RatingTag, Stars, Suggestion
 from butler.feedback.reminding import invitations_stop
+from butler.feedback.tasks import push_rating_to_centre
 from butler.service.access import can_serve
 from butler.service.models import Butler, ServicePeriod
 from companies.models import Company, CompanyLicence, Contact, LicenceStatus, LicenceType
@@ -290,7 +293,8 @@ def stars_checked(overall, comment: str, tags) -> tuple[int, str, list[RatingTag
 
 
 def rating_save(rating: Rating, actor, tags: list[RatingTag], *, already: str = "") -> None:
-    """Write a new rating once (the database refuses a second of the same matter) with its tags."""
+    """Write a new rating once (the database refuses a second of the same matter) with its tags, and its
+    push to the provincial rating centre when that is configured, sent once the rating commits."""
     rating.full_clean(validate_constraints=False)  # a second rating is refused by the database, below
     rating._history_user = actor
     try:
@@ -303,6 +307,10 @@ def rating_save(rating: Rating, actor, tags: list[RatingTag], *, already: str = 
     if tags:
         rating._history_user = actor
         rating.tags.set(tags)
+    push = centre_push_make(rating=rating)
+    if push is not None:
+        # robust: the rating stands if the broker is briefly unreachable; the minute's sweep sends the push.
+        transaction.on_commit(lambda: push_rating_to_centre.delay(push.pk), robust=True)
 
 
 def follow_up_open(rating: Rating, contact: Contact, *, today: date | None = None) -> bool:

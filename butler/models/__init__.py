@@ -8,6 +8,7 @@ from butler.contactlog.models import ContactRecord
 from butler.feedback.models import (
     BAD_STARS,
     AuditCase,
+    CentrePush,
     FeedbackImmutable,
     ImprovementAction,
     Rating,
@@ -37,6 +38,7 @@ __all__ = [
     "AuditCase",
     "Butler",
     "CalendarFeed",
+    "CentrePush",
     "CardCounter",
     "ContactRecord",
     "DashboardDay",

@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.sweep_reminders",
         "schedule": 60,
     },
+    "push-ratings-to-centre": {
+        "task": "butler.feedback.tasks.push_ratings_to_centre",
+        "schedule": 60,
+    },
 }
 # Health (/healthz): every minute a worker records that it completed a task; the check fails when the last
 # completion is older than BUTLER_HEALTH_TASK_MINUTES. A heartbeat still queued after that long is dropped
@@ -282,6 +286,17 @@ if BUTLER_CHAT_BACKEND not in ("log", "http") or (
     raise ImproperlyConfigured("BUTLER_CHAT_BACKEND is log or http; http needs BUTLER_CHAT_WEBHOOK_URL.")
 if BUTLER_CHAT_TIMEOUT < 1:
     raise ImproperlyConfigured("BUTLER_CHAT_TIMEOUT is at least 1 second.")
+# The provincial rating centre (好差评系统): every rating is pushed there as JSON, with a Bearer key. An empty
+# URL turns the push off (nothing is kept to send later).
+BUTLER_RATING_CENTRE_URL = env.str("BUTLER_RATING_CENTRE_URL", default="")
+BUTLER_RATING_CENTRE_KEY = env.str("BUTLER_RATING_CENTRE_KEY", default="")
+BUTLER_RATING_CENTRE_TIMEOUT = env.int("BUTLER_RATING_CENTRE_TIMEOUT", default=10)
+if BUTLER_RATING_CENTRE_URL and not BUTLER_RATING_CENTRE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("BUTLER_RATING_CENTRE_URL is empty (off) or an http(s):// address.")
+if BUTLER_RATING_CENTRE_URL and not BUTLER_RATING_CENTRE_KEY:
+    raise ImproperlyConfigured("BUTLER_RATING_CENTRE_URL needs BUTLER_RATING_CENTRE_KEY.")
+if not 1 <= BUTLER_RATING_CENTRE_TIMEOUT <= 120:
+    raise ImproperlyConfigured("BUTLER_RATING_CENTRE_TIMEOUT is from 1 to 120 seconds.")
 
 # The butler service.
 BUTLER_SERVICE_DAYS = env.int("BUTLER_SERVICE_DAYS", default=180)

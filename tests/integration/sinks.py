@@ -3,7 +3,8 @@
 ``SmtpSink`` is an SMTP server that keeps every message it accepts; ``SmsGateway`` is an HTTP SMS gateway
 that, like a real one, accepts each idempotency key once and answers a repeat with the first answer
 without sending again (it counts the repeats, so tests can bound them); ``ChatRobot`` is a 钉钉-style group
-robot that checks each call's signature and, like the gateway, posts each key once.
+robot that checks each call's signature and, like the gateway, posts each key once; ``RatingCentre`` is the
+provincial rating centre, recording each rating once per idempotency key.
 """
 
 import asyncio
@@ -341,6 +342,112 @@ class ChatRobot:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+                pass
+
+        return Handler
+
+
+@dataclass(frozen=True)
+class CentreCall:
+    """One push as it reached the rating centre: its headers that matter and the JSON body (and its bytes)."""
+
+    authorization: str
+    key: str
+    content_type: str
+    payload: dict
+    body: bytes
+
+
+class RatingCentre:
+    """A provincial rating centre (好差评系统) on loopback: ``POST /ratings`` with a Bearer key, an
+    ``Idempotency-Key`` header and a JSON rating, answered ``201 {"id": "HCP-<n>"}``; the same key again is
+    answered with the first answer and not recorded twice.
+
+    ``received`` holds every well-authorised call, repeats included (to compare what one key carried);
+    ``accepted`` each rating it recorded, once per key. ``trouble``: answers given, in turn, to the next
+    well-authorised calls instead of recording them — ``(HTTPStatus, body)``. A wrong key is refused (401).
+    """
+
+    def __init__(self, api_key: str = "test-centre-key"):
+        self.api_key = api_key
+        self.received: list[CentreCall] = []
+        self.accepted: list[CentreCall] = []
+        self.trouble: list[tuple[HTTPStatus, dict]] = []
+        self.refused = 0
+        self.delay = 0.0
+        self._ids: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/ratings"
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return [call.key for call in self.accepted]
+
+    def start(self) -> "RatingCentre":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def receive(self, call: CentreCall) -> tuple[HTTPStatus, dict]:
+        if self.delay:
+            time.sleep(self.delay)
+        with self._lock:
+            if call.authorization != f"Bearer {self.api_key}":
+                self.refused += 1
+                return HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"}
+            self.received.append(call)
+            if self.trouble:
+                return self.trouble.pop(0)
+            if not call.key:
+                return HTTPStatus.BAD_REQUEST, {"error": "Idempotency-Key is required"}
+            known = self._ids.get(call.key)
+            if known is not None:
+                return HTTPStatus.OK, {"id": known}
+            self._ids[call.key] = f"HCP-{len(self.accepted) + 1:04d}"
+            self.accepted.append(call)
+            return HTTPStatus.CREATED, {"id": self._ids[call.key]}
+
+    def _handler(self):
+        centre = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's hook name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    payload = json.loads(body or b"{}")
+                except ValueError:
+                    payload = None
+                if self.path != "/ratings" or not isinstance(payload, dict):
+                    status, answer = HTTPStatus.NOT_FOUND, {"error": "not found"}
+                else:
+                    status, answer = centre.receive(
+                        CentreCall(
+                            authorization=self.headers.get("Authorization", ""),
+                            key=self.headers.get("Idempotency-Key", ""),
+                            content_type=self.headers.get("Content-Type", ""),
+                            payload=payload,
+                            body=body,
+                        )
+                    )
+                data = json.dumps(answer, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, format, *args):  # noqa: A002 - http.server's signature
                 pass
