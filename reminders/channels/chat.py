@@ -17,7 +17,6 @@ later. Only the window's staff are reminded here: who gets chat is decided where
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import logging
 import time
@@ -27,6 +26,7 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from reminders.channels.base import Undeliverable
+from reminders.channels.connection import KeptAlive, ProviderError
 from reminders.channels.links import public_link
 
 logger = logging.getLogger("reminders.chat")
@@ -75,7 +75,7 @@ class ChatSession:
     """One kept-alive connection to the robot for the messages of a delivery, opened again after an error."""
 
     def __init__(self):
-        self.http: http.client.HTTPConnection | None = None
+        self.connection = KeptAlive("chat robot")
 
     def send(self, message) -> str:
         if getattr(settings, "BUTLER_CHAT_BACKEND", "log") == "log":
@@ -90,21 +90,13 @@ class ChatSession:
 
     def _post(self, body: bytes, *, key: str) -> dict:
         url = urlsplit(settings.BUTLER_CHAT_WEBHOOK_URL)
-        if self.http is None:
-            kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-            self.http = kind(url.hostname, url.port, timeout=getattr(settings, "BUTLER_CHAT_TIMEOUT", 10))
         headers = {"Content-Type": "application/json; charset=utf-8", KEY_HEADER: key}
         try:
-            self.http.request("POST", _signed_path(url), body=body, headers=headers)
-            response = self.http.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            raise
-        if response.will_close:
-            self.close()
-        if response.status >= 400:
-            raise ChatError(f"chat robot: {response.status} {response.reason}")
+            data = self.connection.post(
+                url, _signed_path(url), body, headers, timeout=getattr(settings, "BUTLER_CHAT_TIMEOUT", 10)
+            )
+        except ProviderError as error:
+            raise ChatError(str(error)) from error
         try:
             answer = json.loads(data or b"{}")
         except ValueError as error:
@@ -112,9 +104,7 @@ class ChatSession:
         return answer if isinstance(answer, dict) else {}
 
     def close(self) -> None:
-        connection, self.http = self.http, None
-        if connection is not None:
-            connection.close()
+        self.connection.close()
 
 
 def _signed_path(url) -> str:

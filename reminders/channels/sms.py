@@ -6,7 +6,6 @@ workers with Redis). The message's key travels as the idempotency key, so a gate
 does not send it again. A delivery's texts go over one kept-alive connection to the gateway.
 """
 
-import http.client
 import json
 import logging
 import re
@@ -18,6 +17,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_noop
 
 from reminders.channels.base import Undeliverable
+from reminders.channels.connection import KeptAlive, ProviderError
 from reminders.texts import template_values
 
 logger = logging.getLogger("reminders.sms")
@@ -93,7 +93,7 @@ class SmsChannel:
 
 class SmsSession:
     def __init__(self):
-        self.http: http.client.HTTPConnection | None = None
+        self.connection = KeptAlive("SMS gateway")
 
     def send(self, message) -> str:
         text = message.short or message.title
@@ -108,28 +108,18 @@ class SmsSession:
         return str(answer.get("id") or message.key)
 
     def _post(self, body: bytes) -> dict:
-        url = urlsplit(settings.BUTLER_SMS_URL)
-        if self.http is None:
-            kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-            self.http = kind(url.hostname, url.port, timeout=getattr(settings, "BUTLER_SMS_TIMEOUT", 10))
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {settings.BUTLER_SMS_KEY}"}
+        url = urlsplit(settings.BUTLER_SMS_URL)
         try:
-            self.http.request("POST", url.path or "/", body=body, headers=headers)
-            response = self.http.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.close()
-            raise
-        if response.will_close:
-            self.close()
-        if response.status >= 400:
-            raise GatewayError(f"SMS gateway: {response.status} {response.reason}")
+            data = self.connection.post(
+                url, url.path or "/", body, headers, timeout=getattr(settings, "BUTLER_SMS_TIMEOUT", 10)
+            )
+        except ProviderError as error:
+            raise GatewayError(str(error)) from error
         return json.loads(data or b"{}")
 
     def close(self) -> None:
-        connection, self.http = self.http, None
-        if connection is not None:
-            connection.close()
+        self.connection.close()
 
 
 def _wait_for_a_slot(per_second: int) -> None:

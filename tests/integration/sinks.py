@@ -105,7 +105,41 @@ def _template(payload: dict) -> dict:
 TEMPLATE_FIELDS = {"template": "", "template_id": "", "params": {}, "sign_name": ""}
 
 
-class SmsGateway:
+class LoopbackServer:
+    """An HTTP stand-in on a free loopback port, served from a thread: ``start()``, ``stop()``, ``address``,
+    and what it ``accepted`` (each with its ``key``), once per key."""
+
+    accepted: list
+
+    def _serve(self) -> None:
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return [item.key for item in self.accepted]
+
+    def __len__(self) -> int:
+        return len(self.accepted)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class SmsGateway(LoopbackServer):
     """An HTTP SMS gateway on loopback: ``POST /messages`` with a Bearer key and JSON
     ``{"to", "text", "idempotency_key"}``, answered with ``{"id": ...}``.
 
@@ -123,31 +157,11 @@ class SmsGateway:
         self.cut_off = 0  # requests whose sender died before it had sent them whole
         self.delay = 0.0
         self._by_key: dict[str, Sms] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/messages"
-
-    def keys(self) -> list[str]:
-        with self._lock:
-            return [sms.key for sms in self.accepted]
-
-    def __len__(self) -> int:
-        return len(self.accepted)
-
-    def start(self) -> "SmsGateway":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.address}/messages"
 
     def receive(self, authorization: str, payload: dict) -> tuple[HTTPStatus, dict]:
         if self.delay:
@@ -229,7 +243,7 @@ class ChatPost:
     sign: str
 
 
-class ChatRobot:
+class ChatRobot(LoopbackServer):
     """A 钉钉-style group robot on loopback: ``POST /robot/send?access_token=…&timestamp=…&sign=…`` with JSON
     ``{"msgtype": "text", "text": {"content"}, "at": {"atMobiles"}}``, answered ``{"errcode": 0, "errmsg":
     "ok"}``. A wrong token is refused (errcode 300001), a signature that does not match the timestamp and
@@ -253,31 +267,11 @@ class ChatRobot:
         self.trouble: list[tuple[HTTPStatus, dict]] = []
         self.delay = 0.0
         self._keys: set[str] = set()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/robot/send?access_token={self.token}"
-
-    def keys(self) -> list[str]:
-        with self._lock:
-            return [post.key for post in self.accepted]
-
-    def __len__(self) -> int:
-        return len(self.accepted)
-
-    def start(self) -> "ChatRobot":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.address}/robot/send?access_token={self.token}"
 
     def _signed(self, timestamp: str, sign: str) -> bool:
         expected = hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256)
@@ -360,7 +354,7 @@ class CentreCall:
     body: bytes
 
 
-class RatingCentre:
+class RatingCentre(LoopbackServer):
     """A provincial rating centre (好差评系统) on loopback: ``POST /ratings`` with a Bearer key, an
     ``Idempotency-Key`` header and a JSON rating, answered ``201 {"id": "HCP-<n>"}``; the same key again is
     answered with the first answer and not recorded twice.
@@ -378,28 +372,11 @@ class RatingCentre:
         self.refused = 0
         self.delay = 0.0
         self._ids: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serve()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/ratings"
-
-    def keys(self) -> list[str]:
-        with self._lock:
-            return [call.key for call in self.accepted]
-
-    def start(self) -> "RatingCentre":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.address}/ratings"
 
     def receive(self, call: CentreCall) -> tuple[HTTPStatus, dict]:
         if self.delay:
