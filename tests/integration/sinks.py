@@ -243,6 +243,11 @@ class ChatPost:
     sign: str
 
 
+# The stand-in robot's own test credentials, not those of any real robot.
+ROBOT_SECRET = "SEC-test-robot-secret"  # noqa: S105 - a test stand-in's secret
+ROBOT_TOKEN = "test-robot-token"  # noqa: S105 - a test stand-in's token
+
+
 class ChatRobot(LoopbackServer):
     """A 钉钉-style group robot on loopback: ``POST /robot/send?access_token=…&timestamp=…&sign=…`` with JSON
     ``{"msgtype": "text", "text": {"content"}, "at": {"atMobiles"}}``, answered ``{"errcode": 0, "errmsg":
@@ -257,7 +262,7 @@ class ChatRobot(LoopbackServer):
     ``delay``: seconds it takes to answer each call.
     """
 
-    def __init__(self, secret: str = "SEC-test-robot-secret", token: str = "test-robot-token"):  # noqa: S107
+    def __init__(self, secret: str = ROBOT_SECRET, token: str = ROBOT_TOKEN):
         self.secret = secret
         self.token = token
         self.received: list[ChatPost] = []
