@@ -214,10 +214,10 @@ def _pages(parser, args, environment, argv: list[str]) -> int:
         ):
             written = []
             if args.command == "pages":
-                page_section, side_section = pages.run(
+                page_section = pages.run(
                     scale=scale, runs=args.runs, environment=environment, log=_log, seconds_seeding=seeding
                 )
-                written += [("pages", page_section), ("side_by_side", side_section)]
+                written.append(("pages", page_section))
             if args.seconds > 0:
                 load_section = load.run(
                     scale=scale,
@@ -229,9 +229,6 @@ def _pages(parser, args, environment, argv: list[str]) -> int:
                 )
                 written.append(("load", load_section))
         for key, section in written:
-            if section is None:
-                _log(f"{scale}: no side-by-side line: it needs exactly 20,000 companies (city scale)")
-                continue
             section["command"] = command
             section["runtime_seconds"] = round(time.perf_counter() - started, 1)  # seeding included
             _log("\n".join(report.RENDERERS[key](section)))

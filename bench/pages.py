@@ -34,8 +34,6 @@ BUDGET_MS = 150.0
 BUDGET_MS_DASHBOARD = 300.0
 BUDGET_MS_SEARCH = 100.0
 STATIC_ROOT = ROOT / "var" / "bench-static"
-# A peer open-source Django CRM's published figure: a 100-row company list at 20,000 companies.
-PEER = {"companies": 20_000, "rows": 100, "ms": 300.0, "queries": 300}
 SLOWEST = 3  # slowest statements kept per page
 PLAN_ABOVE_MS = 20.0  # statements this slow on a page over its budget are explained in the report
 
@@ -643,7 +641,7 @@ def _common(title: str, summary: str, scale: str, date, machine: dict, data: dic
 def run(
     *, scale: str, runs: int, environment, log, seconds_seeding: float | None
 ) -> tuple[dict, dict | None]:
-    """Measure the pages (and the company list against the peer figure) on the current database."""
+    """Measure the pages on the current database."""
     import redis
     from django.db import connection
     from django.utils import timezone
@@ -659,14 +657,10 @@ def run(
     log(f"{scale}: " + ", ".join(f"{value:,} {name}" for name, value in data.items()))
     found = subjects()
     pages, skipped = targets(found)
-    listing = company_list_target(found)
-    side = listing is not None and data["companies"] == PEER["companies"]
-    measured = pages + ([listing] if side else [])
-    log(f"{scale}: measuring {len(measured)} pages, {runs} runs each")
-    samples, failed = measure(measured, runs, log=log)
+    log(f"{scale}: measuring {len(pages)} pages, {runs} runs each")
+    samples, failed = measure(pages, runs, log=log)
     skipped += failed
     pages = [target for target in pages if target.key in samples]
-    side = side and listing.key in samples
     load_average.append(os.getloadavg()[0])
     machine = describe(connection=connection, redis_client=redis.Redis.from_url(environment.redis_url))
     machine["load_average"] = _load_average(load_average)
@@ -749,60 +743,5 @@ def run(
         "notes": notes,
         "plans": plans,
     }
-    side_section = None
-    if side:
-        side_section = side_by_side(listing, scale, samples[listing.key], date, machine, data, runs)
-    elapsed = round(time.perf_counter() - started, 1)
-    for section in (pages_section, side_section):
-        if section is not None:
-            section["runtime_seconds"] = elapsed
-    return pages_section, side_section
-
-
-def side_by_side(target: Target, scale, samples: Samples, date, machine, data, runs) -> dict:
-    from butler.oversight.lists import PAGE_SIZE
-
-    ours = figure(target, scale, samples)
-    p50 = ours["p50"]
-    rows = min(PAGE_SIZE, data["companies"])
-    comparison = {
-        "companies": data["companies"],
-        "ours": {
-            "rows": rows,
-            "p50": p50,
-            "p95": ours["p95"],
-            "queries": ours["queries"],
-            "ms_per_row": round(p50 / rows, 3),
-        },
-        "peer": {
-            "companies": PEER["companies"],
-            "rows": PEER["rows"],
-            "ms": PEER["ms"],
-            "queries": PEER["queries"],
-            "ms_per_row": round(PEER["ms"] / PEER["rows"], 3),
-        },
-        "ratio": {
-            "time": round(PEER["ms"] / p50, 1),
-            "queries": round(PEER["queries"] / ours["queries"], 1),
-            "time_per_row": round((PEER["ms"] / PEER["rows"]) / (p50 / rows), 1),
-        },
-    }
-    return {
-        **_common(
-            "Side by side: the 20,000-company list",
-            "The manager's company list (`/manager/companies/`, first page, no filter) with "
-            f"{data['companies']:,} companies, measured as the pages above, next to the published figure "
-            "of a peer open-source Django CRM: 0.3 s and 300+ SQL queries for a 100-row page at "
-            "20,000 companies.",
-            scale,
-            date,
-            machine,
-            data,
-        ),
-        "figure": ours,
-        "comparison": comparison,
-        "notes": [
-            f"Our page shows {rows} rows (its page size), the peer's 100; the time per row is compared too.",
-            f"The peer's figure is its published one (not measured here); ours is the p50 of {runs} runs.",
-        ],
-    }
+    pages_section["runtime_seconds"] = round(time.perf_counter() - started, 1)
+    return pages_section

@@ -10,7 +10,7 @@ section::
 plus ``data`` (what the figures were measured on), ``checks`` (budgets that compare figures), ``method``
 and ``notes`` (bullet points) and ``plans`` (query plans, shown folded).
 
-The page figures (``pages``), the side-by-side line (``side_by_side``) and the load run (``load``) are
+The page figures (``pages``), the load run (``load``) and the soak (``soak``) are
 kept by scale, one section per scale under their key (``{"pages": {"city": {...}, "province": {...}}}``),
 each in a shape of its own (see ``bench.pages`` and ``bench.load``) and rendered by its own function.
 """
@@ -26,7 +26,7 @@ from bench.environment import ROOT
 JSON_PATH = ROOT / "docs" / "benchmarks.json"
 MARKDOWN_PATH = ROOT / "docs" / "benchmarks.md"
 FORMAT = 1
-BY_SCALE = ("pages", "side_by_side", "load", "soak")
+BY_SCALE = ("pages", "load", "soak")
 SCALE_ORDER = ("district", "city", "province")
 
 
@@ -318,48 +318,6 @@ def render_pages(section: dict) -> list[str]:
     return lines + _tail(section)
 
 
-def _times(ratio: float, better: str, worse: str) -> str:
-    """``ratio`` is the peer's figure over ours: above 1 we do better by that factor."""
-    if ratio >= 1:
-        return f"{ratio:,.1f}× {better}"
-    return f"{1 / ratio:,.1f}× {worse}" if ratio else "–"
-
-
-def render_side_by_side(section: dict) -> list[str]:
-    lines = _head(section, f"{section['title']} ({section['scale']})")
-    comparison = section["comparison"]
-    ours, peer, ratio = comparison["ours"], comparison["peer"], comparison["ratio"]
-    rows = [
-        [
-            "Butler (measured here), `/manager/companies/`",
-            f"{comparison['companies']:,}",
-            ours["rows"],
-            f"{_number(ours['p50'], 'ms')} (p95 {_number(ours['p95'], 'ms')})",
-            ours["queries"],
-            _number(ours["ms_per_row"], "ms"),
-        ],
-        [
-            "Peer Django CRM (published figure)",
-            f"{peer['companies']:,}",
-            peer["rows"],
-            _number(peer["ms"], "ms"),
-            f"{peer['queries']}+",
-            _number(peer["ms_per_row"], "ms"),
-        ],
-        [
-            "**Peer ÷ Butler**",
-            "",
-            "",
-            f"**{_times(ratio['time'], 'faster', 'slower')}**",
-            f"**{_times(ratio['queries'], 'fewer', 'more')}**",
-            f"**{_times(ratio['time_per_row'], 'faster', 'slower')}**",
-        ],
-    ]
-    header = ["Company list", "Companies", "Rows on the page", "Server time", "SQL queries", "Time per row"]
-    lines += ["### Side by side", ""] + _table(header, rows) + [""]
-    return lines + _tail(section)
-
-
 def render_load(section: dict) -> list[str]:
     lines = _head(section, f"{section['title']} ({section['scale']})")
     weights = section.get("weights", {})
@@ -494,7 +452,6 @@ def render_soak(section: dict) -> list[str]:
 
 RENDERERS = {
     "pages": render_pages,
-    "side_by_side": render_side_by_side,
     "load": render_load,
     "soak": render_soak,
 }

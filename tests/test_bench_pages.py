@@ -83,7 +83,7 @@ def test_a_query_count_over_budget_says_by_how_many_queries():
     assert report.verdict(10, 15, "queries")["met"] is True
 
 
-def test_the_page_side_by_side_and_load_sections_are_kept_by_scale_beside_the_reminders(tmp_path):
+def test_the_page_and_load_sections_are_kept_by_scale_beside_the_reminders(tmp_path):
     json_path, md_path = tmp_path / "benchmarks.json", tmp_path / "benchmarks.md"
     json_path.write_text(
         json.dumps({"format": report.FORMAT, "sections": {"reminders": {**_head("Reminder sweep")}}})
@@ -98,16 +98,6 @@ def test_the_page_side_by_side_and_load_sections_are_kept_by_scale_beside_the_re
         "notes": [
             "Licence list filtered by status and due month: not measured, the page does not exist yet."
         ],
-    }
-    side = {
-        **_head("Side by side: the 20,000-company list"),
-        "figure": _page("company_list", "Manager's company list", 30.0, 10),
-        "comparison": {
-            "companies": 20_000,
-            "ours": {"rows": 50, "p50": 25.0, "p95": 30.0, "queries": 10, "ms_per_row": 0.5},
-            "peer": {"companies": 20_000, "rows": 100, "ms": 300.0, "queries": 300, "ms_per_row": 3.0},
-            "ratio": {"time": 12.0, "queries": 30.0, "time_per_row": 6.0},
-        },
     }
     row = {
         "key": "today",
@@ -131,11 +121,10 @@ def test_the_page_side_by_side_and_load_sections_are_kept_by_scale_beside_the_re
         "pages", "province", {**pages, "scale": "province"}, json_path=json_path, md_path=md_path
     )
     report.save_scaled("pages", "city", pages, json_path=json_path, md_path=md_path)
-    report.save_scaled("side_by_side", "city", side, json_path=json_path, md_path=md_path)
     report.save_scaled("load", "city", load, json_path=json_path, md_path=md_path)
 
     data = json.loads(json_path.read_text())
-    assert list(data["sections"]) == ["reminders", "pages", "side_by_side", "load"]
+    assert list(data["sections"]) == ["reminders", "pages", "load"]
     assert list(data["sections"]["pages"]) == ["city", "province"]
     markdown = md_path.read_text()
     assert "## Reminder sweep" in markdown
@@ -146,7 +135,6 @@ def test_the_page_side_by_side_and_load_sections_are_kept_by_scale_beside_the_re
     assert "**missed by 11 queries (+73 %)**" in markdown
     assert "**Budgets: 1 of 2 pages meet both.**" in markdown
     assert "- Licence list filtered by status and due month: not measured" in markdown
-    assert "**12.0× faster**" in markdown and "**30.0× fewer**" in markdown
-    assert "| Peer Django CRM (published figure) | 20,000 | 100 | 300 ms | 300+ | 3.00 ms |" in markdown
+    assert "Peer" not in markdown  # no figure of another product stands in for a measurement
     assert "| Today (busiest butler) | 3 | 600 | 10 | 80 ms | 200 ms | 0 |" in markdown
     assert "(budget 0: **missed**)" in markdown
