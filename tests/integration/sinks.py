@@ -105,6 +105,21 @@ def _template(payload: dict) -> dict:
 TEMPLATE_FIELDS = {"template": "", "template_id": "", "params": {}, "sign_name": ""}
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A stand-in's request handler: answers JSON, logs nothing."""
+
+    def answer(self, status: HTTPStatus, answer: dict) -> None:
+        data = json.dumps(answer, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+        pass
+
+
 class LoopbackServer:
     """An HTTP stand-in on a free loopback port, served from a thread: ``start()``, ``stop()``, ``address``,
     and what it ``accepted`` (each with its ``key``), once per key."""
@@ -198,7 +213,7 @@ class SmsGateway(LoopbackServer):
     def _handler(self):
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
@@ -214,15 +229,7 @@ class SmsGateway(LoopbackServer):
                     status, answer = HTTPStatus.NOT_FOUND, {"error": "not found"}
                 else:
                     status, answer = gateway.receive(self.headers.get("Authorization", ""), payload)
-                body = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format, *args):  # noqa: A002 - http.server's signature
-                pass
+                self.answer(status, answer)
 
         return Handler
 
@@ -321,7 +328,7 @@ class ChatRobot(LoopbackServer):
     def _handler(self):
         robot = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
@@ -335,15 +342,7 @@ class ChatRobot(LoopbackServer):
                     status, answer = HTTPStatus.NOT_FOUND, {"errcode": 404, "errmsg": "not found"}
                 else:
                     status, answer = robot.receive(self.path, self.headers.get(KEY_HEADER, ""), payload)
-                body = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format, *args):  # noqa: A002 - http.server's signature
-                pass
+                self.answer(status, answer)
 
         return Handler
 
@@ -405,7 +404,7 @@ class RatingCentre(LoopbackServer):
     def _handler(self):
         centre = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self):  # noqa: N802 - http.server's hook name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
@@ -424,14 +423,6 @@ class RatingCentre(LoopbackServer):
                             body=body,
                         )
                     )
-                data = json.dumps(answer, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format, *args):  # noqa: A002 - http.server's signature
-                pass
+                self.answer(status, answer)
 
         return Handler
